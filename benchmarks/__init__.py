@@ -1,0 +1,1 @@
+"""Benchmarks for pde_meta (not part of the installed package)."""

@@ -1,0 +1,1 @@
+"""Independent peer implementations of the tumour-invasion model used as speed references."""

@@ -1,0 +1,26 @@
+"""pde-meta: tumour invasion of tissue (haptotaxis, MMP, oxygen, basement membrane) as
+coupled PDEs, solved with numba-compiled finite volumes.
+
+Quick use::
+
+    import pde_meta as pm
+    state = pm.initial.anderson2005(128)
+    final = pm.solve(state, pm.Parameters(), t_end=10.0)[-1]
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from . import initial
+from .errors import ConfigError, SimulationError
+from .grid import Grid
+from .model import OxygenWalls, Parameters, stable_dt
+from .state import FIELDS, State
+from .stepping import Stepper, iterate, solve
+
+try:
+    __version__ = version("pde-meta")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0+unknown"
+
+__all__ = ["ConfigError", "SimulationError", "Grid", "State", "FIELDS", "Parameters",
+           "OxygenWalls", "Stepper", "solve", "iterate", "stable_dt", "initial", "__version__"]

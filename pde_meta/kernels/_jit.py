@@ -1,0 +1,30 @@
+"""The one place that sets the numba compilation policy for every kernel.
+
+* ``cache=True``: compiled machine code is stored next to the sources, so a process
+  compiles each kernel once, ever (not once per run);
+* ``fastmath=False``: no re-association or FMA contraction, so a face flux computed from
+  either side of the face is the same number (exact conservation) and results do not
+  depend on vectorisation or thread count;
+* ``error_model="numpy"``: division by zero gives inf/nan like numpy instead of raising,
+  which keeps the inner loops free of checks;
+* ``parallel=True`` only for the kernels that loop over rows or column blocks; every
+  parallel loop writes disjoint memory and reductions are exact (max), so results are
+  bitwise identical for any number of threads.
+"""
+
+import numba
+
+OPTIONS = {"cache": True, "nogil": True, "fastmath": False, "error_model": "numpy"}
+
+
+def jit(function):
+    """Compile a serial kernel with the package policy."""
+    return numba.njit(**OPTIONS)(function)
+
+
+def jit_parallel(function):
+    """Compile a kernel that uses ``numba.prange`` with the package policy."""
+    return numba.njit(parallel=True, **OPTIONS)(function)
+
+
+prange = numba.prange

@@ -1,0 +1,115 @@
+"""The compiled time loop: many steps per call, adaptive or fixed dt, a status code out.
+
+Each step runs :func:`.step.explicit_step` (which also measures the positivity bound of the
+state it starts from), checks ``dt * rate <= 1``, and finishes the oxygen solve with
+:func:`.tridiag.solve_columns`. With an adaptive step a step that breaks the bound is
+redone with ``dt = safety / rate`` (the bound is exact for that state, so the redo always
+passes); with a fixed step the loop stops with :data:`DT_TOO_LARGE`.
+"""
+
+import numpy as np
+
+from . import params as P
+from ._jit import jit
+from .step import explicit_step
+from .tridiag import factorise, solve_columns
+
+#: status codes returned by :func:`advance`
+REACHED_END, MAX_STEPS, DT_TOO_LARGE, NOT_FINITE = 0, 1, 2, 3
+
+
+@jit
+def reaction_rate(p, mmp_max):
+    """The fastest reaction rate (1/T) for the accuracy limit of the time step."""
+    return max(p[P.DELTA] * mmp_max, p[P.DELTA_B] * mmp_max, p[P.LAMBDA], p[P.GROWTH],
+               p[P.DEATH], p[P.PSI])
+
+
+@jit
+def take_step(src, dst, dt, dx, dy, p, fixed, value, rate_rows, mmp_rows, cpx, idx, cpy, idy,
+              row_block, col_block):
+    """One full step ``src -> dst``; returns ``(transport_rate, mmp_max)`` of ``src``."""
+    r_x = dt * p[P.D_C] / (dx * dx)
+    r_y = dt * p[P.D_C] / (dy * dy)
+    factorise(r_x, fixed[0], fixed[1], cpx, idx)
+    factorise(r_y, fixed[2], fixed[3], cpy, idy)
+    explicit_step(src, dst, dt, dx, dy, p, cpx, idx, 2.0 * r_x * fixed[0] * value[0],
+                  2.0 * r_x * fixed[1] * value[1], rate_rows, mmp_rows, row_block)
+    solve_columns(dst[P.OXYGEN], r_y, cpy, idy, 2.0 * r_y * fixed[2] * value[2],
+                  2.0 * r_y * fixed[3] * value[3], col_block)
+    return rate_rows.max(), mmp_rows.max()
+
+
+@jit
+def advance(a, b, t, t_end, dt, adaptive, max_steps, dx, dy, p, fixed, value, safety,
+            reaction_cfl, row_block, col_block):
+    """Advance the state in ``a`` towards ``t_end``, using ``b`` as the second buffer.
+
+    Parameters
+    ----------
+    a, b : (5, ny, nx) arrays; ``a`` holds the state at ``t``
+    dt : float
+        The fixed step, or the first trial step when ``adaptive``.
+    adaptive : bool
+    max_steps : int
+        Stop after this many accepted steps (status :data:`MAX_STEPS`).
+    fixed, value : (4,) arrays, oxygen walls (left, right, bottom, top)
+    safety : float in (0, 1], fraction of the positivity bound used by adaptive steps
+    reaction_cfl : float, largest ``dt * reaction_rate`` for adaptive steps
+
+    Returns
+    -------
+    t, steps, status, dt_next, rate, in_b
+        ``in_b`` is True when the final state is in ``b`` (the caller swaps);
+        ``rate`` is the stability rate (1/T) of the last state stepped from.
+    """
+    ny = a.shape[1]
+    nx = a.shape[2]
+    rate_rows = np.empty(ny)
+    mmp_rows = np.empty(ny)
+    cpx = np.empty(nx)
+    idx = np.empty(nx)
+    cpy = np.empty(ny)
+    idy = np.empty(ny)
+    mmp_rate = 2.0 * p[P.D_M] * (1.0 / (dx * dx) + 1.0 / (dy * dy))
+    src = a
+    dst = b
+    in_b = False
+    steps = 0
+    status = MAX_STEPS
+    rate = 0.0
+    while steps < max_steps:
+        remaining = t_end - t
+        if remaining <= 0.0:
+            status = REACHED_END
+            break
+        last = dt >= remaining
+        step_dt = remaining if last else dt
+        n_rate, mmp_max = take_step(src, dst, step_dt, dx, dy, p, fixed, value, rate_rows,
+                                    mmp_rows, cpx, idx, cpy, idy, row_block, col_block)
+        rate = max(n_rate, mmp_rate)
+        if not (rate < np.inf) or mmp_max != mmp_max:
+            status = NOT_FINITE
+            break
+        if step_dt * rate > 1.0:
+            if not adaptive:
+                status = DT_TOO_LARGE
+                break
+            dt = safety / rate
+            continue
+        t = t_end if last else t + step_dt
+        steps += 1
+        src, dst = dst, src
+        in_b = not in_b
+        if adaptive:
+            dt = np.inf
+            if rate > 0.0:
+                dt = safety / rate
+            react = reaction_rate(p, mmp_max)
+            if react > 0.0:
+                dt = min(dt, reaction_cfl / react)
+            if not (dt < np.inf):
+                dt = t_end - t
+    if steps >= max_steps and t >= t_end:
+        status = REACHED_END
+    return t, steps, status, dt, rate, in_b

@@ -1,0 +1,276 @@
+"""The fused explicit part of one time step: every field, one pass over memory.
+
+For each cell, from the state ``src`` at time t into ``dst`` at t + dt:
+
+* tumour: ``n1 = n - dt div F`` (face fluxes of :mod:`.fluxes`), then growth and hypoxic
+  death in Patankar form ``n' = n1 (1 + dt P) / (1 + dt Q)`` (production explicit,
+  destruction implicit: positive for any dt);
+* ECM and membrane: exact exponentials ``f e^{-delta m dt}``, ``b e^{-delta_b m dt}``,
+  then ECM remodelling (exact for "relaxation", Patankar for "logistic");
+* MMP: explicit diffusion and production, implicit decay;
+* oxygen: supply explicit, consumption and decay implicit (pointwise), then the x half of
+  the locally one-dimensional implicit diffusion solve, row by row while the row is in
+  cache. The y half is :func:`.tridiag.solve_columns`.
+
+Alongside, per row: the largest transport outflow rate of a tumour cell (the positivity
+bound of the step just taken is ``dt * rate <= 1``) and the largest MMP value.
+"""
+
+import math
+
+import numpy as np
+
+from . import params as P
+from ._jit import jit, jit_parallel, prange
+from .fluxes import face_flux
+from .tridiag import solve_row
+
+
+#: below this argument :func:`exp_neg_series` is exact to round-off
+SERIES_LIMIT = 0.03
+
+
+@jit
+def exp_neg_series(x):
+    """``exp(-x)`` for ``0 <= x <= SERIES_LIMIT`` by its Taylor series to degree 9.
+
+    The truncation error is below ``x^10 / 10! < 2e-22``, far under round-off, and unlike a
+    call to ``exp`` the polynomial vectorises.
+    """
+    return 1.0 - x * (1.0 - x * (1.0 / 2.0 - x * (1.0 / 6.0 - x * (1.0 / 24.0 - x * (
+        1.0 / 120.0 - x * (1.0 / 720.0 - x * (1.0 / 5040.0 - x * (1.0 / 40320.0 - x * (
+            1.0 / 362880.0)))))))))
+
+
+@jit
+def decay_row(u, m, coefficient, out, dt):
+    """``out[j] = u[j] exp(-coefficient m[j] dt)`` exactly: series where small, else ``exp``."""
+    nx = u.shape[0]
+    large = 0
+    for j in range(nx):
+        x = coefficient * m[j] * dt
+        large += x > SERIES_LIMIT
+        out[j] = u[j] * exp_neg_series(min(x, SERIES_LIMIT))
+    if large:
+        for j in range(nx):
+            x = coefficient * m[j] * dt
+            if x > SERIES_LIMIT:
+                out[j] = u[j] * math.exp(-x)
+
+
+@jit
+def _x_faces(n, f, b, i, diffusivity, chi, inv_eps1, inv_dx, flux, rate_l, rate_r):
+    """Fluxes through the faces of row ``i``; entry ``k`` is the face left of cell ``k``.
+
+    Entries 0 and nx are the walls (zero flux).
+    """
+    nx = n.shape[1]
+    flux[0] = 0.0
+    rate_l[0] = 0.0
+    rate_r[0] = 0.0
+    flux[nx] = 0.0
+    rate_l[nx] = 0.0
+    rate_r[nx] = 0.0
+    for k in range(1, nx):
+        if k == 2:  # interior faces: no clamping, so the loop vectorises
+            for kk in range(2, nx - 1):
+                fl, rl, rr = face_flux(n[i, kk - 2], n[i, kk - 1], n[i, kk], n[i, kk + 1],
+                                       f[i, kk - 1], f[i, kk], b[i, kk - 1], b[i, kk],
+                                       diffusivity, chi, inv_eps1, inv_dx)
+                flux[kk] = fl
+                rate_l[kk] = rl
+                rate_r[kk] = rr
+            continue
+        if 2 < k < nx - 1:
+            continue
+        kll = max(k - 2, 0)
+        krr = min(k + 1, nx - 1)
+        fl, rl, rr = face_flux(n[i, kll], n[i, k - 1], n[i, k], n[i, krr], f[i, k - 1], f[i, k],
+                               b[i, k - 1], b[i, k], diffusivity, chi, inv_eps1, inv_dx)
+        flux[k] = fl
+        rate_l[k] = rl
+        rate_r[k] = rr
+
+
+@jit
+def _y_faces(n, f, b, i, diffusivity, chi, inv_eps1, inv_dy, flux, rate_lo, rate_hi):
+    """Fluxes through the faces between rows ``i`` and ``i + 1`` (all columns)."""
+    ny, nx = n.shape
+    im = max(i - 1, 0)
+    ip2 = min(i + 2, ny - 1)
+    for j in range(nx):
+        fl, rl, rh = face_flux(n[im, j], n[i, j], n[i + 1, j], n[ip2, j], f[i, j], f[i + 1, j],
+                               b[i, j], b[i + 1, j], diffusivity, chi, inv_eps1, inv_dy)
+        flux[j] = fl
+        rate_lo[j] = rl
+        rate_hi[j] = rh
+
+
+@jit
+def _tumor_row(n, n_out, i, dt, inv_dx, inv_dy, fx, rxl, rxr, fy_lo, fy_hi, ry_lo, ry_hi,
+               rate):
+    """Transport update of row ``i`` and each cell's outflow rate."""
+    nx = n.shape[1]
+    for j in range(nx):
+        n_out[j] = n[i, j] - dt * ((fx[j + 1] - fx[j]) * inv_dx + (fy_hi[j] - fy_lo[j]) * inv_dy)
+        rate[j] = rxl[j + 1] + rxr[j] + ry_lo[j] + ry_hi[j]
+
+
+@jit
+def _kinetics_row(n_out, f, b, c, i, dt, growth, k_c, death, c_h, inv_w):
+    """Growth and hypoxic death, Patankar form: ``n (1 + dt P) / (1 + dt Q)``."""
+    nx = n_out.shape[0]
+    for j in range(nx):
+        cij = c[i, j]
+        q = 1.0 - f[i, j] - b[i, j]
+        h = 1.0
+        if k_c > 0.0:
+            h = cij / (k_c + cij)
+        gain = growth * h * max(q, 0.0)
+        loss = growth * h * (n_out[j] + max(-q, 0.0))
+        if death > 0.0:
+            loss += death * 0.5 * (1.0 - math.tanh((cij - c_h) * inv_w))
+        n_out[j] = n_out[j] * (1.0 + dt * gain) / (1.0 + dt * loss)
+
+
+@jit
+def _matrix_row(n, f, b, m, f_out, b_out, i, dt, delta, delta_b, psi, psi_form, psi_decay):
+    """ECM and membrane: exact exponential degradation, then ECM remodelling."""
+    nx = n.shape[1]
+    decay_row(f[i], m[i], delta, f_out, dt)
+    if psi > 0.0:
+        for j in range(nx):
+            f1 = f_out[j]
+            if psi_form == 0.0:
+                free = 1.0 - n[i, j]
+                f_out[j] = (f1 + dt * psi * f1 * max(free, 0.0)) / (
+                    1.0 + dt * psi * (f1 + max(-free, 0.0)))
+            else:
+                f_out[j] = 1.0 + (f1 - 1.0) * psi_decay
+    if delta_b != 0.0:
+        decay_row(b[i], m[i], delta_b, b_out, dt)
+    else:
+        b_out[:] = b[i]
+
+
+@jit
+def _mmp_row(n, m, m_out, i, dt, idx2, idy2, d_m, mu, mmp_den):
+    """MMP: explicit diffusion and production, implicit decay."""
+    ny, nx = m.shape
+    im = max(i - 1, 0)
+    ip = min(i + 1, ny - 1)
+    for j in range(nx):
+        if j == 1:  # interior: no clamping, so the loop vectorises
+            for jj in range(1, nx - 1):
+                mij = m[i, jj]
+                lap = (m[i, jj - 1] - 2.0 * mij + m[i, jj + 1]) * idx2 + (
+                    m[im, jj] - 2.0 * mij + m[ip, jj]) * idy2
+                m_out[jj] = (mij + dt * (d_m * lap + mu * n[i, jj])) * mmp_den
+            continue
+        if 1 < j < nx - 1:
+            continue
+        jm = max(j - 1, 0)
+        jp = min(j + 1, nx - 1)
+        mij = m[i, j]
+        lap = (m[i, jm] - 2.0 * mij + m[i, jp]) * idx2 + (m[im, j] - 2.0 * mij + m[ip, j]) * idy2
+        m_out[j] = (mij + dt * (d_m * lap + mu * n[i, j])) * mmp_den
+
+
+@jit
+def _oxygen_row(n, f, c, c_out, i, dt, beta, gamma, alpha):
+    """Oxygen, pointwise: supply explicit, consumption and decay implicit."""
+    nx = n.shape[1]
+    for j in range(nx):
+        c_out[j] = (c[i, j] + dt * beta * f[i, j]) / (1.0 + dt * (gamma * n[i, j] + alpha))
+
+
+@jit
+def _row_max(a):
+    """Largest entry; NaN if any entry is NaN (four accumulators for speed)."""
+    nx = a.shape[0]
+    m0 = m1 = m2 = m3 = -np.inf
+    bad = False
+    j = 0
+    while j + 4 <= nx:
+        m0 = max(m0, a[j])
+        m1 = max(m1, a[j + 1])
+        m2 = max(m2, a[j + 2])
+        m3 = max(m3, a[j + 3])
+        j += 4
+    while j < nx:
+        m0 = max(m0, a[j])
+        j += 1
+    for v in a:
+        bad |= v != v
+    return np.nan if bad else max(max(m0, m1), max(m2, m3))
+
+
+@jit_parallel
+def explicit_step(src, dst, dt, dx, dy, p, cpx, inv_den_x, add_left, add_right,
+                  rate_rows, mmp_rows, block):
+    """Advance ``src`` by ``dt`` into ``dst`` (all but the y half of oxygen diffusion).
+
+    Parameters
+    ----------
+    src, dst : (5, ny, nx) float64 arrays (distinct)
+    dt, dx, dy : float
+    p : tuple of float, see :mod:`.params`
+    cpx, inv_den_x : (nx,) Thomas factors of the x oxygen solve (:func:`.tridiag.factorise`)
+    add_left, add_right : float, fixed-wall terms of the x oxygen solve
+    rate_rows, mmp_rows : (ny,) outputs, per-row max transport rate and max MMP of ``src``
+    block : int, rows per parallel task
+    """
+    ny = src.shape[1]
+    nx = src.shape[2]
+    n = src[P.TUMOR]
+    f = src[P.ECM]
+    b = src[P.MEMBRANE]
+    m = src[P.MMP]
+    c = src[P.OXYGEN]
+    d_n = p[P.D_N]
+    chi = p[P.CHI]
+    inv_eps1 = 1.0 / (1.0 + p[P.EPS])
+    inv_dx = 1.0 / dx
+    inv_dy = 1.0 / dy
+    mmp_den = 1.0 / (1.0 + dt * p[P.LAMBDA])
+    psi_decay = math.exp(-p[P.PSI] * dt)
+    r_x = dt * p[P.D_C] * inv_dx * inv_dx
+    kinetics = p[P.GROWTH] > 0.0 or p[P.DEATH] > 0.0
+    n_blocks = (ny + block - 1) // block
+    for kb in prange(n_blocks):
+        i0 = kb * block
+        i1 = min(ny, i0 + block)
+        fx = np.empty(nx + 1)
+        rxl = np.empty(nx + 1)
+        rxr = np.empty(nx + 1)
+        fy_lo = np.zeros(nx)
+        ry_lo = np.zeros(nx)
+        fy_hi = np.zeros(nx)
+        ry_hi_lo = np.zeros(nx)
+        ry_hi_hi = np.zeros(nx)
+        rate = np.empty(nx)
+        if i0 > 0:
+            _y_faces(n, f, b, i0 - 1, d_n, chi, inv_eps1, inv_dy, fy_lo, ry_hi_lo, ry_lo)
+        for i in range(i0, i1):
+            if i < ny - 1:
+                _y_faces(n, f, b, i, d_n, chi, inv_eps1, inv_dy, fy_hi, ry_hi_lo, ry_hi_hi)
+            else:
+                fy_hi[:] = 0.0
+                ry_hi_lo[:] = 0.0
+            _x_faces(n, f, b, i, d_n, chi, inv_eps1, inv_dx, fx, rxl, rxr)
+            n_out = dst[P.TUMOR, i]
+            _tumor_row(n, n_out, i, dt, inv_dx, inv_dy, fx, rxl, rxr, fy_lo, fy_hi, ry_lo,
+                       ry_hi_lo, rate)
+            if kinetics:
+                _kinetics_row(n_out, f, b, c, i, dt, p[P.GROWTH], p[P.K_C], p[P.DEATH],
+                              p[P.C_H], 1.0 / p[P.W_H])
+            _matrix_row(n, f, b, m, dst[P.ECM, i], dst[P.MEMBRANE, i], i, dt, p[P.DELTA],
+                        p[P.DELTA_B], p[P.PSI], p[P.PSI_FORM], psi_decay)
+            _mmp_row(n, m, dst[P.MMP, i], i, dt, inv_dx * inv_dx, inv_dy * inv_dy, p[P.D_M],
+                     p[P.MU], mmp_den)
+            _oxygen_row(n, f, c, dst[P.OXYGEN, i], i, dt, p[P.BETA], p[P.GAMMA], p[P.ALPHA])
+            solve_row(dst[P.OXYGEN, i], r_x, cpx, inv_den_x, add_left, add_right)
+            rate_rows[i] = _row_max(rate)
+            mmp_rows[i] = _row_max(m[i])
+            fy_lo, fy_hi = fy_hi, fy_lo
+            ry_lo, ry_hi_hi = ry_hi_hi, ry_lo

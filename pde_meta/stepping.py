@@ -1,0 +1,206 @@
+"""Time integration: the :class:`Stepper` drives the compiled loop and reports what happened.
+
+One step (first order in time, Lie splitting; see ``docs/numerics.md``):
+
+1. explicit Euler for tumour transport (finite-volume fluxes, Koren-limited upwind
+   haptotaxis) and MMP diffusion; Patankar form for growth and death;
+2. exact exponentials for ECM and membrane degradation;
+3. oxygen: supply explicit, consumption and decay implicit, diffusion by locally
+   one-dimensional implicit Euler (x then y, Thomas algorithm): unconditionally stable
+   and positive, so the fast oxygen diffusion never limits the step.
+
+The step size is chosen automatically from the positivity bound of the tumour transport,
+the MMP diffusion bound and a reaction-rate accuracy limit (:func:`pde_meta.model.stable_dt`),
+or given by the user, in which case it is checked against the bound.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import kernels
+from .errors import ConfigError, SimulationError
+from .model import OxygenWalls, Parameters, stable_dt
+from .state import State
+
+__all__ = ["Stepper", "solve", "iterate", "StepStats"]
+
+log = logging.getLogger(__name__)
+
+#: status code -> (what happened, remedy)
+STATUS_MESSAGES = {
+    kernels.DT_TOO_LARGE: (
+        "the fixed time step dt = {dt:.4g} broke the positivity bound dt <= {bound:.4g} of "
+        "the state at t = {t:.6g} (step {step})",
+        "use a smaller dt, or leave dt unset to let the solver choose it",
+    ),
+    kernels.NOT_FINITE: (
+        "a non-finite value appeared at t = {t:.6g} (step {step})",
+        "check the parameters and initial fields for extreme values",
+    ),
+}
+
+
+def _blocks(shape: tuple[int, int]) -> tuple[int, int]:
+    """Rows per parallel task of the explicit kernel, columns per task of the y solve.
+
+    Fixed by the grid alone (never by the thread count), so results do not depend on it.
+    """
+    ny, nx = shape
+    return 8, max(16, -(-nx // 8))
+
+
+@dataclass
+class StepStats:
+    """Counters of a :class:`Stepper`."""
+
+    steps: int = 0
+    dt_last: float = math.nan
+    dt_min: float = math.inf
+    dt_max: float = 0.0
+
+
+class Stepper:
+    """Advance a :class:`~pde_meta.state.State` in time.
+
+    Parameters
+    ----------
+    state : State
+        The initial state; it is copied, never modified.
+    parameters : Parameters
+    oxygen_walls : OxygenWalls, optional
+        Oxygen boundary conditions (zero flux on every wall by default).
+    dt : float, optional
+        A fixed time step. It must not exceed the positivity bound of the initial state
+        (a :class:`ConfigError` quotes the bound otherwise). Default: automatic.
+    safety : float
+        Fraction of the positivity bound used by the automatic step, in (0, 1].
+    reaction_cfl : float
+        Largest ``dt * (fastest reaction rate)`` of the automatic step, > 0.
+    """
+
+    def __init__(self, state: State, parameters: Parameters,
+                 oxygen_walls: OxygenWalls | None = None, *, dt: float | None = None,
+                 safety: float = 0.9, reaction_cfl: float = 0.5) -> None:
+        if not isinstance(parameters, Parameters):
+            raise ConfigError(f"parameters must be a Parameters object, got {parameters!r}")
+        if not (isinstance(safety, int | float) and 0 < safety <= 1):
+            raise ConfigError(f"time.safety = {safety!r} is not allowed; allowed: a number in "
+                              f"(0, 1]; fix: e.g. safety = 0.9")
+        if not (isinstance(reaction_cfl, int | float) and 0 < reaction_cfl <= 10):
+            raise ConfigError(f"time.reaction_cfl = {reaction_cfl!r} is not allowed; allowed: "
+                              f"a number in (0, 10]; fix: e.g. reaction_cfl = 0.5")
+        self.state = state.copy()
+        self.parameters = parameters
+        self.oxygen_walls = oxygen_walls or OxygenWalls()
+        self.safety = float(safety)
+        self.reaction_cfl = float(reaction_cfl)
+        self._p = parameters.as_tuple()
+        self._fixed, self._value = self.oxygen_walls.as_arrays()
+        self._work = np.empty_like(self.state.data)
+        self._blocks = _blocks(state.grid.shape)
+        self.stats = StepStats()
+        bad = self.state.check_finite()
+        if bad:
+            raise ConfigError(f"initial field {bad[0]!r} is not finite at (i, j) = {bad[1:]}; "
+                              f"fix: give finite values")
+        bound = self.dt_bound()
+        self.adaptive = dt is None
+        if dt is None:
+            self._dt = bound.dt
+        else:
+            stability = min(v for k, v in bound.limits.items() if k != "reactions") / self.safety
+            if not (isinstance(dt, int | float) and math.isfinite(dt) and dt > 0):
+                raise ConfigError(f"time.dt = {dt!r} is not allowed; allowed: a positive "
+                                  f"number <= {stability:.6g}; fix: set it so, or omit dt")
+            if dt > stability:
+                raise ConfigError(
+                    f"time.dt = {dt:g} exceeds the stable bound {stability:.6g} (set by "
+                    f"{bound.limiting}); allowed: dt <= {stability:.6g}; fix: lower dt or "
+                    f"omit it for an automatic step")
+            self._dt = float(dt)
+
+    def dt_bound(self):
+        """The automatic step for the current state and its limiting term (a ``DtBound``)."""
+        return stable_dt(self.state, self.parameters, self.safety, self.reaction_cfl)
+
+    @property
+    def dt(self) -> float:
+        """The step the next call will try first."""
+        return self._dt
+
+    def advance(self, t_end: float, max_steps: int | None = None) -> State:
+        """Advance to ``t_end`` (or until ``max_steps`` steps); returns the live state.
+
+        Raises
+        ------
+        SimulationError
+            With the time, step and a remedy, if the step became unstable or a value
+            non-finite; the state is left at the last good step.
+        """
+        s = self.state
+        if t_end < s.t:
+            raise ConfigError(f"t_end = {t_end} is before the current time {s.t}")
+        limit = np.iinfo(np.int64).max if max_steps is None else int(max_steps)
+        g = s.grid
+        t, steps, status, dt_next, rate, in_b = kernels.advance(
+            s.data, self._work, s.t, float(t_end), self._dt, self.adaptive, limit, g.dx, g.dy,
+            self._p, self._fixed, self._value, self.safety, self.reaction_cfl, *self._blocks)
+        if in_b:
+            s.data, self._work = self._work, s.data
+        if steps:
+            self.stats.dt_last = (t - s.t) / steps if not self.adaptive else self.stats.dt_last
+        s.t = t
+        s.step += steps
+        self.stats.steps += steps
+        if self.adaptive:
+            self._dt = dt_next
+        if status in STATUS_MESSAGES:
+            what, fix = STATUS_MESSAGES[status]
+            bound = 1.0 / rate if rate > 0 else math.inf
+            raise SimulationError(
+                what.format(dt=self._dt, bound=bound, t=s.t, step=s.step) + "; fix: " + fix)
+        bad = s.check_finite()
+        if bad:
+            raise SimulationError(
+                f"field {bad[0]!r} became non-finite at (i, j) = {bad[1:]} between t = "
+                f"{s.t:.6g} and the previous output (step {s.step}); fix: check the "
+                f"parameters and initial fields for extreme values")
+        return s
+
+    def iterate(self, times: Iterable[float]) -> Iterator[State]:
+        """Yield a copy of the state at each of ``times`` (ascending, >= current time)."""
+        times = [float(x) for x in times]
+        if any(b < a for a, b in zip(times, times[1:], strict=False)):
+            raise ConfigError(f"output times must be ascending, got {times}")
+        for t_out in times:
+            yield self.advance(t_out).copy()
+
+
+def iterate(state: State, parameters: Parameters, times: Iterable[float], **kwargs
+            ) -> Iterator[State]:
+    """Yield the state at each of ``times``; keyword arguments go to :class:`Stepper`."""
+    yield from Stepper(state, parameters, **kwargs).iterate(times)
+
+
+def solve(state: State, parameters: Parameters, t_end: float, *,
+          times: Iterable[float] | None = None, callback: Callable[[State], None] | None = None,
+          **kwargs) -> list[State]:
+    """Solve from ``state`` to ``t_end``; return the states at ``times`` (default: t_end).
+
+    ``callback(state)`` is called with each output state as it is produced. Keyword
+    arguments (``oxygen_walls``, ``dt``, ``safety``, ``reaction_cfl``) go to
+    :class:`Stepper`.
+    """
+    times = [t_end] if times is None else sorted({*map(float, times), float(t_end)})
+    out = []
+    for s in iterate(state, parameters, [x for x in times if x <= t_end], **kwargs):
+        if callback is not None:
+            callback(s)
+        out.append(s)
+    return out

@@ -1,0 +1,129 @@
+"""Every compiled kernel equals its plain-numpy twin on random fields."""
+
+import numpy as np
+import pytest
+from conftest import random_state_data
+
+from pde_meta.kernels import driver, fluxes, params, reference, step, tridiag
+from pde_meta.model import PARAMETER_SPECS, Parameters
+
+ALL_TERMS = Parameters(growth_rate=0.7, growth_oxygen_saturation=0.3, hypoxic_death_rate=0.4,
+                       membrane_degradation=3.0, membrane_leakiness=0.2, ecm_remodelling=0.5,
+                       mmp_decay=0.3, haptotaxis=0.05)
+WALLS = ((0.0, 0.0, 0.0, 0.0), (0.0, 0.0, 0.0, 0.0))
+DIRICHLET = ((1.0, 0.0, 1.0, 1.0), (0.8, 0.0, 1.2, 0.3))
+TOL = {"rtol": 1e-12, "atol": 1e-13}
+
+
+def test_parameter_order_matches_specs():
+    names = [s.name for s in PARAMETER_SPECS] + ["ecm_remodelling_form"]
+    assert list(params.PARAM_NAMES) == names
+    assert len(Parameters().as_tuple()) == params.N_PARAMS
+
+
+@pytest.mark.parametrize("d_up", [-2.0, -0.3, 0.0, 0.4, 1.7])
+def test_koren_slope_matches_twin_and_formula(d_up):
+    for d_down in np.linspace(-3, 3, 25):
+        compiled = fluxes.koren_slope(d_up, d_down)
+        twin = float(reference.koren_slope(d_up, d_down))
+        assert compiled == pytest.approx(twin, abs=1e-15)
+        if d_up != 0:
+            r = d_down / d_up
+            phi = max(0.0, min(2 * r, (1 + 2 * r) / 3, 2.0))
+            assert compiled == pytest.approx(phi * d_up, abs=1e-14)
+            assert 0 <= compiled / d_up <= 2  # TVD: the face value stays in [0, 2 n_up]
+
+
+def test_exponential_series_is_exact_to_round_off():
+    x = np.linspace(0, step.SERIES_LIMIT, 2001)
+    series = np.array([step.exp_neg_series(v) for v in x])
+    np.testing.assert_allclose(series, np.exp(-x), rtol=4e-16, atol=0)
+
+
+def test_decay_row_matches_exp_on_both_branches(rng):
+    u = rng.uniform(0, 2, 200)
+    m = np.concatenate([rng.uniform(0, 1e-3, 100), rng.uniform(0, 5, 100)])
+    out = np.empty_like(u)
+    step.decay_row(u, m, 10.0, out, 0.01)
+    np.testing.assert_allclose(out, u * np.exp(-10.0 * m * 0.01), rtol=4e-16)
+
+
+@pytest.mark.parametrize("walls", [WALLS, DIRICHLET])
+def test_tridiagonal_solves_match_scipy(rng, walls):
+    (fl, fh, fb, ft), (vl, vh, vb, vt) = walls
+    u = rng.uniform(0, 1, (17, 29))
+    r = 3.7
+    cp, inv = np.empty(29), np.empty(29)
+    tridiag.factorise(r, fl, fh, cp, inv)
+    rows = u.copy()
+    for i in range(rows.shape[0]):
+        tridiag.solve_row(rows[i], r, cp, inv, 2 * r * fl * vl, 2 * r * fh * vh)
+    np.testing.assert_allclose(rows, tridiag.solve_reference(u.T, r, fl, fh, vl, vh).T, **TOL)
+    cp, inv = np.empty(17), np.empty(17)
+    tridiag.factorise(r, fb, ft, cp, inv)
+    cols = u.copy()
+    tridiag.solve_columns(cols, r, cp, inv, 2 * r * fb * vb, 2 * r * ft * vt, 8)
+    np.testing.assert_allclose(cols, tridiag.solve_reference(u, r, fb, ft, vb, vt), **TOL)
+
+
+@pytest.mark.parametrize("walls", [WALLS, DIRICHLET])
+@pytest.mark.parametrize("parameters", [Parameters(), ALL_TERMS,
+                                        ALL_TERMS.replace(ecm_remodelling_form="relaxation")])
+def test_full_step_matches_twin(rng, parameters, walls):
+    data = random_state_data(rng)
+    fixed, value = (np.array(w) for w in walls)
+    p = parameters.as_tuple()
+    dx, dy, dt = 1 / 31, 1.3 / 23, 2e-3
+    ny, nx = data.shape[1:]
+    dst = np.empty_like(data)
+    rate, mmp_max = driver.take_step(data, dst, dt, dx, dy, p, fixed, value, np.empty(ny),
+                                     np.empty(ny), np.empty(nx), np.empty(nx), np.empty(ny),
+                                     np.empty(ny), 4, 8)
+    twin, twin_rate, twin_mmp = reference.take_step(data, dt, dx, dy, p, fixed, value)
+    np.testing.assert_allclose(dst, twin, **TOL)
+    assert rate == pytest.approx(twin_rate, rel=1e-13)
+    assert mmp_max == twin_mmp
+
+
+def test_explicit_step_row_outputs_match_twin(rng):
+    data = random_state_data(rng, (12, 40))
+    p = ALL_TERMS.as_tuple()
+    rate_rows, mmp_rows = np.empty(12), np.empty(12)
+    cp, inv = np.empty(40), np.empty(40)
+    tridiag.factorise(1e-3 * ALL_TERMS.oxygen_diffusivity / 0.025**2, 0, 0, cp, inv)
+    dst = np.empty_like(data)
+    step.explicit_step(data, dst, 1e-3, 0.025, 0.025, p, cp, inv, 0.0, 0.0, rate_rows,
+                       mmp_rows, 5)
+    twin, twin_rates, twin_mmp = reference.explicit_step(data, 1e-3, 0.025, 0.025, p)
+    np.testing.assert_allclose(rate_rows, twin_rates, rtol=1e-13)
+    np.testing.assert_array_equal(mmp_rows, twin_mmp)
+    np.testing.assert_allclose(dst, twin, **TOL)
+
+
+def test_row_blocking_does_not_change_a_bit(rng):
+    """Each face flux is the same number whichever parallel task computes it."""
+    data = random_state_data(rng, (37, 19))
+    fixed, value = (np.array(w) for w in DIRICHLET)
+    results = []
+    for row_block, col_block in ((1, 1), (4, 8), (37, 19), (8, 3)):
+        dst = np.empty_like(data)
+        driver.take_step(data, dst, 1e-3, 0.05, 0.03, ALL_TERMS.as_tuple(), fixed, value,
+                         np.empty(37), np.empty(37), np.empty(19), np.empty(19), np.empty(37),
+                         np.empty(37), row_block, col_block)
+        results.append(dst)
+    for other in results[1:]:
+        np.testing.assert_array_equal(results[0], other)
+
+
+def test_rhs_twin_is_the_limit_of_the_step(rng):
+    """(step(dt) - u) / dt tends to the semi-discrete right-hand side, error O(dt)."""
+    data = random_state_data(rng, (16, 16))
+    fixed, value = (np.array(w) for w in DIRICHLET)
+    p = ALL_TERMS.as_tuple()
+    rhs = np.array(reference.rhs(data, 0.06, 0.06, p, fixed, value))
+    errors = []
+    for dt in (1e-5, 1e-6):
+        new, _, _ = reference.take_step(data, dt, 0.06, 0.06, p, fixed, value)
+        errors.append(np.abs((new - data) / dt - rhs).max())
+    assert errors[1] < 0.2 * errors[0]
+    assert errors[1] < 1e-3 * np.abs(rhs).max()
