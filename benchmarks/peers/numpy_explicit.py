@@ -38,9 +38,7 @@ TAXIS_SCHEMES = ("central", "face")
 def laplacian(u: np.ndarray, h: float) -> np.ndarray:
     """5-point Laplacian with zero-flux (edge-copy) ghost cells."""
     up = np.pad(u, 1, mode="edge")
-    return (
-        up[:-2, 1:-1] + up[2:, 1:-1] + up[1:-1, :-2] + up[1:-1, 2:] - 4.0 * u
-    ) / (h * h)
+    return (up[:-2, 1:-1] + up[2:, 1:-1] + up[1:-1, :-2] + up[1:-1, 2:] - 4.0 * u) / (h * h)
 
 
 def taxis_divergence_central(n: np.ndarray, f: np.ndarray, h: float) -> np.ndarray:
@@ -86,9 +84,7 @@ class NumpyExplicit:
         self.h = 1.0 / self.N
         self.params = dict(PARAMS if params is None else params)
         self.taxis = taxis
-        self._taxis = (
-            taxis_divergence_central if taxis == "central" else taxis_divergence_face
-        )
+        self._taxis = taxis_divergence_central if taxis == "central" else taxis_divergence_face
 
     def initial_fields(self) -> dict[str, np.ndarray]:
         return initial_fields(self.N)
@@ -104,8 +100,7 @@ class NumpyExplicit:
             "n": p["D_n"] * laplacian(n, h) - p["chi"] * self._taxis(n, f, h),
             "f": -p["delta"] * m * f,
             "m": p["D_m"] * laplacian(m, h) + p["mu"] * n - p["lambda"] * m,
-            "c": p["D_c"] * laplacian(c, h) + p["beta"] * f - p["gamma"] * n * c
-            - p["alpha"] * c,
+            "c": p["D_c"] * laplacian(c, h) + p["beta"] * f - p["gamma"] * n * c - p["alpha"] * c,
         }
 
     def step(self, fields: Mapping[str, np.ndarray], dt: float) -> dict[str, np.ndarray]:
@@ -126,9 +121,9 @@ class NumpyExplicit:
         steps = max(1, round(t_end / dt))
         if max_steps is not None:
             steps = min(steps, int(max_steps))
-        state = {k: np.array(v, dtype=np.float64) for k, v in (
-            (fields or self.initial_fields()).items()
-        )}
+        state = {
+            k: np.array(v, dtype=np.float64) for k, v in ((fields or self.initial_fields()).items())
+        }
         start = time.perf_counter()
         for _ in range(steps):
             state = self.step(state, dt)

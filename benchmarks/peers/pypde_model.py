@@ -26,6 +26,7 @@ the ``(y, x)`` convention of the other peers.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Mapping
 
@@ -51,8 +52,13 @@ def _require_pde():
     return pde
 
 
+@functools.lru_cache(maxsize=8)
 def make_grid(N: int):
-    """Unit-square Cartesian grid with ``N x N`` cells (non-periodic)."""
+    """Unit-square Cartesian grid with ``N x N`` cells (non-periodic).
+
+    Cached per ``N``: py-pde caches the operators it compiles on the grid instance, so
+    reusing the grid avoids recompiling them for every new state.
+    """
     return _require_pde().CartesianGrid([[0, 1], [0, 1]], [N, N])
 
 
@@ -62,8 +68,7 @@ def make_state(N: int, fields: Mapping[str, np.ndarray] | None = None):
     grid = make_grid(N)
     src = initial_fields(N) if fields is None else fields
     return lib.FieldCollection(
-        [lib.ScalarField(grid, np.array(src[k], dtype=np.float64).T, label=k)
-         for k in FIELD_NAMES]
+        [lib.ScalarField(grid, np.array(src[k], dtype=np.float64).T, label=k) for k in FIELD_NAMES]
     )
 
 
@@ -96,8 +101,7 @@ class AndersonPDE(_Base):
         rate_f = -p["delta"] * m * f
         rate_m = p["D_m"] * m.laplace(bc=self.bc) + p["mu"] * n - p["lambda"] * m
         rate_c = (
-            p["D_c"] * c.laplace(bc=self.bc) + p["beta"] * f - p["gamma"] * n * c
-            - p["alpha"] * c
+            p["D_c"] * c.laplace(bc=self.bc) + p["beta"] * f - p["gamma"] * n * c - p["alpha"] * c
         )
         return pde.FieldCollection([rate_n, rate_f, rate_m, rate_c])
 

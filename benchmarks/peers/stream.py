@@ -63,9 +63,7 @@ def measure_triad(
     previous = nb.get_num_threads()
     threads = previous if n_threads is None else int(n_threads)
     if not 1 <= threads <= nb.config.NUMBA_NUM_THREADS:
-        raise ValueError(
-            f"n_threads must be in [1, {nb.config.NUMBA_NUM_THREADS}], got {threads}"
-        )
+        raise ValueError(f"n_threads must be in [1, {nb.config.NUMBA_NUM_THREADS}], got {threads}")
     a = np.empty(n_elements)
     b = np.empty(n_elements)
     c = np.empty(n_elements)
@@ -113,8 +111,13 @@ def triad_bandwidth(
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, nargs="*", default=None,
-                        help="thread counts to measure (default: 1 and all)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        nargs="*",
+        default=None,
+        help="thread counts to measure (default: 1 and all)",
+    )
     parser.add_argument("--elements", type=int, default=DEFAULT_ELEMENTS)
     parser.add_argument("--repeats", type=int, default=10)
     args = parser.parse_args(argv)

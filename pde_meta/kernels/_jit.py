@@ -12,7 +12,37 @@
   bitwise identical for any number of threads.
 """
 
+import hashlib
+from pathlib import Path
+
 import numba
+
+
+def _drop_stale_cache() -> None:
+    """Remove cached machine code when any kernel source changed.
+
+    numba checks only the source file of the cached function itself, so a kernel that
+    inlines a changed helper from another file would keep its stale code. The cache here
+    is keyed on all kernel sources together instead.
+    """
+    here = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(here.glob("*.py")):
+        digest.update(path.name.encode() + path.read_bytes())
+    cache = here / "__pycache__"
+    stamp = cache / "kernels.sha256"
+    try:
+        if stamp.is_file() and stamp.read_text() == digest.hexdigest():
+            return
+        cache.mkdir(exist_ok=True)
+        for path in cache.glob("*.nb[ic]"):
+            path.unlink(missing_ok=True)
+        stamp.write_text(digest.hexdigest())
+    except OSError:  # read-only install: numba falls back to its own cache location
+        pass
+
+
+_drop_stale_cache()
 
 OPTIONS = {"cache": True, "nogil": True, "fastmath": False, "error_model": "numpy"}
 

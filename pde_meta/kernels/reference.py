@@ -67,7 +67,7 @@ def transport(data, dx, dy, p):
         lo, hi = tuple(lo), tuple(hi)
         tendency -= (flux[hi] - flux[lo]) / h
         rate += rate_l[hi] + rate_r[lo]
-    return tendency, rate
+    return tendency, np.where(n > 0, rate, 0.0)
 
 
 def transport_rate(data, dx, dy, p):
@@ -92,7 +92,8 @@ def laplacian(u, dx, dy, fixed=(0, 0, 0, 0), value=(0, 0, 0, 0)):
         if flag:
             g[index] = 2.0 * v - g[edge]
     c = g[1:-1, 1:-1]
-    return (g[1:-1, 2:] - 2 * c + g[1:-1, :-2]) / dx**2 + (g[2:, 1:-1] - 2 * c + g[:-2, 1:-1]) / dy**2
+    return ((g[1:-1, 2:] - 2 * c + g[1:-1, :-2]) / dx**2
+            + (g[2:, 1:-1] - 2 * c + g[:-2, 1:-1]) / dy**2)
 
 
 def _kinetic_rates(n, f, b, c, p):

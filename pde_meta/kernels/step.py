@@ -25,7 +25,6 @@ from ._jit import jit, jit_parallel, prange
 from .fluxes import face_flux
 from .tridiag import solve_row
 
-
 #: below this argument :func:`exp_neg_series` is exact to round-off
 SERIES_LIMIT = 0.03
 
@@ -113,7 +112,8 @@ def _tumor_row(n, n_out, i, dt, inv_dx, inv_dy, fx, rxl, rxr, fy_lo, fy_hi, ry_l
     nx = n.shape[1]
     for j in range(nx):
         n_out[j] = n[i, j] - dt * ((fx[j + 1] - fx[j]) * inv_dx + (fy_hi[j] - fy_lo[j]) * inv_dy)
-        rate[j] = rxl[j + 1] + rxr[j] + ry_lo[j] + ry_hi[j]
+        # a cell without tumour cannot go negative: it only receives
+        rate[j] = rxl[j + 1] + rxr[j] + ry_lo[j] + ry_hi[j] if n[i, j] > 0.0 else 0.0
 
 
 @jit
