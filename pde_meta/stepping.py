@@ -145,8 +145,14 @@ class Stepper:
 
     @property
     def dt(self) -> float:
-        """The step the next call will try first."""
+        """The step the next call will try first (settable, e.g. to restart a run exactly)."""
         return self._dt
+
+    @dt.setter
+    def dt(self, value: float) -> None:
+        if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+            raise ConfigError(f"dt = {value!r} is not allowed; allowed: a positive number")
+        self._dt = float(value)
 
     def advance(self, t_end: float, max_steps: int | None = None) -> State:
         """Advance to ``t_end`` (or until ``max_steps`` steps); returns the live state.
