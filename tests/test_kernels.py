@@ -127,3 +127,15 @@ def test_rhs_twin_is_the_limit_of_the_step(rng):
         errors.append(np.abs((new - data) / dt - rhs).max())
     assert errors[1] < 0.2 * errors[0]
     assert errors[1] < 1e-3 * np.abs(rhs).max()
+
+
+def test_blocked_row_solves_equal_single_row_solves_bitwise(rng):
+    u = rng.uniform(0, 1, (7, 33))
+    cp, inv = np.empty(33), np.empty(33)
+    tridiag.factorise(2.5, 1.0, 0.0, cp, inv)
+    single = u.copy()
+    for row in single:
+        tridiag.solve_row(row, 2.5, cp, inv, 0.4, 0.0)
+    blocked = u.copy()
+    step.solve_rows(blocked, 2.5, cp, inv, 0.4, 0.0, np.empty((33, 7)))
+    np.testing.assert_array_equal(blocked, single)

@@ -60,13 +60,14 @@ def solve_columns(u, r, cp, inv_den, add_lo, add_hi, block):
         j1 = min(nx, j0 + block)
         for j in range(j0, j1):
             u[0, j] = (u[0, j] + add_lo) * inv_den[0]
-        for i in range(1, ny - 1):
-            r_inv = inv_den[i]
+        for i0 in range(ny - 2):
+            r_inv = inv_den[i0 + 1]
             for j in range(j0, j1):
-                u[i, j] = (u[i, j] + r * u[i - 1, j]) * r_inv
+                u[i0 + 1, j] = (u[i0 + 1, j] + r * u[i0, j]) * r_inv
         for j in range(j0, j1):
             u[ny - 1, j] = (u[ny - 1, j] + add_hi + r * u[ny - 2, j]) * inv_den[ny - 1]
-        for i in range(ny - 2, -1, -1):
+        for ii in range(ny - 1):
+            i = ny - 2 - ii
             c = cp[i]
             for j in range(j0, j1):
                 u[i, j] = u[i, j] - c * u[i + 1, j]
