@@ -231,21 +231,10 @@ def solve_rows(u, r, cp, inv_den, add_lo, add_hi, buffer):
             u[k, j] = buffer[j, k]
 
 
-@jit_parallel
-def explicit_step(src, dst, dt, dx, dy, p, cpx, inv_den_x, add_left, add_right,
-                  rate_rows, mmp_rows, block):
-    """Advance ``src`` by ``dt`` into ``dst`` (all but the y half of oxygen diffusion).
-
-    Parameters
-    ----------
-    src, dst : (5, ny, nx) float64 arrays (distinct)
-    dt, dx, dy : float
-    p : tuple of float, see :mod:`.params`
-    cpx, inv_den_x : (nx,) Thomas factors of the x oxygen solve (:func:`.tridiag.factorise`)
-    add_left, add_right : float, fixed-wall terms of the x oxygen solve
-    rate_rows, mmp_rows : (ny,) outputs, per-row max transport rate and max MMP of ``src``
-    block : int, rows per parallel task
-    """
+@jit
+def _step_rows(src, dst, i0, i1, dt, dx, dy, p, cpx, inv_den_x, add_left, add_right,
+               rate_rows, mmp_rows):
+    """The explicit step on rows ``i0 .. i1 - 1`` (one parallel task)."""
     ny = src.shape[1]
     nx = src.shape[2]
     n = src[P.TUMOR]
@@ -262,42 +251,64 @@ def explicit_step(src, dst, dt, dx, dy, p, cpx, inv_den_x, add_left, add_right,
     psi_decay = math.exp(-p[P.PSI] * dt)
     r_x = dt * p[P.D_C] * inv_dx * inv_dx
     kinetics = p[P.GROWTH] > 0.0 or p[P.DEATH] > 0.0
+    fx = np.empty(nx + 1)
+    rxl = np.empty(nx + 1)
+    rxr = np.empty(nx + 1)
+    fy_lo = np.zeros(nx)
+    ry_lo = np.zeros(nx)
+    fy_hi = np.zeros(nx)
+    ry_hi_lo = np.zeros(nx)
+    ry_hi_hi = np.zeros(nx)
+    rate = np.empty(nx)
+    if i0 > 0:
+        _y_faces(n, f, b, i0 - 1, d_n, chi, inv_eps1, inv_dy, fy_lo, ry_hi_lo, ry_lo)
+    for i in range(i0, i1):
+        if i < ny - 1:
+            _y_faces(n, f, b, i, d_n, chi, inv_eps1, inv_dy, fy_hi, ry_hi_lo, ry_hi_hi)
+        else:
+            fy_hi[:] = 0.0
+            ry_hi_lo[:] = 0.0
+        _x_faces(n, f, b, i, d_n, chi, inv_eps1, inv_dx, fx, rxl, rxr)
+        n_out = dst[P.TUMOR, i]
+        _tumor_row(n, n_out, i, dt, inv_dx, inv_dy, fx, rxl, rxr, fy_lo, fy_hi, ry_lo,
+                   ry_hi_lo, rate)
+        if kinetics:
+            _kinetics_row(n_out, f, b, c, i, dt, p[P.GROWTH], p[P.K_C], p[P.DEATH],
+                          p[P.C_H], 1.0 / p[P.W_H])
+        _matrix_row(n, f, b, m, dst[P.ECM, i], dst[P.MEMBRANE, i], i, dt, p[P.DELTA],
+                    p[P.DELTA_B], p[P.PSI], p[P.PSI_FORM], psi_decay)
+        _mmp_row(n, m, dst[P.MMP, i], i, dt, inv_dx * inv_dx, inv_dy * inv_dy, p[P.D_M],
+                 p[P.MU], mmp_den)
+        _oxygen_row(n, f, c, dst[P.OXYGEN, i], i, dt, p[P.BETA], p[P.GAMMA], p[P.ALPHA])
+        rate_rows[i] = _row_max(rate)
+        mmp_rows[i] = _row_max(m[i])
+        fy_lo, fy_hi = fy_hi, fy_lo
+        ry_lo, ry_hi_hi = ry_hi_hi, ry_lo
+    solve_rows(dst[P.OXYGEN, i0:i1], r_x, cpx, inv_den_x, add_left, add_right,
+               np.empty((nx, i1 - i0)))
+
+
+@jit_parallel
+def explicit_step(src, dst, dt, dx, dy, p, cpx, inv_den_x, add_left, add_right,
+                  rate_rows, mmp_rows, block):
+    """Advance ``src`` by ``dt`` into ``dst`` (all but the y half of oxygen diffusion).
+
+    Parameters
+    ----------
+    src, dst : (5, ny, nx) float64 arrays (distinct)
+    dt, dx, dy : float
+    p : tuple of float, see :mod:`.params`
+    cpx, inv_den_x : (nx,) Thomas factors of the x oxygen solve (:func:`.tridiag.factorise`)
+    add_left, add_right : float, fixed-wall terms of the x oxygen solve
+    rate_rows, mmp_rows : (ny,) outputs, per-row max transport rate and max MMP of ``src``
+    block : int, rows per parallel task
+
+    The parallel loop only hands out blocks of rows; the work is in :func:`_step_rows`
+    (a small parallel body keeps compilation fast).
+    """
+    ny = src.shape[1]
     n_blocks = (ny + block - 1) // block
     for kb in prange(n_blocks):
         i0 = kb * block
-        i1 = min(ny, i0 + block)
-        fx = np.empty(nx + 1)
-        rxl = np.empty(nx + 1)
-        rxr = np.empty(nx + 1)
-        fy_lo = np.zeros(nx)
-        ry_lo = np.zeros(nx)
-        fy_hi = np.zeros(nx)
-        ry_hi_lo = np.zeros(nx)
-        ry_hi_hi = np.zeros(nx)
-        rate = np.empty(nx)
-        if i0 > 0:
-            _y_faces(n, f, b, i0 - 1, d_n, chi, inv_eps1, inv_dy, fy_lo, ry_hi_lo, ry_lo)
-        for i in range(i0, i1):
-            if i < ny - 1:
-                _y_faces(n, f, b, i, d_n, chi, inv_eps1, inv_dy, fy_hi, ry_hi_lo, ry_hi_hi)
-            else:
-                fy_hi[:] = 0.0
-                ry_hi_lo[:] = 0.0
-            _x_faces(n, f, b, i, d_n, chi, inv_eps1, inv_dx, fx, rxl, rxr)
-            n_out = dst[P.TUMOR, i]
-            _tumor_row(n, n_out, i, dt, inv_dx, inv_dy, fx, rxl, rxr, fy_lo, fy_hi, ry_lo,
-                       ry_hi_lo, rate)
-            if kinetics:
-                _kinetics_row(n_out, f, b, c, i, dt, p[P.GROWTH], p[P.K_C], p[P.DEATH],
-                              p[P.C_H], 1.0 / p[P.W_H])
-            _matrix_row(n, f, b, m, dst[P.ECM, i], dst[P.MEMBRANE, i], i, dt, p[P.DELTA],
-                        p[P.DELTA_B], p[P.PSI], p[P.PSI_FORM], psi_decay)
-            _mmp_row(n, m, dst[P.MMP, i], i, dt, inv_dx * inv_dx, inv_dy * inv_dy, p[P.D_M],
-                     p[P.MU], mmp_den)
-            _oxygen_row(n, f, c, dst[P.OXYGEN, i], i, dt, p[P.BETA], p[P.GAMMA], p[P.ALPHA])
-            rate_rows[i] = _row_max(rate)
-            mmp_rows[i] = _row_max(m[i])
-            fy_lo, fy_hi = fy_hi, fy_lo
-            ry_lo, ry_hi_hi = ry_hi_hi, ry_lo
-        solve_rows(dst[P.OXYGEN, i0:i1], r_x, cpx, inv_den_x, add_left, add_right,
-                   np.empty((nx, i1 - i0)))
+        _step_rows(src, dst, i0, min(ny, i0 + block), dt, dx, dy, p, cpx, inv_den_x,
+                   add_left, add_right, rate_rows, mmp_rows)

@@ -46,6 +46,25 @@ def solve_row(u, r, cp, inv_den, add_lo, add_hi):
         u[j] = u[j] - cp[j] * u[j + 1]
 
 
+@jit
+def _solve_column_block(u, j0, j1, r, cp, inv_den, add_lo, add_hi):
+    """Solve columns ``j0 .. j1 - 1`` of ``u`` in place (one parallel task)."""
+    ny = u.shape[0]
+    for j in range(j0, j1):
+        u[0, j] = (u[0, j] + add_lo) * inv_den[0]
+    for i0 in range(ny - 2):
+        r_inv = inv_den[i0 + 1]
+        for j in range(j0, j1):
+            u[i0 + 1, j] = (u[i0 + 1, j] + r * u[i0, j]) * r_inv
+    for j in range(j0, j1):
+        u[ny - 1, j] = (u[ny - 1, j] + add_hi + r * u[ny - 2, j]) * inv_den[ny - 1]
+    for ii in range(ny - 1):
+        i = ny - 2 - ii
+        c = cp[i]
+        for j in range(j0, j1):
+            u[i, j] = u[i, j] - c * u[i + 1, j]
+
+
 @jit_parallel
 def solve_columns(u, r, cp, inv_den, add_lo, add_hi, block):
     """Solve every column of ``u`` (shape ``(ny, nx)``) in place.
@@ -53,24 +72,11 @@ def solve_columns(u, r, cp, inv_den, add_lo, add_hi, block):
     The sweeps run along rows of memory, ``block`` columns at a time, so the inner loop
     is contiguous; blocks are independent and run in parallel.
     """
-    ny, nx = u.shape
+    nx = u.shape[1]
     n_blocks = (nx + block - 1) // block
     for kb in prange(n_blocks):
         j0 = kb * block
-        j1 = min(nx, j0 + block)
-        for j in range(j0, j1):
-            u[0, j] = (u[0, j] + add_lo) * inv_den[0]
-        for i0 in range(ny - 2):
-            r_inv = inv_den[i0 + 1]
-            for j in range(j0, j1):
-                u[i0 + 1, j] = (u[i0 + 1, j] + r * u[i0, j]) * r_inv
-        for j in range(j0, j1):
-            u[ny - 1, j] = (u[ny - 1, j] + add_hi + r * u[ny - 2, j]) * inv_den[ny - 1]
-        for ii in range(ny - 1):
-            i = ny - 2 - ii
-            c = cp[i]
-            for j in range(j0, j1):
-                u[i, j] = u[i, j] - c * u[i + 1, j]
+        _solve_column_block(u, j0, min(nx, j0 + block), r, cp, inv_den, add_lo, add_hi)
 
 
 def solve_reference(d, r, fixed_lo, fixed_hi, value_lo, value_hi):
