@@ -48,7 +48,7 @@ from .grid import Grid
 
 __all__ = [
     "DEFAULT_TUMOR_THRESHOLD", "DEFAULT_MEMBRANE_THRESHOLD", "DEFAULT_BAND_THRESHOLD",
-    "DEFAULT_HYPOXIA_THRESHOLD", "DEFAULT_ESCAPE_THRESHOLD",
+    "DEFAULT_HYPOXIA_THRESHOLD", "DEFAULT_ESCAPE_THRESHOLD", "METRIC_UNITS",
     "Front", "Clusters", "MembraneRegions",
     "tumor_mass", "invaded_area", "hypoxic_area", "threshold_contours", "perimeter",
     "contour_area", "roughness", "front_radius", "band_depth", "front_speed",
@@ -71,6 +71,21 @@ DEFAULT_HYPOXIA_THRESHOLD = 0.2
 DEFAULT_ESCAPE_THRESHOLD = 0.05
 
 _WALLS = ("left", "right", "bottom", "top")
+
+#: Units of every value :func:`snapshot_metrics` and :func:`time_metrics` return, for the
+#: ``units`` attribute of ``/diagnostics`` datasets (``L`` length, ``T`` time, ``n``
+#: tumour density scale; "1" dimensionless).
+METRIC_UNITS: dict[str, str] = {
+    "tumor_mass": "n L^2", "invaded_area": "L^2",
+    "front_max_radius": "L", "front_mean_radius": "L",
+    "front_max_depth": "L", "front_mean_depth": "L",
+    "roughness": "1", "cluster_count": "1", "cluster_area": "L^2", "cluster_mass": "n L^2",
+    "hypoxic_area": "L^2", "membrane_min_integrity": "1", "membrane_breaches": "1",
+    "tumor_mass_beyond_membrane": "n L^2", "invaded_area_beyond_membrane": "L^2",
+    "tumor_max_beyond_membrane": "n",
+    "front_max_speed": "L/T", "front_mean_speed": "L/T",
+    "membrane_breach_time": "T", "membrane_escape_time": "T",
+}
 
 
 class Front(NamedTuple):

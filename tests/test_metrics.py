@@ -338,6 +338,7 @@ def test_snapshot_metrics_of_a_breached_ring():
     assert out["front_mean_radius"] == pytest.approx(
         M.front_radius(n, grid, (0.5, 0.5)).mean, rel=1e-12)
     assert all(isinstance(v, float) for v in out.values())
+    assert set(out) <= set(M.METRIC_UNITS)
 
 
 def test_snapshot_metrics_keys_depend_only_on_the_arguments():
@@ -378,6 +379,7 @@ def test_time_metrics_from_a_diagnostics_table():
     assert out["membrane_breach_time"] == pytest.approx(2.0 + 2.0 * 0.1 / 0.4)
     assert out["membrane_escape_time"] == pytest.approx(2.0 + 2.0 * 0.05 / 0.1)
     assert set(out) == {"front_max_speed", "membrane_breach_time", "membrane_escape_time"}
+    assert set(out) <= set(M.METRIC_UNITS)
 
 
 # --------------------------------------------------------------------------- oxygen
