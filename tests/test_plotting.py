@@ -1,0 +1,173 @@
+"""Every figure and the movie rendered with Agg from a small synthetic run."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import xarray as xr  # noqa: E402
+from matplotlib import animation  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from pde_meta import metrics  # noqa: E402
+from pde_meta import plotting as P  # noqa: E402
+from pde_meta.errors import ConfigError  # noqa: E402
+from pde_meta.grid import Grid  # noqa: E402
+
+FIELDS = ("tumor", "ecm", "membrane", "mmp", "oxygen")
+CENTER = (0.5, 0.375)
+
+
+def synthetic_run(times=(0.0, 1.0, 2.0), shape=(24, 32)):
+    """A growing disc of tumour inside a membrane ring that erodes fastest towards +x."""
+    grid = Grid(shape=shape, extent=(0.75, 1.0))
+    y, x = grid.meshgrid()
+    r = np.hypot(x - CENTER[0], y - CENTER[1])
+    theta = np.arctan2(y - CENTER[1], x - CENTER[0])
+    ring = ((r >= 0.2) & (r <= 0.26)).astype(float)
+    stack = {name: [] for name in FIELDS}
+    rows = []
+    for t in times:
+        n = 0.5 * (1 - np.tanh((r - (0.1 + 0.06 * t)) / 0.03))
+        fields = {
+            "tumor": n,
+            "ecm": 1.0 - 0.5 * n,
+            "membrane": ring * np.exp(-t * (0.05 + 1.2 * np.cos(theta / 2) ** 8)),
+            "mmp": 0.5 * n,
+            "oxygen": 1.0 - 0.9 * n,
+        }
+        for name in FIELDS:
+            stack[name].append(fields[name])
+        rows.append(metrics.snapshot_metrics(
+            fields, grid, initial={"tumor": stack["tumor"][0], "membrane": ring}))
+    coords = {"time": ("time", np.asarray(times, dtype=float), {"units": "T"}),
+              "y": ("y", grid.y), "x": ("x", grid.x)}
+    data = {name: (("time", "y", "x"), np.array(stack[name])) for name in FIELDS}
+    data.update({k: ("time", [row[k] for row in rows]) for k in rows[0]})
+    ds = xr.Dataset(data, coords=coords, attrs={"config": "[grid]\nshape = [24, 32]\n"})
+    ds["tumor"].attrs.update(long_name="tumour density", units="n0")
+    for name in rows[0]:
+        ds[name].attrs["units"] = metrics.METRIC_UNITS[name]
+    return ds
+
+
+@pytest.fixture(scope="module")
+def run():
+    return synthetic_run()
+
+
+def check_png(path, size, slack=0):
+    assert path.is_file() and path.stat().st_size > 0
+    with Image.open(path) as image:
+        assert image.format == "PNG"
+        assert np.abs(np.subtract(image.size, size)).max() <= slack, (image.size, size)
+        pixels = np.asarray(image.convert("L"), dtype=float)
+    assert pixels.std() > 5, "the image is blank"
+
+
+@pytest.mark.parametrize("make", [
+    lambda ds: P.plot_fields(ds, figsize=(10, 6)),
+    lambda ds: P.plot_diagnostics(ds, figsize=(10, 6)),
+    lambda ds: P.plot_fronts(ds, figsize=(10, 6)),
+    lambda ds: P.plot_membrane_breach(ds, figsize=(10, 6)),
+], ids=["fields", "diagnostics", "fronts", "membrane_breach"])
+def test_each_figure_renders_to_a_png_of_the_requested_size(run, make, tmp_path):
+    path = P.save_figure(make(run), tmp_path / "sub" / "figure.png", dpi=40)
+    check_png(path, (400, 240))
+
+
+def test_default_sizes_give_figsize_times_dpi(run, tmp_path):
+    for make in (P.plot_fields, P.plot_diagnostics, P.plot_fronts, P.plot_membrane_breach):
+        fig = make(run)
+        w, h = fig.get_size_inches() * 50
+        # Agg truncates fractional pixel sizes
+        check_png(P.save_figure(fig, tmp_path / f"{make.__name__}.png", dpi=50),
+                  (round(w), round(h)), slack=1)
+
+
+def test_plot_fields_panel_grid_shares_one_colour_scale_per_field(run):
+    fig = P.plot_fields(run, times=[0.0, 2.0], fields=["tumor", "oxygen"])
+    panels = [ax for ax in fig.axes if ax.images]
+    assert len(panels) == 4
+    colorbars = [ax for ax in fig.axes if not ax.images]
+    assert len(colorbars) == 2
+    labels = sorted(ax.get_xlabel() for ax in colorbars)
+    assert labels == ["oxygen concentration c\n(non-dimensional)", "tumour density [n0]"]
+    by_field = {}
+    for ax in panels:
+        image = ax.images[0]
+        assert image.origin == "lower"
+        assert ax.get_aspect() == 1.0
+        by_field.setdefault(ax.get_title().split(",")[0], set()).add(image.get_clim())
+    assert all(len(clims) == 1 for clims in by_field.values())
+    lo, hi = by_field["tumor"].pop()
+    assert lo == pytest.approx(float(run["tumor"].min()))
+    assert hi == pytest.approx(float(run["tumor"].max()))
+
+
+def test_plot_fields_defaults_to_every_field_and_nearest_times(run):
+    fig = P.plot_fields(run, times=[0.9, 1.1])                 # both nearest t = 1
+    assert len([ax for ax in fig.axes if ax.images]) == len(FIELDS)
+    with pytest.raises(ConfigError, match="outside the run"):
+        P.plot_fields(run, times=[5.0])
+    with pytest.raises(ConfigError, match="available"):
+        P.plot_fields(run, fields=["pressure"])
+
+
+def test_plot_diagnostics_draws_every_series_over_time(run):
+    fig = P.plot_diagnostics(run)
+    series = [k for k, v in run.data_vars.items() if v.dims == ("time",)]
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(visible) == len(series) >= 10
+    assert all(len(ax.lines) == 1 and len(ax.lines[0].get_xdata()) == 3 for ax in visible)
+    with pytest.raises(ConfigError, match="no diagnostics"):
+        P.plot_diagnostics(run[list(FIELDS)])
+
+
+def test_plot_fronts_draws_one_contour_per_time(run):
+    fig = P.plot_fronts(run, threshold=0.5)
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts == ["initial membrane", "t = 0 T", "t = 1 T", "t = 2 T"]
+    assert ax.get_aspect() == 1.0
+
+
+def test_plot_membrane_breach_colours_broken_cells_by_time(run):
+    fig = P.plot_membrane_breach(run)
+    ax = fig.axes[0]
+    breach = ax.images[1].get_array()
+    b = run["membrane"].values
+    assert breach.count() == int(((b[0] > 0.5) & (b.min(axis=0) < 0.5)).sum()) > 0
+    assert 0.0 < breach.min() and breach.max() <= 2.0
+    with pytest.raises(ConfigError, match="no cell above"):
+        P.plot_membrane_breach(run.assign(membrane=run["membrane"] * 0))
+
+
+def test_breach_times_are_interpolated_per_cell():
+    t = np.array([0.0, 1.0, 2.0])
+    b = np.array([[[1.0, 0.4]], [[0.6, 0.2]], [[0.2, 0.1]]])
+    assert P._breach_times(t, b, 0.5)[0].tolist() == pytest.approx([1.25, 0.0])
+
+
+def test_gif_movie_has_one_frame_per_snapshot(run, tmp_path):
+    path = P.make_movie(run, tmp_path / "run.mp4", field=["tumor", "membrane"], fps=4,
+                        dpi=40, writer="pillow")
+    assert path == tmp_path / "run.gif"
+    with Image.open(path) as movie:
+        assert movie.format == "GIF"
+        assert movie.n_frames == run.sizes["time"]
+
+
+@pytest.mark.skipif(not animation.writers.is_available("ffmpeg"), reason="no ffmpeg")
+def test_mp4_movie_when_ffmpeg_is_available(run, tmp_path):
+    path = P.make_movie(run, tmp_path / "run.gif", dpi=40)
+    assert path.suffix == ".mp4" and path.stat().st_size > 0
+
+
+def test_movie_writer_choice_is_validated(run, tmp_path):
+    with pytest.raises(ConfigError, match="allowed"):
+        P.make_movie(run, tmp_path / "x", writer="avconv")
+    if not animation.writers.is_available("ffmpeg"):
+        with pytest.raises(ConfigError, match="ffmpeg"):
+            P.make_movie(run, tmp_path / "x", writer="ffmpeg")
