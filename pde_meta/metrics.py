@@ -53,7 +53,7 @@ __all__ = [
     "tumor_mass", "invaded_area", "hypoxic_area", "threshold_contours", "perimeter",
     "contour_area", "roughness", "front_radius", "band_depth", "front_speed",
     "detached_clusters", "membrane_regions", "membrane_min_integrity", "membrane_breaches",
-    "mass_beyond_membrane", "crossing_time", "breach_time", "snapshot_metrics",
+    "membrane_barrier", "mass_beyond_membrane", "crossing_time", "breach_time", "snapshot_metrics",
     "time_metrics",
 ]
 
@@ -80,11 +80,12 @@ METRIC_UNITS: dict[str, str] = {
     "front_max_radius": "L", "front_mean_radius": "L",
     "front_max_depth": "L", "front_mean_depth": "L",
     "roughness": "1", "cluster_count": "1", "cluster_area": "L^2", "cluster_mass": "n L^2",
-    "hypoxic_area": "L^2", "membrane_min_integrity": "1", "membrane_breaches": "1",
+    "hypoxic_area": "L^2", "membrane_min_integrity": "1", "membrane_barrier": "1",
+    "membrane_breaches": "1",
     "tumor_mass_beyond_membrane": "n L^2", "invaded_area_beyond_membrane": "L^2",
     "tumor_max_beyond_membrane": "n",
     "front_max_speed": "L/T", "front_mean_speed": "L/T",
-    "membrane_breach_time": "T", "membrane_escape_time": "T",
+    "membrane_breach_time": "T", "membrane_opening_time": "T", "membrane_escape_time": "T",
 }
 
 
@@ -262,30 +263,47 @@ def contour_area(field, grid: Grid, *, threshold: float = DEFAULT_TUMOR_THRESHOL
     return area
 
 
+def _without_holes(field: np.ndarray, threshold: float, keep=None) -> np.ndarray:
+    """``field`` with the holes of its region above ``threshold`` raised above it.
+
+    With a boolean ``keep``, only that region (holes filled) stays above ``threshold``;
+    every other cell above it is set to 0. The threshold contour of the result is the
+    outer boundary of the region, with the crossings on its edges unchanged.
+    """
+    above = field > threshold
+    region = above if keep is None else keep
+    filled = ndimage.binary_fill_holes(region)
+    out = np.where(above & ~filled, 0.0, field)
+    out[filled & ~above] = threshold + 1.0
+    return out
+
+
 def roughness(tumor, grid: Grid, *, threshold: float = DEFAULT_TUMOR_THRESHOLD) -> float:
-    r"""Front roughness: perimeter of the invaded region over that of an equal-area disc.
+    r"""Front roughness: outer perimeter of the invaded region over that of an equal-area disc.
 
     .. math:: \rho = P / (2 \sqrt{\pi A})
 
     with ``P`` the :func:`perimeter` and ``A`` the :func:`contour_area` of the region where
-    the tumour exceeds ``threshold``. ``rho = 1`` for a disc, ``2/sqrt(pi) = 1.128`` for a
-    square, and it grows as the front fingers or fragments (every detached cluster adds its
-    own perimeter). A region cut by a wall has no perimeter along the wall, so a band
+    the tumour exceeds ``threshold``, its holes filled first: a hollow tumour (cells piled
+    up against a membrane around a depleted core) is as smooth as its outer front.
+    ``rho = 1`` for a disc, ``2/sqrt(pi) = 1.128`` for a square, and it grows as the front
+    fingers or fragments (every detached cluster outside the main mass adds its own
+    perimeter). A region cut by a wall has no perimeter along the wall, so a band
     tumour's value is not comparable with a central one's.
 
-    Bias: on a smoothly resolved front the error is ``O((h/R)^2)`` (slightly below the
-    truth); for a front that jumps between 0 and 1 from one cell to the next, about
-    +5 % (see the module notes).
+    Bias: on a smoothly resolved front the error is ``O((h/R)^2)``; for a front that
+    jumps between 0 and 1 from one cell to the next, about +5 % (see the module notes).
 
     Returns
     -------
     float
         Dimensionless; NaN when no cell exceeds ``threshold``.
     """
-    area = contour_area(tumor, grid, threshold=threshold)
+    n = _without_holes(_field(tumor, grid, "tumor"), threshold)
+    area = contour_area(n, grid, threshold=threshold)
     if area <= 0.0:
         return float("nan")
-    return perimeter(tumor, grid, threshold=threshold) / (2.0 * np.sqrt(np.pi * area))
+    return perimeter(n, grid, threshold=threshold) / (2.0 * np.sqrt(np.pi * area))
 
 
 # --------------------------------------------------------------------------- fronts
@@ -335,9 +353,7 @@ def front_radius(tumor, grid: Grid, center, *, threshold: float = DEFAULT_TUMOR_
 
     labels, count = ndimage.label(above, structure=_structure(connectivity))
     masses = ndimage.sum_labels(n, labels, index=np.arange(1, count + 1))
-    main = ndimage.binary_fill_holes(labels == 1 + int(np.argmax(masses)))
-    outline = np.where(above & ~main, 0.0, n)
-    outline[main & ~above] = threshold + 1.0
+    outline = _without_holes(n, threshold, keep=labels == 1 + int(np.argmax(masses)))
     total = weighted = 0.0
     for line in threshold_contours(outline, grid, threshold):
         r = np.hypot(line[:, 0] - cx, line[:, 1] - cy)
@@ -427,11 +443,13 @@ def front_speed(times, positions) -> np.ndarray:
 
 
 def detached_clusters(tumor, grid: Grid, *, threshold: float = DEFAULT_TUMOR_THRESHOLD,
-                      connectivity: int = 1) -> Clusters:
+                      connectivity: int = 1, enclosed: bool = False) -> Clusters:
     """Tumour regions above ``threshold`` that are not connected to the main mass.
 
     The regions are labelled with :func:`scipy.ndimage.label`; the main mass is the region
-    with the largest tumour mass, every other region is a detached cluster.
+    with the largest tumour mass, every other region is a detached cluster. By default a
+    region lying in a hole of the main mass (a core left behind inside a hollow tumour)
+    is not counted: it is surrounded by the tumour, not ahead of it.
 
     Parameters
     ----------
@@ -440,6 +458,8 @@ def detached_clusters(tumor, grid: Grid, *, threshold: float = DEFAULT_TUMOR_THR
     threshold : float, default 0.1
     connectivity : {1, 2}, default 1
         1: cells sharing a face are connected; 2: cells sharing a corner as well.
+    enclosed : bool, default False
+        Count the regions inside holes of the main mass as well.
 
     Returns
     -------
@@ -454,7 +474,11 @@ def detached_clusters(tumor, grid: Grid, *, threshold: float = DEFAULT_TUMOR_THR
     areas = np.bincount(labels.ravel(), minlength=count + 1)[1:] * grid.cell_area
     order = np.argsort(-masses, kind="stable")
     main, rest = order[0], order[1:]
-    return Clusters(count - 1, areas[rest].astype(float), masses[rest].astype(float),
+    if not enclosed and rest.size:
+        inside = ndimage.binary_fill_holes(labels == main + 1)
+        held = np.unique(labels[inside]) - 1
+        rest = rest[~np.isin(rest, held)]
+    return Clusters(int(rest.size), areas[rest].astype(float), masses[rest].astype(float),
                     float(areas[main]), float(masses[main]))
 
 
@@ -571,6 +595,52 @@ def membrane_breaches(membrane, regions: MembraneRegions, *,
     touching_in = set(np.unique(labels[near_in & breached]).tolist())
     touching_out = set(np.unique(labels[near_out & breached]).tolist())
     return len((touching_in & touching_out) - {0})
+
+
+def membrane_barrier(membrane, regions: MembraneRegions, *, connectivity: int = 1) -> float:
+    """The integrity of the weakest path through the membrane band [1].
+
+    Over every path of connected cells from the enclosed side to the beyond side, take
+    the largest membrane density the path crosses; the barrier is the smallest of these.
+    It is 1 for an intact membrane of density 1 and falls below a threshold exactly when
+    an opening through the band appears at that threshold (:func:`membrane_breaches`
+    counts them), whereas :func:`membrane_min_integrity` falls as soon as any cell thins.
+    Found by bisection over the band's values, one labelling per step.
+
+    Parameters
+    ----------
+    membrane : array_like, shape (ny, nx)
+    regions : MembraneRegions
+        From :func:`membrane_regions` on the initial membrane.
+    connectivity : {1, 2}, default 1
+
+    Returns
+    -------
+    float
+        NaN when nothing lies beyond the membrane.
+    """
+    if not regions.beyond.any() or not regions.enclosed.any():
+        return float("nan")
+    b = np.asarray(membrane, dtype=np.float64)
+    structure = _structure(connectivity)
+    levels = np.unique(b[regions.band])
+    free = ~regions.band
+
+    def through(level: float) -> bool:
+        labels, _ = ndimage.label(free | (regions.band & (b <= level)), structure=structure)
+        inside = np.unique(labels[regions.enclosed])
+        return bool(np.isin(labels[regions.beyond], inside).any())
+
+    lo, hi = 0, levels.size - 1
+    if not through(levels[hi]):
+        return float("nan")
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if through(levels[mid]):
+            hi = mid
+        else:
+            lo = mid + 1
+    return float(levels[lo])
 
 
 def mass_beyond_membrane(tumor, grid: Grid, regions: MembraneRegions) -> float:
@@ -690,9 +760,10 @@ def snapshot_metrics(fields: Mapping[str, np.ndarray], grid: Grid, *,
         (:func:`front_radius`), or with ``wall`` ``front_max_depth`` and
         ``front_mean_depth`` [L] (:func:`band_depth`). With ``oxygen`` in ``fields``:
         ``hypoxic_area`` [L^2]. With a non-empty initial membrane band and ``membrane`` in
-        ``fields``: ``membrane_min_integrity`` [1], ``membrane_breaches`` (count of
-        openings), ``tumor_mass_beyond_membrane`` [n L^2],
-        ``invaded_area_beyond_membrane`` [L^2] and ``tumor_max_beyond_membrane`` [n].
+        ``fields``: ``membrane_min_integrity`` [1], ``membrane_barrier`` [1]
+        (:func:`membrane_barrier`), ``membrane_breaches`` (count of openings),
+        ``tumor_mass_beyond_membrane`` [n L^2], ``invaded_area_beyond_membrane`` [L^2]
+        and ``tumor_max_beyond_membrane`` [n].
         The keys depend only on the arguments, so they are the same for every snapshot of
         a run.
     """
@@ -736,6 +807,7 @@ def snapshot_metrics(fields: Mapping[str, np.ndarray], grid: Grid, *,
                                        band_threshold=band_threshold)
             b = _field(fields["membrane"], grid, "membrane")
             out["membrane_min_integrity"] = membrane_min_integrity(b, regions.band)
+            out["membrane_barrier"] = membrane_barrier(b, regions, connectivity=connectivity)
             out["membrane_breaches"] = float(membrane_breaches(
                 b, regions, threshold=membrane_threshold, connectivity=connectivity))
             out["tumor_mass_beyond_membrane"] = mass_beyond_membrane(n, grid, regions)
@@ -770,7 +842,10 @@ def time_metrics(times, per_snapshot_values, *,
         For the front positions present (``front_{max,mean}_{radius,depth}``):
         ``front_max_speed`` and ``front_mean_speed``, arrays of shape ``(k,)`` [L/T] from
         :func:`front_speed`. With ``membrane_min_integrity``: ``membrane_breach_time``
-        [T] (:func:`breach_time`). With ``tumor_max_beyond_membrane``:
+        [T] (:func:`breach_time`): the membrane first thins below ``breach_threshold``
+        somewhere. With ``membrane_barrier``: ``membrane_opening_time`` [T], when an
+        opening through the whole band first appears at that threshold. With
+        ``tumor_max_beyond_membrane``:
         ``membrane_escape_time`` [T], the first time the tumour density beyond the
         membrane exceeds ``escape_threshold``. The times are NaN when it never happens.
     """
@@ -792,6 +867,9 @@ def time_metrics(times, per_snapshot_values, *,
     if "membrane_min_integrity" in series:
         out["membrane_breach_time"] = breach_time(times, series["membrane_min_integrity"],
                                                   threshold=breach_threshold)
+    if "membrane_barrier" in series:
+        out["membrane_opening_time"] = breach_time(times, series["membrane_barrier"],
+                                                   threshold=breach_threshold)
     if "tumor_max_beyond_membrane" in series:
         out["membrane_escape_time"] = crossing_time(
             times, series["tumor_max_beyond_membrane"], escape_threshold, direction="above")

@@ -101,6 +101,27 @@ def test_roughness_of_a_smooth_star_matches_quadrature():
     assert M.roughness(f, grid, threshold=0.5) == pytest.approx(exact_rho, rel=1e-3)
 
 
+def test_hollow_tumour_roughness_and_clusters_ignore_its_core():
+    grid = Grid.square(128)
+    y, x = grid.meshgrid()
+    r = np.hypot(x - 0.5, y - 0.5)
+    ring = smooth_disc(grid, 0.3, width=0.01) - smooth_disc(grid, 0.2, width=0.01)
+    core = smooth_disc(grid, 0.08, width=0.01)
+    n = ring + core
+    assert M.roughness(n, grid, threshold=0.5) == pytest.approx(1.0, abs=1e-3)
+    assert M.roughness(ring, grid, threshold=0.5) == pytest.approx(1.0, abs=1e-3)
+    assert M.perimeter(ring, grid, threshold=0.5) == pytest.approx(2 * np.pi * 0.5, rel=1e-3)
+    assert M.detached_clusters(n, grid, threshold=0.5).count == 0
+    inner = M.detached_clusters(n, grid, threshold=0.5, enclosed=True)
+    assert inner.count == 1
+    assert inner.areas[0] == pytest.approx(np.pi * 0.08**2, abs=2 * np.pi * 0.08 * grid.dx)
+    outside = n + smooth_disc(grid, 0.05, (0.88, 0.88), width=0.01)
+    assert M.detached_clusters(outside, grid, threshold=0.5).count == 1
+    front = M.front_radius(n, grid, (0.5, 0.5), threshold=0.5)
+    assert front.mean == pytest.approx(0.3, abs=1e-3)
+    assert r[n > 0.5].max() < 0.3
+
+
 def test_binary_disc_roughness_carries_the_documented_chain_code_bias():
     grid = Grid.square(128)
     y, x = grid.meshgrid()
@@ -281,6 +302,7 @@ def test_intact_ring_has_no_breach():
     grid, b0, regions, _, _ = ring_setup()
     assert M.membrane_breaches(b0, regions) == 0
     assert M.membrane_min_integrity(b0, regions.band) == 1.0
+    assert M.membrane_barrier(b0, regions) == 1.0
 
 
 @pytest.mark.parametrize("angle", [0.0, np.pi, np.pi / 2, -3 * np.pi / 4])
@@ -290,6 +312,7 @@ def test_ring_with_one_gap_has_one_breach(angle):
     b = cut_gap(b0, theta, angle)
     assert M.membrane_breaches(b, regions) == 1
     assert M.membrane_min_integrity(b, regions.band) == pytest.approx(0.2)
+    assert M.membrane_barrier(b, regions) == pytest.approx(0.2)
 
 
 def test_ring_with_two_gaps_has_two_breaches():
@@ -305,6 +328,19 @@ def test_thinning_that_does_not_go_through_is_not_a_breach():
     b[regions.band & (r < 0.32)] = 0.3          # the inner face wears everywhere
     assert M.membrane_breaches(b, regions) == 0
     assert M.membrane_min_integrity(b, regions.band) == pytest.approx(0.3)
+    assert M.membrane_barrier(b, regions) == 1.0
+
+
+def test_barrier_is_the_weakest_path_through_the_band():
+    grid, b0, regions, theta, r = ring_setup()
+    b = cut_gap(b0, theta, 1.0, value=0.2)
+    b[regions.band & (r < 0.32) & (np.abs(theta - 1.0) < 0.12)] = 0.45   # inner half
+    b = cut_gap(b, theta, -2.0, value=0.35)                              # a second gap
+    assert M.membrane_barrier(b, regions) == pytest.approx(0.35)
+    assert M.membrane_breaches(b, regions) == 2
+    assert M.membrane_breaches(b, regions, threshold=0.4) == 1
+    assert M.membrane_breaches(b, regions, threshold=0.3) == 0
+    assert M.membrane_min_integrity(b, regions.band) == pytest.approx(0.2)
 
 
 def test_tumour_mass_beyond_a_ring():
@@ -326,6 +362,7 @@ def test_snapshot_metrics_of_a_breached_ring():
     out = M.snapshot_metrics({"tumor": n, "membrane": b, "oxygen": oxygen}, grid,
                              initial={"tumor": n0, "membrane": b0})
     assert out["membrane_breaches"] == 1.0
+    assert out["membrane_barrier"] == pytest.approx(0.2)
     assert out["membrane_min_integrity"] == pytest.approx(0.2)
     assert out["tumor_mass_beyond_membrane"] == pytest.approx(
         M.mass_beyond_membrane(n, grid, regions), rel=1e-12)
@@ -373,12 +410,15 @@ def test_time_metrics_from_a_diagnostics_table():
     times = np.array([0.0, 1.0, 2.0, 4.0])
     table = {"front_max_radius": [0.1, 0.2, 0.25, 0.45],
              "membrane_min_integrity": [1.0, 0.9, 0.6, 0.2],
+             "membrane_barrier": [1.0, 1.0, 0.8, 0.4],
              "tumor_max_beyond_membrane": [0.0, 0.0, 0.0, 0.1]}
     out = M.time_metrics(times, table)
     assert out["front_max_speed"][1:] == pytest.approx([0.1, 0.05, 0.1])
     assert out["membrane_breach_time"] == pytest.approx(2.0 + 2.0 * 0.1 / 0.4)
     assert out["membrane_escape_time"] == pytest.approx(2.0 + 2.0 * 0.05 / 0.1)
-    assert set(out) == {"front_max_speed", "membrane_breach_time", "membrane_escape_time"}
+    assert out["membrane_opening_time"] == pytest.approx(2.0 + 2.0 * 0.3 / 0.4)
+    assert set(out) == {"front_max_speed", "membrane_breach_time", "membrane_opening_time",
+                        "membrane_escape_time"}
     assert set(out) <= set(M.METRIC_UNITS)
 
 
