@@ -378,8 +378,10 @@ def plot_membrane_breach(ds, threshold: float = 0.5, *, band_threshold: float = 
                       interpolation="nearest", aspect="equal")
     bar = fig.colorbar(image, ax=ax, shrink=0.85)
     bar.set_label(_axis_label(ds, "time").replace("time", "breach time", 1))
-    handles = [Line2D([], [], marker="s", ls="", color="0.78", markersize=8,
-                      label="intact membrane")]
+    handles = []
+    if (band & ~broken).any():
+        handles.append(Line2D([], [], marker="s", ls="", color="0.78", markersize=8,
+                              label="intact membrane"))
     if "tumor" in ds.data_vars and ds["tumor"].dims == ("time", "y", "x"):
         x = np.asarray(ds["x"].values, dtype=float)
         y = np.asarray(ds["y"].values, dtype=float)
@@ -390,8 +392,9 @@ def plot_membrane_breach(ds, threshold: float = 0.5, *, band_threshold: float = 
                            linewidths=1)
                 handles.append(Line2D([], [], color="k", ls=style, lw=1,
                                       label=f"tumour front, {_time_text(ds, t[k])}"))
-    fig.legend(handles=handles, loc="outside lower center", fontsize="small",
-               ncols=len(handles), frameon=False)
+    if handles:
+        fig.legend(handles=handles, loc="outside lower center", fontsize="small",
+                   ncols=len(handles), frameon=False)
     ax.set_xlim(extent[0], extent[1])
     ax.set_ylim(extent[2], extent[3])
     ax.set_xlabel(_axis_label(ds, "x"))
