@@ -212,3 +212,54 @@ def run(N: int, t_end: float, dt: float | None = None, backend: str = "numba") -
     result = solve(N, t_end, dt=dt_run, backend=backend, eq=eq)
     result["first_call_time"] = first_call
     return result
+
+
+def time_stepper(
+    N: int,
+    steps: int = 100,
+    batches: int = 5,
+    dt: float | None = None,
+    n_threads: int | None = None,
+) -> dict:
+    """Per-step cost of py-pde's compiled Euler stepper, best and median of ``batches``.
+
+    Builds the stepper once through the public solver API
+    (``EulerSolver(eq, backend="numba", adaptive=False).make_stepper(state, dt)``, the
+    same stepper ``PDEBase.solve`` builds), so the compile cost is paid once and the
+    timed batches are not disturbed by it. ``n_threads`` sets numba's thread count for
+    the timed batches (restored afterwards).
+    """
+    import numba as nb
+    from pde.solvers import EulerSolver
+
+    eq = AndersonPDE()
+    dt = stable_dt(N, params=eq.params) if dt is None else float(dt)
+    state = make_state(N)
+    solver = EulerSolver(eq, backend="numba", adaptive=False)
+    start = time.perf_counter()
+    stepper = solver.make_stepper(state, dt)
+    t = stepper(state, 0.0, dt)  # first call: dispatch of the compiled loop
+    compile_time = time.perf_counter() - start
+    previous = nb.get_num_threads()
+    if n_threads is not None:
+        nb.set_num_threads(int(n_threads))
+    try:
+        per_step = []
+        for _ in range(batches):
+            start = time.perf_counter()
+            t = stepper(state, t, t + steps * dt)
+            per_step.append((time.perf_counter() - start) / steps)
+    finally:
+        nb.set_num_threads(previous)
+    if not np.all(np.isfinite(state.data)):
+        raise RuntimeError("py-pde state became non-finite")
+    return {
+        "dt": dt,
+        "steps": 1 + steps * batches,
+        "t": t,
+        "compile_time": compile_time,
+        "seconds_per_step": min(per_step),
+        "median_seconds_per_step": float(np.median(per_step)),
+        "n_threads": nb.get_num_threads() if n_threads is None else int(n_threads),
+        "pde_version": _require_pde().__version__,
+    }
