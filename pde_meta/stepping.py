@@ -109,7 +109,9 @@ class Stepper:
         self.reaction_cfl = float(reaction_cfl)
         self._p = parameters.as_tuple()
         self._fixed, self._value = self.oxygen_walls.as_arrays()
-        self._work = np.empty_like(self.state.data)
+        # both buffers hold the membrane: the kernel does not rewrite a static one
+        self._work = self.state.data.copy()
+        self._static_membrane = parameters.membrane_degradation == 0.0
         self._blocks = _blocks(state.grid.shape)
         self.stats = StepStats()
         available = numba.config.NUMBA_NUM_THREADS
@@ -167,6 +169,8 @@ class Stepper:
         if t_end < s.t:
             raise ConfigError(f"t_end = {t_end} is before the current time {s.t}")
         limit = np.iinfo(np.int64).max if max_steps is None else int(max_steps)
+        if self._static_membrane:  # the caller may have edited the state between calls
+            self._work[2] = s.data[2]
         g = s.grid
         previous = numba.get_num_threads()
         numba.set_num_threads(self.threads)

@@ -47,7 +47,8 @@ def advance(a, b, t, t_end, dt, adaptive, max_steps, dx, dy, p, fixed, value, sa
 
     Parameters
     ----------
-    a, b : (5, ny, nx) arrays; ``a`` holds the state at ``t``
+    a, b : (5, ny, nx) arrays; ``a`` holds the state at ``t``. With a static membrane
+        (``delta_b = 0``) both must hold the same membrane plane.
     dt : float
         The fixed step, or the first trial step when ``adaptive``.
     adaptive : bool

@@ -144,8 +144,7 @@ def _matrix_row(n, f, b, m, f_out, b_out, i, dt, delta, delta_b, psi, psi_form, 
                 f_out[j] = 1.0 + (f1 - 1.0) * psi_decay
     if delta_b != 0.0:
         decay_row(b[i], m[i], delta_b, b_out, dt)
-    else:
-        b_out[:] = b[i]
+    # else: the membrane is static and the caller keeps it in both buffers (no write)
 
 
 @jit
@@ -168,11 +167,14 @@ def _mmp_row(n, m, m_out, i, dt, idx2, idy2, d_m, mu, mmp_den):
 
 
 @jit
-def _oxygen_row(n, f, c, c_out, i, dt, beta, gamma, alpha):
-    """Oxygen, pointwise: supply explicit, consumption and decay implicit."""
+def _oxygen_row(n, f, c, out, k, i, dt, beta, gamma, alpha):
+    """Oxygen, pointwise: supply explicit, consumption and decay implicit.
+
+    Writes column ``k`` of ``out`` (the transposed block buffer of :func:`sweep_transposed`).
+    """
     nx = n.shape[1]
     for j in range(nx):
-        c_out[j] = (c[i, j] + dt * beta * f[i, j]) / (1.0 + dt * (gamma * n[i, j] + alpha))
+        out[j, k] = (c[i, j] + dt * beta * f[i, j]) / (1.0 + dt * (gamma * n[i, j] + alpha))
 
 
 @jit
@@ -201,18 +203,14 @@ def _row_max(a):
 
 
 @jit
-def solve_rows(u, r, cp, inv_den, add_lo, add_hi, buffer):
-    """:func:`.tridiag.solve_row` on every row of ``u`` (a block of a few rows).
+def sweep_transposed(buffer, rows, r, cp, inv_den, add_lo, add_hi):
+    """:func:`.tridiag.solve_row` on the first ``rows`` columns of ``buffer`` (``(n, >= rows)``).
 
-    Each row's sweep is a chain of dependent multiply-adds. The block is copied into
-    ``buffer`` (shape ``(nx, >= rows)``) transposed, so that the sweeps of all rows run
-    side by side on contiguous memory (vectorised), then copied back. The arithmetic per
-    element is that of ``solve_row``.
+    ``buffer[:, k]`` holds row ``k`` of a block: each row's sweep is a chain of dependent
+    multiply-adds, and with the rows side by side in memory the chains of the whole block
+    run together (vectorised). The arithmetic per element is that of ``solve_row``.
     """
-    rows, n = u.shape
-    for j in range(n):
-        for k in range(rows):
-            buffer[j, k] = u[k, j]
+    n = buffer.shape[0]
     for k in range(rows):
         buffer[0, k] = (buffer[0, k] + add_lo) * inv_den[0]
     for j0 in range(n - 2):
@@ -226,6 +224,16 @@ def solve_rows(u, r, cp, inv_den, add_lo, add_hi, buffer):
         c = cp[j]
         for k in range(rows):
             buffer[j, k] = buffer[j, k] - c * buffer[j + 1, k]
+
+
+@jit
+def solve_rows(u, r, cp, inv_den, add_lo, add_hi, buffer):
+    """:func:`.tridiag.solve_row` on every row of ``u`` (a block of rows) through ``buffer``."""
+    rows, n = u.shape
+    for j in range(n):
+        for k in range(rows):
+            buffer[j, k] = u[k, j]
+    sweep_transposed(buffer, rows, r, cp, inv_den, add_lo, add_hi)
     for k in range(rows):
         for j in range(n):
             u[k, j] = buffer[j, k]
@@ -260,6 +268,7 @@ def _step_rows(src, dst, i0, i1, dt, dx, dy, p, cpx, inv_den_x, add_left, add_ri
     ry_hi_lo = np.zeros(nx)
     ry_hi_hi = np.zeros(nx)
     rate = np.empty(nx)
+    buffer = np.empty((nx, i1 - i0))
     if i0 > 0:
         _y_faces(n, f, b, i0 - 1, d_n, chi, inv_eps1, inv_dy, fy_lo, ry_hi_lo, ry_lo)
     for i in range(i0, i1):
@@ -279,13 +288,17 @@ def _step_rows(src, dst, i0, i1, dt, dx, dy, p, cpx, inv_den_x, add_left, add_ri
                     p[P.DELTA_B], p[P.PSI], p[P.PSI_FORM], psi_decay)
         _mmp_row(n, m, dst[P.MMP, i], i, dt, inv_dx * inv_dx, inv_dy * inv_dy, p[P.D_M],
                  p[P.MU], mmp_den)
-        _oxygen_row(n, f, c, dst[P.OXYGEN, i], i, dt, p[P.BETA], p[P.GAMMA], p[P.ALPHA])
+        _oxygen_row(n, f, c, buffer, i - i0, i, dt, p[P.BETA], p[P.GAMMA], p[P.ALPHA])
         rate_rows[i] = _row_max(rate)
         mmp_rows[i] = _row_max(m[i])
         fy_lo, fy_hi = fy_hi, fy_lo
         ry_lo, ry_hi_hi = ry_hi_hi, ry_lo
-    solve_rows(dst[P.OXYGEN, i0:i1], r_x, cpx, inv_den_x, add_left, add_right,
-               np.empty((nx, i1 - i0)))
+    rows = i1 - i0
+    sweep_transposed(buffer, rows, r_x, cpx, inv_den_x, add_left, add_right)
+    c_out = dst[P.OXYGEN]
+    for k in range(rows):
+        for j in range(nx):
+            c_out[i0 + k, j] = buffer[j, k]
 
 
 @jit_parallel
@@ -295,7 +308,8 @@ def explicit_step(src, dst, dt, dx, dy, p, cpx, inv_den_x, add_left, add_right,
 
     Parameters
     ----------
-    src, dst : (5, ny, nx) float64 arrays (distinct)
+    src, dst : (5, ny, nx) float64 arrays (distinct). When the membrane is static
+        (``delta_b = 0``) its plane is not written: ``dst`` must already hold it.
     dt, dx, dy : float
     p : tuple of float, see :mod:`.params`
     cpx, inv_den_x : (nx,) Thomas factors of the x oxygen solve (:func:`.tridiag.factorise`)
