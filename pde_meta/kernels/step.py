@@ -167,14 +167,17 @@ def _mmp_row(n, m, m_out, i, dt, idx2, idy2, d_m, mu, mmp_den):
 
 
 @jit
-def _oxygen_row(n, f, c, out, k, i, dt, beta, gamma, alpha):
+def _oxygen_row(n, f, c, row, out, k, i, dt, beta, gamma, alpha):
     """Oxygen, pointwise: supply explicit, consumption and decay implicit.
 
-    Writes column ``k`` of ``out`` (the transposed block buffer of :func:`sweep_transposed`).
+    Computed into the contiguous ``row`` (so the loop vectorises), then copied into
+    column ``k`` of ``out``, the transposed block buffer of :func:`sweep_transposed`.
     """
     nx = n.shape[1]
     for j in range(nx):
-        out[j, k] = (c[i, j] + dt * beta * f[i, j]) / (1.0 + dt * (gamma * n[i, j] + alpha))
+        row[j] = (c[i, j] + dt * beta * f[i, j]) / (1.0 + dt * (gamma * n[i, j] + alpha))
+    for j in range(nx):
+        out[j, k] = row[j]
 
 
 @jit
@@ -288,8 +291,8 @@ def _step_rows(src, dst, i0, i1, dt, dx, dy, p, cpx, inv_den_x, add_left, add_ri
                     p[P.DELTA_B], p[P.PSI], p[P.PSI_FORM], psi_decay)
         _mmp_row(n, m, dst[P.MMP, i], i, dt, inv_dx * inv_dx, inv_dy * inv_dy, p[P.D_M],
                  p[P.MU], mmp_den)
-        _oxygen_row(n, f, c, buffer, i - i0, i, dt, p[P.BETA], p[P.GAMMA], p[P.ALPHA])
         rate_rows[i] = _row_max(rate)
+        _oxygen_row(n, f, c, rate, buffer, i - i0, i, dt, p[P.BETA], p[P.GAMMA], p[P.ALPHA])
         mmp_rows[i] = _row_max(m[i])
         fy_lo, fy_hi = fy_hi, fy_lo
         ry_lo, ry_hi_hi = ry_hi_hi, ry_lo
