@@ -23,4 +23,17 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
 __all__ = ["ConfigError", "SimulationError", "Grid", "State", "FIELDS", "Parameters",
-           "OxygenWalls", "Stepper", "solve", "iterate", "stable_dt", "initial", "__version__"]
+           "OxygenWalls", "Stepper", "solve", "iterate", "stable_dt", "initial", "__version__",
+           "load_config", "RunConfig", "simulate", "resume", "open_run"]
+
+#: run-level names, imported on first use (h5py and scipy.ndimage load only when needed)
+_LAZY = {"load_config": "config", "RunConfig": "config", "simulate": "run",
+         "resume": "run", "open_run": "io"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
