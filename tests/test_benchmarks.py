@@ -1,0 +1,82 @@
+"""Smoke test of the benchmark command (``python -m benchmarks.run --quick``)."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from benchmarks import report  # noqa: E402
+from benchmarks import run as bench  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench")
+    res = bench.main(["--quick", "--out", str(out)])
+    return out, res
+
+
+def test_quick_run_writes_table_json_and_plot(quick):
+    out, res = quick
+    text = (out / "results.md").read_text()
+    for heading in ("## Targets", "## Per-step throughput", "## Time to solution",
+                    "## Same problem", "## Hardware limit"):
+        assert heading in text
+    assert "Quick mode" in text
+    assert "| 32 |" in text and "| 64 |" in text
+    png = (out / "throughput.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+    saved = json.loads((out / "results.json").read_text())
+    assert saved["derived"]["targets"] == json.loads(json.dumps(res["derived"]["targets"]))
+
+
+def test_quick_run_numbers_are_sane(quick):
+    _, res = quick
+    rows = [r for r in res["throughput"] if r["impl"] == "pde-meta"]
+    assert {(r["N"], r["threads"]) for r in rows} == {(32, 1), (32, 2), (64, 1), (64, 2)}
+    for r in res["throughput"]:
+        assert math.isfinite(r["cell_updates_per_s"]) and r["cell_updates_per_s"] > 1e4
+        assert r["cell_updates_per_s"] == pytest.approx(r["N"] ** 2 / r["seconds_per_step"])
+    for tri in res["stream"].values():
+        assert 1e8 < tri["bytes_per_s"] < 1e13
+    assert res["traffic"]["bytes_per_cell"] == 112
+    d = res["derived"]
+    assert all(c > 0 for c in d["ceiling"].values())
+    # pde-meta reached t = 10; the NumPy peer needs its explicit step count
+    tts = res["time_to_solution"]
+    assert all(r["t"] == pytest.approx(10.0) for r in tts["runs"].values())
+    numpy_rows = [e for e in d["tts"] if e["impl"].startswith("NumPy")]
+    assert numpy_rows and all(e["how"].startswith("extrapolated") for e in numpy_rows)
+    assert all(e["steps"] > 10 * tts["runs"]["1"]["steps"] for e in numpy_rows)
+    # the peer solves the same problem: its field is close to pde-meta's
+    a = res["agreement"]
+    assert 0 < a["self_convergence"] < 0.2
+    assert all(0 < p["rel_l2_vs_pde_meta"] < 0.2 for p in a["peers"])
+    # the step-count model reproduces a short run of a finer grid
+    assert abs(tts["large"]["short_prediction_error"]) < 0.25
+    assert {t["key"] for t in d["targets"]} == {t[0] for t in report.TARGETS}
+
+
+def test_steps_model_inverts_taxis_integral():
+    j = bench.taxis_integral(256, 10.0, 2087)
+    assert bench.steps_model(256, 10.0, j) == pytest.approx(2087)
+    # the diffusion part scales with N^2, the taxis part with N
+    diffusion_only = bench.steps_model(1024, 10.0, 0.0)
+    assert diffusion_only < bench.steps_model(1024, 10.0, j) < 16 * 2087
+    assert bench.steps_model(1024, 10.0, j) - diffusion_only == pytest.approx(
+        4 * (2087 - bench.steps_model(256, 10.0, 0.0)))
+
+
+def test_restrict_averages_blocks():
+    import numpy as np
+
+    u = np.arange(16.0).reshape(4, 4)
+    np.testing.assert_allclose(bench.restrict(u), [[2.5, 4.5], [10.5, 12.5]])
