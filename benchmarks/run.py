@@ -49,35 +49,42 @@ DEFAULT_OUT = Path(__file__).resolve().parent / "results"
 T_PROBLEM = 10.0
 """End time of the Anderson (2005) problem."""
 
-#: Memory traffic of one pde-meta step per cell, counted like STREAM counts the triad
-#: (every array element read or written once per pass is 8 bytes; a store is not
-#: charged for the cache-line read that write-allocate adds). Passes over memory, from
-#: ``pde_meta/kernels/step.py`` and ``tridiag.py``:
-#:
-#: * ``explicit_step`` reads the five fields of the old state and writes the five of the
-#:   new one (the membrane is copied even when it does not change); the x half of the
-#:   oxygen solve runs on blocks of 8 rows while they are in cache and adds nothing;
-#: * ``solve_columns`` (y half of the oxygen solve) sweeps the oxygen plane forward and
-#:   backward, reading and writing it in each sweep.
-TRAFFIC: tuple[tuple[str, int, int], ...] = (
-    # (pass, bytes read, bytes written) per cell
-    ("explicit kernel: read n, f, b, m, c / write n, f, b, m, c", 40, 40),
-    ("oxygen y sweep, forward: read c / write c", 8, 8),
-    ("oxygen y sweep, backward: read c / write c", 8, 8),
-)
+def traffic(parameters: pm.Parameters | None = None) -> dict:
+    """Memory traffic of one pde-meta step per cell, in bytes.
 
+    Counted like STREAM counts the triad: every array element read or written once in a
+    pass over memory is 8 bytes, and a store is not charged for the cache-line read that
+    write-allocate adds (that variant is returned too). Passes over memory, from
+    ``pde_meta/kernels/step.py`` and ``tridiag.py``:
 
-def traffic() -> dict:
-    """Bytes per cell per step in the STREAM convention and with write-allocate."""
-    read = sum(r for _, r, _ in TRAFFIC)
-    written = sum(w for _, _, w in TRAFFIC)
-    # write-allocate: a store to a line not already read in the same pass costs an extra
-    # read; only the explicit kernel writes to arrays it did not read (the new state)
-    rfo = TRAFFIC[0][2]
+    * ``explicit_step`` reads the five fields of the old state (the membrane through the
+      face mobility) and writes the new tumour, ECM, MMP and oxygen; the membrane plane
+      is written only when it changes (``membrane_degradation > 0``), and the x half of
+      the oxygen solve runs on blocks of 8 rows while they are in cache and adds nothing;
+    * ``solve_columns`` (the y half of the oxygen solve) sweeps the oxygen plane forward
+      and backward, reading and writing it in each sweep.
+
+    Nothing is assumed to stay in cache from one pass to the next.
+    """
+    p = pm.Parameters() if parameters is None else parameters
+    static_membrane = p.membrane_degradation == 0.0
+    written = "n, f, m, c" if static_membrane else "n, f, b, m, c"
+    passes = [
+        (f"explicit kernel: read n, f, b, m, c / write {written}", 40,
+         32 if static_membrane else 40),
+        ("oxygen y sweep, forward: read c / write c", 8, 8),
+        ("oxygen y sweep, backward: read c / write c", 8, 8),
+    ]
+    read = sum(r for _, r, _ in passes)
+    total_written = sum(w for _, _, w in passes)
+    # write-allocate: a store to a line not read in the same pass costs one more read;
+    # only the explicit kernel writes arrays it did not read (the new state)
+    rfo = passes[0][2]
     return {
-        "passes": [{"pass": p, "read": r, "written": w} for p, r, w in TRAFFIC],
-        "bytes_per_cell": read + written,
-        "bytes_per_cell_write_allocate": read + written + rfo,
+        "passes": [{"pass": name, "read": r, "written": w} for name, r, w in passes],
+        "static_membrane": static_membrane,
+        "bytes_per_cell": read + total_written,
+        "bytes_per_cell_write_allocate": read + total_written + rfo,
         "triad_bytes_per_element": stream.BYTES_STREAM,
         "triad_bytes_per_element_write_allocate": stream.BYTES_WRITE_ALLOCATE,
     }
@@ -101,6 +108,8 @@ class Settings:
     solve_large: bool = False
     compare_n: int = 128
     compare_t: float = 1.0
+    compare_pypde_2n: bool = True
+    compare_numpy_2n: bool = False
     stream_elements: int = stream.DEFAULT_ELEMENTS
     stream_repeats: int = 10
     oxygen_n: int = 1024
@@ -113,7 +122,7 @@ class Settings:
     def quick_settings(cls) -> Settings:
         return cls(sizes=[32, 64], repeats=1, min_time=0.01, numpy_sizes=[16, 32],
                    pypde_sizes=[], peer_min_time=0.01, tts_n=32, tts_repeats=1, large_n=64,
-                   large_t_short=0.25, compare_n=16, compare_t=0.02,
+                   large_t_short=0.25, compare_n=32, compare_t=0.1, compare_numpy_2n=True,
                    stream_elements=1 << 20, stream_repeats=2, oxygen_n=64,
                    compile_subprocess=False, pypde=False, quick=True)
 
@@ -310,13 +319,14 @@ def numpy_compare(n: int, t_end: float) -> dict:
     """The NumPy peer (py-pde's stencil) from t = 0 to ``t_end``: tumour field and timing."""
     r = numpy_explicit.run(n, t_end)
     return {"impl": "NumPy (central)", "N": n, "t": r["t"], "steps": r["steps"], "dt": r["dt"],
-            "seconds": r["wall_time"], "tumour": r["fields"]["n"]}
+            "seconds": r["wall_time"], "threads": 1, "tumour": r["fields"]["n"]}
 
 
 def pypde_measure(n: int, threads: list[int], repeats: int, min_time: float,
                   compare_t: float | None) -> tuple[list[dict], dict | None]:
     """py-pde's compiled Euler stepper, built once: per-step time at each thread count and,
-    if ``compare_t`` is given, one run from t = 0 to it for the field comparison."""
+    if ``compare_t`` is given, one run from t = 0 to it for the field comparison (with the
+    fastest thread count measured)."""
     from pde.solvers import EulerSolver
 
     from .peers import pypde_model
@@ -354,14 +364,16 @@ def pypde_measure(n: int, threads: list[int], repeats: int, min_time: float,
             raise RuntimeError("py-pde state became non-finite")
         compare = None
         if compare_t is not None:
-            numba.set_num_threads(previous)
+            fastest = min(rows, key=lambda r: r["seconds_per_step"])["threads"] if rows else (
+                previous)
+            numba.set_num_threads(fastest)
             fresh = pypde_model.make_state(n)
             steps = max(1, round(compare_t / dt))
             start = time.perf_counter()
             stepper(fresh, 0.0, steps * dt)
             wall = time.perf_counter() - start
             compare = {"impl": "py-pde", "N": n, "t": steps * dt, "steps": steps, "dt": dt,
-                       "seconds": wall,
+                       "seconds": wall, "threads": fastest,
                        "tumour": pypde_model.state_to_arrays(fresh)["n"]}
     finally:
         numba.set_num_threads(previous)
@@ -390,28 +402,51 @@ def rel_l2(a: np.ndarray, ref: np.ndarray) -> float:
 
 
 def agreement(s: Settings, peers: list[dict]) -> dict:
-    """Relative L2 differences of the tumour field at ``compare_t`` on ``compare_n``."""
+    """Relative L2 differences of the tumour field at ``compare_t``.
+
+    pde-meta runs on N, 2N and 4N (``N = compare_n``). Its successive differences give
+    the observed order ``p`` and the estimated error ``d / (1 - 2^-p)`` of the coarser
+    grid of each pair. Each peer field (on N or 2N) is compared with pde-meta on the same
+    grid and with pde-meta's finest field restricted to the peer's grid.
+    """
     n, t = s.compare_n, s.compare_t
-    coarse = pde_meta_solve(n, None, t)
-    fine = pde_meta_solve(2 * n, None, t)
-    fine4 = pde_meta_solve(4 * n, None, t)
+    pm_fields = {}
+    pm_steps = {}
+    for k in (n, 2 * n, 4 * n):
+        r = pde_meta_solve(k, None, t)
+        pm_fields[k], pm_steps[k] = r["tumour"], r["steps"]
+
+    def down(u: np.ndarray, size: int) -> np.ndarray:
+        while u.shape[0] > size:
+            u = restrict(u)
+        return u
+
+    d1 = rel_l2(pm_fields[n], down(pm_fields[2 * n], n))
+    d2 = rel_l2(down(pm_fields[2 * n], n), down(pm_fields[4 * n], n))
+    order = math.log2(d1 / d2) if d1 > 0 and d2 > 0 else math.nan
+    shrink = 1.0 - 2.0 ** -order if order > 0 else math.nan
     out = {
         "N": n, "t": t,
-        "pde_meta_steps": coarse["steps"],
-        "self_convergence": rel_l2(coarse["tumour"], restrict(fine["tumour"])),
-        "self_convergence_fine": rel_l2(restrict(fine["tumour"]),
-                                        restrict(restrict(fine4["tumour"]))),
+        "pde_meta_steps": {str(k): v for k, v in pm_steps.items()},
+        "self_convergence": d1,
+        "self_convergence_fine": d2,
+        "observed_order": order,
+        "estimated_error": {str(n): d1 / shrink, str(2 * n): d2 / shrink},
         "peers": [],
     }
     for p in peers:
-        out["peers"].append({
-            "impl": p["impl"], "steps": p["steps"], "dt": p["dt"], "seconds": p["seconds"],
-            "t": p["t"],
-            "rel_l2_vs_pde_meta": rel_l2(coarse["tumour"], p["tumour"]),
-            "rel_l2_vs_pde_meta_2N": rel_l2(restrict(fine["tumour"]), p["tumour"]),
-        })
-    if len(peers) == 2:
-        out["rel_l2_between_peers"] = rel_l2(peers[0]["tumour"], peers[1]["tumour"])
+        size = p["tumour"].shape[0]
+        entry = {k: p[k] for k in ("impl", "N", "steps", "dt", "seconds", "t", "threads")}
+        entry["rel_l2_vs_pde_meta"] = rel_l2(pm_fields[size], p["tumour"])
+        entry["rel_l2_vs_pde_meta_finest"] = rel_l2(down(pm_fields[4 * n], size), p["tumour"])
+        out["peers"].append(entry)
+    by_size = {}
+    for p in peers:
+        by_size.setdefault(p["tumour"].shape[0], []).append(p)
+    out["between_peers"] = [
+        {"N": k, "impls": [p["impl"] for p in group],
+         "rel_l2": rel_l2(group[0]["tumour"], group[1]["tumour"])}
+        for k, group in sorted(by_size.items()) if len(group) == 2]
     return out
 
 
@@ -456,9 +491,11 @@ def run(s: Settings, command: str) -> dict:
                 row = numpy_throughput(n, taxis, s.repeats, s.peer_min_time)
                 res["throughput"].append(row)
                 _say(f"{row['impl']} N={n}: {row['seconds_per_step'] * 1e3:.3f} ms/step")
-        _say(f"NumPy N={s.compare_n} to t={s.compare_t:g} ...")
-        compare_peers.append(numpy_compare(s.compare_n, s.compare_t))
-        _say(f"NumPy: {compare_peers[-1]['steps']} steps in {compare_peers[-1]['seconds']:.1f} s")
+        for n in [s.compare_n] + ([2 * s.compare_n] if s.compare_numpy_2n else []):
+            _say(f"NumPy N={n} to t={s.compare_t:g} ...")
+            compare_peers.append(numpy_compare(n, s.compare_t))
+            _say(f"NumPy: {compare_peers[-1]['steps']} steps in "
+                 f"{compare_peers[-1]['seconds']:.1f} s")
 
     res["stream"] = {}
     for k in threads:
@@ -477,19 +514,20 @@ def run(s: Settings, command: str) -> dict:
 
     if s.pypde and pypde_version() is not None:
         res["loadavg"]["pypde"] = loadavg()
+        compare_sizes = {s.compare_n} | ({2 * s.compare_n} if s.compare_pypde_2n else set())
         for n in s.pypde_sizes:
             rows, cmp = pypde_measure(n, threads, s.repeats, s.peer_min_time,
-                                      s.compare_t if n == s.compare_n else None)
+                                      s.compare_t if n in compare_sizes else None)
             res["throughput"].extend(rows)
             for row in rows:
                 _say(f"py-pde N={n} threads={row['threads']}: "
                      f"{row['seconds_per_step'] * 1e3:.3f} ms/step")
             if cmp is not None:
                 compare_peers.append(cmp)
-                _say(f"py-pde: {cmp['steps']} steps to t={s.compare_t:g} in "
+                _say(f"py-pde N={n}: {cmp['steps']} steps to t={s.compare_t:g} in "
                      f"{cmp['seconds']:.1f} s")
-        if s.compare_n not in s.pypde_sizes:
-            _, cmp = pypde_measure(s.compare_n, [], 1, 0.0, s.compare_t)
+        for n in sorted(compare_sizes - set(s.pypde_sizes)):
+            _, cmp = pypde_measure(n, [], 1, 0.0, s.compare_t)
             compare_peers.append(cmp)
 
     res["agreement"] = agreement(s, compare_peers)

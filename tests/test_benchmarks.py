@@ -47,7 +47,7 @@ def test_quick_run_numbers_are_sane(quick):
         assert r["cell_updates_per_s"] == pytest.approx(r["N"] ** 2 / r["seconds_per_step"])
     for tri in res["stream"].values():
         assert 1e8 < tri["bytes_per_s"] < 1e13
-    assert res["traffic"]["bytes_per_cell"] == 112
+    assert res["traffic"]["bytes_per_cell"] == 104  # static membrane: not rewritten
     d = res["derived"]
     assert all(c > 0 for c in d["ceiling"].values())
     # pde-meta reached t = 10; the NumPy peer needs its explicit step count
@@ -59,7 +59,9 @@ def test_quick_run_numbers_are_sane(quick):
     # the peer solves the same problem: its field is close to pde-meta's
     a = res["agreement"]
     assert 0 < a["self_convergence"] < 0.2
-    assert all(0 < p["rel_l2_vs_pde_meta"] < 0.2 for p in a["peers"])
+    assert all(0 < p["rel_l2_vs_pde_meta"] < 0.3 for p in a["peers"])  # coarse grids
+    assert {p["N"] for p in a["peers"]} == {32, 64}
+    assert d["agreement_order"] > 0.5  # the difference shrinks under refinement
     # the step-count model reproduces a short run of a finer grid
     assert abs(tts["large"]["short_prediction_error"]) < 0.25
     assert {t["key"] for t in d["targets"]} == {t[0] for t in report.TARGETS}
@@ -80,3 +82,13 @@ def test_restrict_averages_blocks():
 
     u = np.arange(16.0).reshape(4, 4)
     np.testing.assert_allclose(bench.restrict(u), [[2.5, 4.5], [10.5, 12.5]])
+
+
+def test_traffic_counts_the_membrane_only_when_it_changes():
+    import pde_meta as pm
+
+    static = bench.traffic(pm.Parameters())
+    moving = bench.traffic(pm.Parameters(membrane_degradation=1.0))
+    assert static["bytes_per_cell"] == 40 + 32 + 2 * 16
+    assert moving["bytes_per_cell"] == static["bytes_per_cell"] + 8
+    assert moving["bytes_per_cell_write_allocate"] == moving["bytes_per_cell"] + 40
