@@ -23,7 +23,9 @@ from pde_meta.errors import ConfigError
 from pde_meta.run import initial_state
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFIGS = sorted((ROOT / "configs").glob("*.toml"))
+# configs/sweep_*.toml are sweep files (docs/sweeps.md), not run configs
+CONFIGS = sorted(p for p in (ROOT / "configs").glob("*.toml")
+                 if not p.name.startswith("sweep_"))
 
 MINIMAL = """
 [grid]
