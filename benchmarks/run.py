@@ -134,6 +134,42 @@ def loadavg() -> list[float]:
         return [math.nan] * 3
 
 
+class CpuMeter:
+    """CPU used by other processes while a measurement runs, from ``/proc/stat``.
+
+    ``read()`` gives, since the meter was made, the average number of cores busy with
+    anything but this process and its finished subprocesses (``others``) and the cores'
+    steal time (``steal``: the hypervisor ran another guest). Both are ``None`` where
+    ``/proc/stat`` does not exist. Resolution: one clock tick (usually 10 ms) per core.
+    """
+
+    def __init__(self) -> None:
+        self._start = self._sample()
+
+    @staticmethod
+    def _sample() -> tuple[float, float, float, float] | None:
+        try:
+            with open("/proc/stat") as f:
+                v = [int(x) for x in f.readline().split()[1:9]]
+        except (OSError, ValueError):
+            return None
+        hz = os.sysconf("SC_CLK_TCK")
+        own = os.times()
+        busy = (v[0] + v[1] + v[2] + v[5] + v[6]) / hz  # user nice system irq softirq
+        steal = v[7] / hz if len(v) > 7 else 0.0
+        return (time.perf_counter(), busy, steal,
+                own.user + own.system + own.children_user + own.children_system)
+
+    def read(self) -> dict:
+        end = self._sample()
+        if self._start is None or end is None or end[0] <= self._start[0]:
+            return {"others_cpu": None, "steal_cpu": None}
+        wall = end[0] - self._start[0]
+        others = (end[1] - self._start[1]) - (end[3] - self._start[3])
+        return {"others_cpu": round(max(0.0, others / wall), 3),
+                "steal_cpu": round((end[2] - self._start[2]) / wall, 3)}
+
+
 def _say(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')} load {loadavg()[0]:.2f}] {msg}", file=sys.stderr,
           flush=True)
@@ -228,7 +264,11 @@ def time_to_solution(s: Settings) -> dict:
     """pde-meta on the Anderson problem: the full run at ``tts_n`` and the large-grid estimate."""
     runs = {}
     for threads in s.threads:
-        all_runs = [pde_meta_solve(s.tts_n, threads, T_PROBLEM) for _ in range(s.tts_repeats)]
+        all_runs = []
+        for _ in range(s.tts_repeats):
+            meter = CpuMeter()
+            all_runs.append(pde_meta_solve(s.tts_n, threads, T_PROBLEM))
+            all_runs[-1].update(meter.read())
         best = min(all_runs, key=lambda r: r["seconds"])
         best["all_seconds"] = [r["seconds"] for r in all_runs]
         best.pop("tumour")
@@ -350,6 +390,7 @@ def pypde_measure(n: int, threads: list[int], repeats: int, min_time: float,
             t = stepper(state, t, t + 5 * dt)
             steps = max(5, math.ceil(min_time / ((time.perf_counter() - start) / 5)))
             times = []
+            meter = CpuMeter()
             for _ in range(repeats):
                 start = time.perf_counter()
                 t = stepper(state, t, t + steps * dt)
@@ -359,7 +400,8 @@ def pypde_measure(n: int, threads: list[int], repeats: int, min_time: float,
                          "steps_per_batch": steps, "batches": repeats,
                          "seconds_per_step": best,
                          "median_seconds_per_step": float(np.median(times)),
-                         "cell_updates_per_s": n * n / best, "compile_s": compile_s})
+                         "cell_updates_per_s": n * n / best, "compile_s": compile_s,
+                         **meter.read()})
         if not np.all(np.isfinite(state.data)):
             raise RuntimeError("py-pde state became non-finite")
         compare = None
@@ -479,16 +521,27 @@ def machine() -> dict:
 def run(s: Settings, command: str) -> dict:
     start = time.perf_counter()
     res: dict = {"settings": asdict(s), "command": command, "machine": machine(),
-                 "loadavg": {"start": loadavg()}, "throughput": []}
+                 "loadavg": {"start": loadavg()}, "throughput": [], "phases": {}}
+    whole = CpuMeter()
+    phase = [None, None]
+
+    def begin(name: str) -> None:
+        if phase[0] is not None:
+            res["phases"][phase[0]] = {**phase[1].read(), "loadavg_1min": loadavg()[0]}
+        phase[:] = [name, CpuMeter()]
+
     threads = [k for k in s.threads if k <= numba.config.NUMBA_NUM_THREADS]
     s.threads = threads
     compare_peers = []
 
     # NumPy first, while the process is fresh (its speed depends on the malloc state)
     if s.numpy:
+        begin("NumPy peer")
         for n in s.numpy_sizes:
             for taxis in numpy_explicit.TAXIS_SCHEMES:
+                meter = CpuMeter()
                 row = numpy_throughput(n, taxis, s.repeats, s.peer_min_time)
+                row.update(meter.read())
                 res["throughput"].append(row)
                 _say(f"{row['impl']} N={n}: {row['seconds_per_step'] * 1e3:.3f} ms/step")
         for n in [s.compare_n] + ([2 * s.compare_n] if s.compare_numpy_2n else []):
@@ -497,23 +550,29 @@ def run(s: Settings, command: str) -> dict:
             _say(f"NumPy: {compare_peers[-1]['steps']} steps in "
                  f"{compare_peers[-1]['seconds']:.1f} s")
 
+    begin("STREAM triad")
     res["stream"] = {}
     for k in threads:
+        meter = CpuMeter()
         r = stream.measure_triad(k, n_elements=s.stream_elements, repeats=s.stream_repeats)
+        r.update(meter.read())
         res["stream"][str(k)] = r
         _say(f"triad {k} thread(s): {r['bytes_per_s'] / 1e9:.2f} GB/s")
     res["traffic"] = traffic()
 
-    res["loadavg"]["pde_meta"] = loadavg()
+    begin("pde-meta throughput")
     for n in s.sizes:
         for k in threads:
+            meter = CpuMeter()
             row = pde_meta_throughput(n, k, s.repeats, s.min_time)
+            row.update(meter.read())
             res["throughput"].append(row)
             _say(f"pde-meta N={n} threads={k}: {row['cell_updates_per_s'] / 1e6:.1f} M/s")
+    begin("pde-meta time to solution")
     res["time_to_solution"] = time_to_solution(s)
 
     if s.pypde and pypde_version() is not None:
-        res["loadavg"]["pypde"] = loadavg()
+        begin("py-pde peer")
         compare_sizes = {s.compare_n} | ({2 * s.compare_n} if s.compare_pypde_2n else set())
         for n in s.pypde_sizes:
             rows, cmp = pypde_measure(n, threads, s.repeats, s.peer_min_time,
@@ -530,15 +589,20 @@ def run(s: Settings, command: str) -> dict:
             _, cmp = pypde_measure(n, [], 1, 0.0, s.compare_t)
             compare_peers.append(cmp)
 
+    begin("field agreement")
     res["agreement"] = agreement(s, compare_peers)
 
     if s.compile_subprocess:
+        begin("compile subprocesses")
         res["compile"] = compile_times()
 
     from . import oxygen_solvers
 
+    begin("oxygen solve")
     res["oxygen_solvers"] = oxygen_solvers.main(s.oxygen_n)
+    begin(None)
     res["loadavg"]["end"] = loadavg()
+    res["cpu_others"] = whole.read()
     res["wall_s"] = time.perf_counter() - start
     report.derive(res)
     return res
