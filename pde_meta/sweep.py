@@ -795,6 +795,17 @@ class SweepResult:
         """Whether every member is complete."""
         return bool((self.table["status"] == "complete").all())
 
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{n} {status}" for status, n in self.counts.items())
+        return (f"SweepResult({str(self.output)!r}: {len(self.table)} members, {counts}; "
+                f"ran {self.ran}, resumed {self.resumed}, skipped {self.skipped})")
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return (f"<p>{html.escape(repr(self))}</p>"
+                + self.table.set_index("member")._repr_html_())
+
 
 class _Progress:
     """A tqdm bar over members (``"bar"``), a log line per member (``"log"``), or nothing."""
@@ -1008,7 +1019,7 @@ def _client(scheduler: str | None, workers: int | None, tasks: int):
     n = min(workers or os.cpu_count() or 1, tasks)
     log.info("starting a local dask cluster: %d worker process(es), 1 thread each", n)
     with LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+                      dashboard_address=":0") as cluster, Client(cluster) as client:
         yield client
 
 
