@@ -24,11 +24,13 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 __all__ = ["ConfigError", "SimulationError", "Grid", "State", "FIELDS", "Parameters",
            "OxygenWalls", "Stepper", "solve", "iterate", "stable_dt", "initial", "__version__",
-           "load_config", "RunConfig", "simulate", "resume", "open_run"]
+           "load_config", "RunConfig", "simulate", "resume", "open_run", "load_sweep",
+           "run_sweep", "open_sweep"]
 
 #: run-level names, imported on first use (h5py and scipy.ndimage load only when needed)
 _LAZY = {"load_config": "config", "RunConfig": "config", "simulate": "run",
-         "resume": "run", "open_run": "io"}
+         "resume": "run", "open_run": "io", "load_sweep": "sweep", "run_sweep": "sweep",
+         "open_sweep": "sweep"}
 
 
 def __getattr__(name: str):
