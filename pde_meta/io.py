@@ -39,6 +39,7 @@ import logging
 import os
 import platform
 import socket
+import struct
 import sys
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
@@ -369,15 +370,22 @@ def _open_read(path):
         raise ConfigError(f"{str(path)!r} does not exist; fix: check the path")
     if not path.is_file():
         raise ConfigError(f"{str(path)!r} is not a file; fix: give a run's .h5 file")
+    unreadable = (f"{path} is not a readable HDF5 file ({{}}); it is truncated, corrupt or "
+                  f"not a pde-meta run; fix: give the .h5 file written by pde-meta run")
     try:
         f = h5py.File(path, "r", locking=False)
     except OSError as exc:
+        # A killed writer leaves the file marked "open for writing": read it in SWMR mode.
+        # SWMR readers retry failed reads forever, so never give them a truncated file
+        # (its size is below the end of file its superblock records; a killed SWMR writer
+        # updates that record only after the data it covers).
+        block = _superblock(path)
+        if block is None or block[0] < 2 or path.stat().st_size < block[2]:
+            raise ConfigError(unreadable.format(_first_line(exc))) from None
         try:
             f = h5py.File(path, "r", swmr=True, locking=False)
         except OSError:
-            raise ConfigError(f"{path} is not a readable HDF5 file ({_first_line(exc)}); it is "
-                              f"truncated, corrupt or not a pde-meta run; fix: give the .h5 "
-                              f"file written by pde-meta run") from None
+            raise ConfigError(unreadable.format(_first_line(exc))) from None
     try:
         if f.attrs.get("format") != FORMAT:
             raise ConfigError(f"{path} is an HDF5 file but not a pde-meta run (no format = "
@@ -391,6 +399,22 @@ def _open_read(path):
                           f"({_first_line(exc)}); fix: use another copy of the run") from None
     finally:
         f.close()
+
+
+def _superblock(path) -> tuple[int, int, int] | None:
+    """``(version, status flags, end-of-file address)`` of an HDF5 superblock at offset 0
+    (versions 2 and 3; ``None`` for anything else)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(48)
+    except OSError:
+        return None
+    if len(head) < 48 or head[:8] != b"\x89HDF\r\n\x1a\n" or head[8] not in (2, 3):
+        return None
+    if head[9] != 8:  # size of offsets
+        return None
+    base, _, eof = struct.unpack_from("<3Q", head, 12)
+    return head[8], head[11], base + eof
 
 
 def is_clean(path) -> bool:

@@ -1,0 +1,325 @@
+"""The pde-meta command line: runs, batches, checks, info, resume, bad input, SIGKILL."""
+
+import hashlib
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pde_meta import io, run
+from pde_meta.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+CONFIG = """
+name = "{name}"
+[grid]
+shape = [{n}, {n}]
+[parameters]
+haptotaxis = 0.02
+growth_rate = 0.3
+{extra}
+[initial.tumor]
+type = "gaussian"
+width = 0.1
+[initial.ecm]
+type = "random"
+[initial.mmp]
+type = "scaled"
+factor = 0.5
+[initial.oxygen]
+type = "uniform"
+value = 1.0
+[time]
+t_end = {t_end}
+snapshot_interval = {interval}
+[output]
+checkpoint_seconds = {checkpoint}
+"""
+
+
+def config_file(tmp_path, name="small", n=20, t_end=0.5, interval=0.25, extra="",
+                checkpoint=60):
+    path = tmp_path / f"{name}.toml"
+    path.write_text(CONFIG.format(name=name, n=n, t_end=t_end, interval=interval, extra=extra,
+                                  checkpoint=checkpoint))
+    return path
+
+
+def tree(root):
+    """Every file under ``root`` with the hash of its content and its mtime."""
+    return {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+            for p in sorted(Path(root).rglob("*")) if p.is_file()}
+
+
+def cli(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def assert_bad_input(code, err):
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("pde-meta: error: ")
+    assert "Traceback" not in err
+
+
+# --------------------------------------------------------------------------- help
+
+
+def test_help_documents_exit_codes(capsys):
+    code, out, _ = cli(capsys, "--help")
+    assert code == 0
+    for text in ("exit codes", "0  success", "1  a simulation failed", "2  bad input",
+                 "run", "check", "resume", "info"):
+        assert text in out
+    code, out, _ = cli(capsys, "run", "--help")
+    assert code == 0 and "--overwrite" in out and "exit codes" in out
+
+
+def test_console_script_and_python_m(tmp_path):
+    exe = shutil.which("pde-meta")
+    commands = [[sys.executable, "-m", "pde_meta", "--help"]]
+    if exe:
+        commands.append([exe, "--help"])
+    for command in commands:
+        result = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
+        assert result.returncode == 0 and "exit codes" in result.stdout
+
+
+# --------------------------------------------------------------------------- run
+
+
+def test_run_one_config(tmp_path, capsys):
+    path = config_file(tmp_path)
+    code, out, err = cli(capsys, "run", path, "--quiet")
+    assert code == 0, err
+    assert "complete" in out and "cell-updates/s" in out
+    ds = io.open_run(tmp_path / "small.h5")
+    assert ds.sizes["time"] == 3 and ds.attrs["status"] == "complete"
+
+
+def test_run_output_option_file_and_directory(tmp_path, capsys):
+    path = config_file(tmp_path)
+    code, _, _ = cli(capsys, "run", path, "--output", tmp_path / "o" / "x.h5", "-q")
+    assert code == 0 and (tmp_path / "o" / "x.h5").is_file()
+    code, _, _ = cli(capsys, "run", path, "--output", tmp_path / "o", "-q")
+    assert code == 0 and (tmp_path / "o" / "small.h5").is_file()
+
+
+def test_progress_lines_when_not_a_terminal(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(run, "LOG_EVERY", 0.0)
+    code, out, err = cli(capsys, "run", config_file(tmp_path))
+    assert code == 0
+    assert "ETA" in err and "cell-updates/s" in err and "ETA" not in out
+
+
+def test_batch_runs_in_parallel_and_a_failure_does_not_stop_the_others(tmp_path, capsys):
+    good = config_file(tmp_path, "good")
+    bad = config_file(tmp_path, "bad", extra="mmp_production = 1e200").read_text()
+    bad = bad.replace('type = "gaussian"\nwidth = 0.1',
+                      'type = "uniform"\nvalue = 1e150').replace(
+        'type = "random"', 'type = "uniform"\nvalue = 1.0')
+    (tmp_path / "bad.toml").write_text(bad)
+    code, out, err = cli(capsys, "run", tmp_path / "good.toml", tmp_path / "bad.toml",
+                         "--output", tmp_path / "runs", "--jobs", 2, "--quiet")
+    assert code == 1
+    rows = out.strip().splitlines()
+    assert rows[0].startswith("config") and len(rows) == 3
+    assert "good.toml" in rows[1] and "complete" in rows[1]
+    assert "bad.toml" in rows[2] and "failed" in rows[2]
+    assert "non-finite" in err and "Traceback" not in err
+    assert io.read_info(tmp_path / "runs" / "good.h5").status == "complete"
+    assert io.read_info(tmp_path / "runs" / "bad.h5").status == "failed"
+    assert good.exists()
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def _bad_configs(tmp_path):
+    base = CONFIG.format(name="b", n=8, t_end=0.5, interval=0.25, extra="", checkpoint=60)
+    return {
+        "syntax": base.replace("shape = [8, 8]", "shape = [8, 8"),
+        "wrong type": base.replace("haptotaxis = 0.02", 'haptotaxis = "strong"'),
+        "negative diffusivity": base.replace("haptotaxis = 0.02", "tumor_diffusivity = -1"),
+        "unknown key": base.replace("haptotaxis = 0.02", "haptotaxsi = 0.02"),
+    }
+
+
+@pytest.mark.parametrize("case", ["syntax", "wrong type", "negative diffusivity",
+                                  "unknown key"])
+def test_bad_configs_give_one_line_and_exit_2(tmp_path, capsys, case):
+    path = tmp_path / "b.toml"
+    path.write_text(_bad_configs(tmp_path)[case])
+    (tmp_path / "b.h5").write_bytes(b"an earlier result")
+    before = tree(tmp_path)
+    for command in ("run", "check"):
+        code, _, err = cli(capsys, command, path)
+        assert_bad_input(code, err)
+        assert str(path) in err
+    assert tree(tmp_path) == before
+    if case == "unknown key":
+        assert "did you mean 'haptotaxis'?" in err
+
+
+def test_missing_config(tmp_path, capsys):
+    code, _, err = cli(capsys, "run", tmp_path / "nope.toml")
+    assert_bad_input(code, err)
+    assert "does not exist" in err and list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_output_directory(tmp_path, capsys):
+    path = config_file(tmp_path)
+    before = tree(tmp_path)
+    code, _, err = cli(capsys, "run", path, "--output", "/proc/pde-meta/out.h5")
+    assert_bad_input(code, err)
+    assert "not writable" in err
+    if os.geteuid() != 0:  # root may write anywhere: the permission bits do not stop it
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        code, _, err = cli(capsys, "run", path, "--output", locked / "out.h5")
+        assert_bad_input(code, err)
+    assert tree(tmp_path) == before
+
+
+def test_existing_output_without_overwrite(tmp_path, capsys):
+    path = config_file(tmp_path)
+    (tmp_path / "small.h5").write_bytes(b"precious")
+    before = tree(tmp_path)
+    code, _, err = cli(capsys, "run", path)
+    assert_bad_input(code, err)
+    assert "--overwrite" in err and tree(tmp_path) == before
+    code, _, _ = cli(capsys, "run", path, "--overwrite", "-q")
+    assert code == 0 and io.read_info(tmp_path / "small.h5").status == "complete"
+
+
+def test_a_bad_config_in_a_batch_stops_the_batch_before_it_starts(tmp_path, capsys):
+    good = config_file(tmp_path, "good")
+    (tmp_path / "bad.toml").write_text(_bad_configs(tmp_path)["unknown key"])
+    code, _, err = cli(capsys, "run", good, tmp_path / "bad.toml", "--output", tmp_path)
+    assert_bad_input(code, err)
+    assert not (tmp_path / "good.h5").exists()
+
+
+@pytest.mark.parametrize("argv", [[], ["frobnicate"], ["run"], ["run", "x.toml", "--jobs",
+                                                                 "0"],
+                                  ["resume", "x.h5", "--t-end", "soon"], ["info"]])
+def test_usage_errors(tmp_path, capsys, argv, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = cli(capsys, *argv)
+    assert_bad_input(code, err)
+
+
+def _damaged_runs(tmp_path, capsys):
+    code, _, _ = cli(capsys, "run", config_file(tmp_path), "-q")
+    assert code == 0
+    data = (tmp_path / "small.h5").read_bytes()
+    (tmp_path / "truncated.h5").write_bytes(data[: len(data) // 2])
+    (tmp_path / "text.h5").write_text("not a run\n")
+    import h5py
+
+    with h5py.File(tmp_path / "other.h5", "w") as f:
+        f["x"] = np.arange(4)
+    return ["truncated.h5", "text.h5", "other.h5", "missing.h5"]
+
+
+def test_resume_and_info_refuse_files_that_are_not_runs(tmp_path, capsys):
+    names = _damaged_runs(tmp_path, capsys)
+    before = tree(tmp_path)
+    for name in names:
+        for argv in (["resume", tmp_path / name], ["info", tmp_path / name],
+                     ["resume", tmp_path / name, "--t-end", "2"]):
+            code, _, err = cli(capsys, *argv)
+            assert_bad_input(code, err)
+    code, _, err = cli(capsys, "resume", tmp_path / "small.h5", "--t-end", "0.1")
+    assert_bad_input(code, err)
+    assert "before the checkpoint" in err
+    assert tree(tmp_path) == before
+
+
+# --------------------------------------------------------------------------- check, info
+
+
+def test_check_prints_the_plan(tmp_path, capsys):
+    code, out, err = cli(capsys, "check", config_file(tmp_path), ROOT / "configs" /
+                         "hypoxia.toml")
+    assert code == 0, err
+    for text in ("grid        20 x 20", "limited by", "steps       about", "snapshots   3",
+                 "output", "memory", "units       L = 0.1 cm"):
+        assert text in out, text
+    assert list(tmp_path.glob("*.h5")) == []
+
+
+def test_info_shows_status_versions_snapshots_diagnostics_config(tmp_path, capsys):
+    cli(capsys, "run", config_file(tmp_path), "-q")
+    code, out, _ = cli(capsys, "info", tmp_path / "small.h5")
+    assert code == 0
+    for text in ("status       complete", "versions     pde-meta", "numba", "h5py",
+                 "snapshots    3, t = 0 ... 0.5", "checkpoint", "cell-updates/s",
+                 "diagnostics:", "tumor_mass", "config:", "[grid]"):
+        assert text in out, text
+
+
+def test_resume_extends_a_finished_run(tmp_path, capsys):
+    cli(capsys, "run", config_file(tmp_path), "-q")
+    code, out, _ = cli(capsys, "resume", tmp_path / "small.h5", "--t-end", "1.0", "-q")
+    assert code == 0 and "complete at t = 1" in out
+    assert io.open_run(tmp_path / "small.h5").sizes["time"] == 5
+
+
+# --------------------------------------------------------------------------- SIGKILL
+
+
+def _command():
+    exe = shutil.which("pde-meta")
+    return [exe] if exe else [sys.executable, "-m", "pde_meta"]
+
+
+def test_sigkill_at_random_moments_loses_nothing_flushed_and_resumes_exactly(tmp_path,
+                                                                             capsys):
+    """Kill a real ``pde-meta run``; the file opens, holds every snapshot written before
+    the kill, and ``resume`` finishes it bit for bit like an uninterrupted run."""
+    config = config_file(tmp_path, "kill", n=40, t_end=16.0, interval=0.4, checkpoint=0.02)
+    reference = run.simulate(config, output=tmp_path / "reference.h5", progress="none")
+    ref = io.open_run(reference.path)
+    rng = random.Random(20051)
+    killed_mid_run = 0
+    for trial in range(3):
+        out = tmp_path / f"killed{trial}.h5"
+        proc = subprocess.Popen([*_command(), "run", str(config), "--output", str(out), "-q"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while not out.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        time.sleep(rng.uniform(0.0, 1.0))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert out.exists(), proc.stderr.read().decode()
+        ds = io.open_run(out)  # 1. the file opens
+        n = ds.sizes["time"]
+        assert n >= 1
+        if ds.attrs["status"] == "running":
+            killed_mid_run += 1
+        # 2. every snapshot written before the kill is there, intact and exact
+        np.testing.assert_array_equal(ds.time.values, ref.time.values[:n])
+        for name in ("tumor", "ecm", "membrane", "mmp", "oxygen", "tumor_mass", "step"):
+            np.testing.assert_array_equal(ds[name].values, ref[name].values[:n], err_msg=name)
+        # 3. resume continues it to the end, bit for bit
+        code, _, err = cli(capsys, "resume", out, "-q")
+        assert code == 0, err
+        done = io.open_run(out)
+        assert done.attrs["status"] == "complete"
+        for name in ("tumor", "ecm", "mmp", "oxygen", "dt", "step", "tumor_mass"):
+            np.testing.assert_array_equal(done[name].values, ref[name].values, err_msg=name)
+        assert not list(tmp_path.glob(".*.tmp"))
+    assert killed_mid_run >= 1

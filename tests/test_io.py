@@ -1,0 +1,239 @@
+"""HDF5 run files: layout, loader, checkpoints, damaged files, and kills mid-write."""
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+import xarray as xr
+
+from pde_meta import initial, io
+from pde_meta.errors import ConfigError
+from pde_meta.grid import Grid
+from pde_meta.state import FIELDS, State
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def make_state(t=0.0, step=0, value=None, shape=(12, 16)):
+    grid = Grid(shape=shape, extent=(0.75, 1.0))
+    if value is None:
+        n = initial.gaussian(grid, (0.5, 0.4), 0.1)
+        state = initial.build_state(grid, tumor=n, ecm=1 - 0.5 * n, mmp=0.5 * n, oxygen=1.0)
+    else:
+        state = State(grid, np.full((5, *shape), float(value)))
+    state.t, state.step = t, step
+    return state
+
+
+def new_run(path, state=None, **kw):
+    state = state if state is not None else make_state()
+    options = {"attrs": {"config": "name = 'x'\n", "seed": 3, "units": "null"},
+               "t_end": 1.0, **kw}
+    writer = io.RunWriter.create(path, state, **options)
+    writer.write_snapshot(state, 0.01, 0.0)
+    writer.write_checkpoint(state, 0.01, '{"seed": 3}')
+    writer.publish(overwrite=False)
+    return writer
+
+
+def test_layout_follows_the_design(tmp_path):
+    path = tmp_path / "run.h5"
+    writer = new_run(path, compression="gzip", compression_level=6)
+    later = make_state(t=0.5, step=7)
+    writer.write_snapshot(later, 0.02, 0.1)
+    writer.set_status("complete")
+    writer.close()
+    with h5py.File(path, "r") as f:
+        assert f.attrs["format"] == io.FORMAT and f.attrs["seed"] == 3
+        for key in ("config", "created", "pde_meta_version", "numba_version",
+                    "numpy_version", "h5py_version", "hdf5_version", "units"):
+            assert key in f.attrs, key
+        np.testing.assert_array_equal(f["coords/time"][:], [0.0, 0.5])
+        np.testing.assert_allclose(f["coords/x"][:], (np.arange(16) + 0.5) / 16)
+        np.testing.assert_allclose(f["coords/y"][:], (np.arange(12) + 0.5) * 0.75 / 12)
+        for name in FIELDS:
+            ds = f["fields"][name]
+            assert ds.shape == (2, 12, 16) and ds.chunks == (1, 12, 16)
+            assert ds.compression == "gzip" and ds.dtype == np.float64
+            assert [d.label for d in ds.dims] == ["time", "y", "x"]
+            assert ds.dims[0][0] == f["coords/time"] and ds.dims[2][0] == f["coords/x"]
+            assert "units" in ds.attrs and "long_name" in ds.attrs
+        for name in ("tumor_mass", "mmp_max", "membrane_min", "oxygen_min", "dt"):
+            assert f["diagnostics"][name].shape == (2,)
+            assert f["diagnostics"][name].dims[0][0] == f["coords/time"]
+        assert f["diagnostics/dt"][1] == 0.02 and f["diagnostics/step"][1] == 7
+        assert f["checkpoint/fields"].shape == (2, 5, 12, 16)
+        assert f["run/status"][()] == io.STATUS_CODES["complete"]
+
+
+def test_open_run_returns_a_labelled_dataset(tmp_path):
+    path = tmp_path / "run.h5"
+    state = make_state()
+    writer = new_run(path, state, fields=("tumor", "oxygen"), float32=True)
+    writer.close()
+    ds = io.open_run(path)
+    assert isinstance(ds, xr.Dataset)
+    assert dict(ds.sizes) == {"time": 1, "y": 12, "x": 16}
+    assert ds.tumor.dims == ("time", "y", "x") and ds.tumor.dtype == np.float32
+    assert "ecm" not in ds and ds.tumor_mass.dims == ("time",)
+    np.testing.assert_allclose(ds.tumor.values[0], state.tumor, rtol=1e-7)
+    assert ds.tumor_mass.values[0] == pytest.approx(state.tumor_mass())
+    assert ds.attrs["config"] == "name = 'x'\n" and ds.attrs["status"] == "running"
+    assert list(io.open_run(path, fields="oxygen").data_vars)[0] == "oxygen"
+    with pytest.raises(ConfigError, match="not stored"):
+        io.open_run(path, fields=["ecm"])
+
+
+def test_checkpoint_switches_slots_only_when_complete(tmp_path):
+    path = tmp_path / "run.h5"
+    writer = new_run(path, make_state(value=1.0))
+    writer.write_checkpoint(make_state(t=0.5, step=5, value=2.0), 0.03, "r2")
+    assert writer.f["checkpoint/slot"][()] == 1
+    # a half-written checkpoint: data in the free slot, but the switch never happened
+    writer.f["checkpoint/fields"][0] = 9.0
+    writer.f["checkpoint/scalars"][0] = [0.9, 9, 0.09, 1, 0, 0]
+    writer.close()
+    ck = io.read_checkpoint(path)
+    assert ck.state.t == 0.5 and ck.state.step == 5 and ck.dt == 0.03
+    assert ck.rng_state == "r2" and np.all(ck.state.data == 2.0)
+
+
+def test_new_file_is_hidden_until_published(tmp_path):
+    path = tmp_path / "run.h5"
+    path.write_bytes(b"old")
+    writer = io.RunWriter.create(path, make_state(), attrs={}, t_end=1.0)
+    assert path.read_bytes() == b"old" and writer.tmp.exists()
+    writer.close()  # never published: the temporary file goes, the old one stays
+    assert path.read_bytes() == b"old" and list(tmp_path.iterdir()) == [path]
+
+
+def test_publish_refuses_to_clobber_without_overwrite(tmp_path):
+    path = tmp_path / "run.h5"
+    writer = io.RunWriter.create(path, make_state(), attrs={}, t_end=1.0)
+    path.write_bytes(b"appeared meanwhile")
+    with pytest.raises(ConfigError, match="appeared"):
+        writer.publish(overwrite=False)
+    writer.close()
+    assert path.read_bytes() == b"appeared meanwhile"
+
+
+@pytest.mark.parametrize("content, expected", [
+    (b"", "not a readable HDF5"),
+    (b"just some text, not HDF5 at all" * 10, "not a readable HDF5"),
+    (None, "not a pde-meta run"),
+])
+def test_files_that_are_not_runs(tmp_path, content, expected):
+    path = tmp_path / "x.h5"
+    if content is None:
+        with h5py.File(path, "w") as f:
+            f["data"] = np.arange(3)
+    else:
+        path.write_bytes(content)
+    for reader in (io.open_run, io.read_info):
+        with pytest.raises(ConfigError, match=expected) as info:
+            reader(path)
+        assert "\n" not in str(info.value)
+
+
+def test_truncated_run_is_a_config_error(tmp_path):
+    path = tmp_path / "run.h5"
+    writer = new_run(path)
+    for k in range(3):
+        writer.write_snapshot(make_state(t=0.1 * (k + 1)), 0.01, 0.0)
+    writer.set_status("complete")
+    writer.close()
+    data = path.read_bytes()
+    for size in (len(data) // 2, 2000, 100):
+        path.write_bytes(data[:size])
+        with pytest.raises(ConfigError) as info:
+            io.open_run(path)
+        assert "\n" not in str(info.value)
+    with pytest.raises(ConfigError, match="does not exist"):
+        io.open_run(tmp_path / "missing.h5")
+
+
+def test_read_snapshot_field_by_time(tmp_path):
+    path = tmp_path / "run.h5"
+    writer = new_run(path, make_state(value=0.0))
+    writer.write_snapshot(make_state(t=0.5, value=0.5), 0.01, 0.0)
+    writer.close()
+    values, t = io.read_snapshot_field(path, "ecm", 0.5)
+    assert t == 0.5 and np.all(values == 0.5)
+    values, t = io.read_snapshot_field(path, "ecm")
+    assert t == 0.5
+    with pytest.raises(ConfigError, match="not a snapshot"):
+        io.read_snapshot_field(path, "ecm", 0.25)
+
+
+WRITER = r"""
+import sys, numpy as np
+from pde_meta import io
+from pde_meta.grid import Grid
+from pde_meta.state import State
+grid = Grid(shape=(48, 48))
+def state(k):
+    return State(grid, np.full((5, 48, 48), float(k)), t=float(k), step=k)
+w = io.RunWriter.create(sys.argv[1], state(0), attrs={"config": ""}, t_end=1e9)
+w.write_snapshot(state(0), 1.0, 0.0)
+w.write_checkpoint(state(0), 1.0, "")
+w.publish(overwrite=False)
+print("published", flush=True)
+k = 0
+while True:
+    k += 1
+    w.write_snapshot(state(k), 1.0, 0.0)
+    if k % 3 == 0:
+        w.write_checkpoint(state(k), 1.0, str(k))
+"""
+
+
+def test_killed_writer_leaves_a_readable_file_that_recovers(tmp_path):
+    rng = random.Random(5)
+    for trial in range(2):
+        path = tmp_path / f"kill{trial}.h5"
+        proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path)],
+                                stdout=subprocess.PIPE, cwd=ROOT)
+        assert proc.stdout.readline().strip() == b"published"
+        time.sleep(rng.uniform(0.05, 0.6))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert not io.is_clean(path)
+        ds = io.open_run(path)  # opens despite the kill
+        n = ds.sizes["time"]
+        assert n >= 1
+        np.testing.assert_array_equal(ds.time.values, np.arange(n))
+        for k in range(n):  # every counted snapshot is complete
+            assert np.all(ds.tumor.values[k] == k) and np.all(ds.oxygen.values[k] == k)
+        ck = io.read_checkpoint(path)
+        assert np.all(ck.state.data == ck.state.t) and ck.state.t % 3 == 0
+        assert ck.rng_state == ("" if ck.state.t == 0 else str(int(ck.state.t)))
+        cut = tmp_path / f"cut{trial}.h5"  # killed and then truncated: refused, not hung
+        cut.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+        with pytest.raises(ConfigError, match="truncated"):
+            io.open_run(cut)
+        cut.unlink()
+        io.recover(path)
+        assert io.is_clean(path)
+        again = io.open_run(path)
+        assert again.sizes["time"] == int(ck.state.t) + 1
+        np.testing.assert_array_equal(again.tumor.values, ds.tumor.values[: int(ck.state.t) + 1])
+        with h5py.File(path, "r") as f:  # dimension scales survive the copy
+            assert f["fields/tumor"].dims[0][0] == f["coords/time"]
+        assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_root_attributes_are_plain_and_json(tmp_path):
+    path = tmp_path / "run.h5"
+    new_run(path, metric_options={"center": [0.5, 0.4]}).close()
+    info = io.read_info(path)
+    assert json.loads(info.attrs["metric_options"]) == {"center": [0.5, 0.4]}
+    assert info.fields == FIELDS and len(info.times) == 1
+    assert info.writer[1] == os.getpid() and not info.writer_alive()
