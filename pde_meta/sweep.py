@@ -276,7 +276,7 @@ def sweep_from_dict(data: dict, base_dir=None, *, name: str = "sweep", source=No
     fixed = _flatten(tables["set"], "set", (), problems)
     set_ok = base is not None
     if base is not None:
-        for path, value in fixed:
+        for path, value in _types_first(fixed):
             segments = _segments(path)
             if segments is None:
                 problems.append(_bad_path("set", path))
@@ -412,10 +412,15 @@ def _read_base(data: dict, here: Path, problems: list[str]) -> tuple[dict | None
     return parsed, path.parent, f" {value}"
 
 
+def _types_first(overrides):
+    """Overrides with the initial field types first: a new type resets its part."""
+    return sorted(overrides, key=lambda item: not item[0].endswith(".type"))
+
+
 def _member_data(base: dict, overrides, name: str, output: Path) -> dict:
     """A copy of ``base`` with ``overrides`` applied, the member's name and output path."""
     data = copy.deepcopy(base)
-    for path, value in overrides:
+    for path, value in _types_first(overrides):
         _assign(data, _segments(path), value)
     data["name"] = name
     section = data.get("output")
@@ -500,6 +505,8 @@ def _assign(data: dict, segments: list, value: Any) -> str | None:
             return (f"{'.'.join(str(s) for s in segments[:k])} is not a table in the base; "
                     f"fix: check the key path")
         if last:
+            if segments[0] == "initial" and seg == "type" and node.get("type") != value:
+                node.clear()  # the keys of the old type do not apply to the new one
             node[seg] = value
             return None
         if seg not in node:

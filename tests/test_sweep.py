@@ -269,6 +269,7 @@ def test_inline_base_set_and_initial_key_paths(tmp_path):
 [set]
 "grid.shape" = [16, 16]
 initial.membrane.radius = 0.2
+initial.oxygen = { type = "gaussian", width = 0.3 }
 [vary]
 "initial.tumor.radii" = [[0.1, 0.1], [0.1, 0.05]]
 """)
@@ -277,6 +278,8 @@ initial.membrane.radius = 0.2
     a, b = (m.config for m in s.members)
     assert a.grid.shape == (16, 16) and a.initial_sources()["membrane"][0]["radius"] == 0.2
     assert b.initial_sources()["tumor"][0]["radii"] == (0.1, 0.05)
+    assert b.initial_sources()["oxygen"][0].as_dict() == {
+        "type": "gaussian", "center": (0.5, 0.5), "width": 0.3, "amplitude": 1.0}
     assert b.output.path == tmp_path / "inline" / s.members[1].file
 
 
@@ -412,3 +415,27 @@ def test_cli_sweep_bad_file_exit_2(tmp_path, capsys):
     assert err.count("\n") == 1 and "did you mean 'mmp_production'?" in err
     assert main(["sweep", str(tmp_path / "missing.toml")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_later_t_end_extends_finished_members(first, tmp_path, cluster):
+    s, result, _ = first
+    out = tmp_path / "out"
+    shutil.copytree(result.output, out)
+    longer = sweep.load_sweep(write_sweep(tmp_path, extra='[set]\n"time.t_end" = 0.6\n'))
+    assert [m.file for m in longer.members] == [m.file for m in s.members]
+    again = sweep.run_sweep(longer, out, scheduler=cluster, progress="none")
+    assert again.ok and again.resumed == 4 and (again.table.t == 0.6).all()
+    m = longer.members[3]
+    alone = run.simulate(m.config, output=tmp_path / "alone.h5", progress="none").path
+    same_run(out / m.file, alone)
+    with pytest.raises(ConfigError, match="runs to t_end = 0.6, the sweep asks for 0.4"):
+        sweep.run_sweep(s, out, progress="none")
+
+
+def test_docs_describe_every_key_and_status():
+    text = (ROOT / "docs" / "sweeps.md").read_text()
+    for key in [o.key for o in sweep.SWEEP_OPTIONS + sweep.SAMPLE_OPTIONS] + ["base", "[set]",
+                                                                            "[vary]"]:
+        assert f"`{key}`" in text, key
+    for status in sweep.STATUSES:
+        assert f"`{status}`" in text, status
