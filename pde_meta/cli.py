@@ -1,4 +1,4 @@
-"""The ``pde-meta`` command line: run, check, resume and inspect runs.
+"""The ``pde-meta`` command line: run, check, resume and inspect runs; run sweeps.
 
 Every error is one line on stderr (``pde-meta: error: ...``), never a traceback, with the
 exit codes of :data:`EXIT_CODES`. Bad input is detected before anything is written: an

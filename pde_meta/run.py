@@ -266,15 +266,16 @@ class _Progress:
 
             self.bar = tqdm(total=max(t_end - t0, 0.0), desc=name, file=sys.stderr,
                             unit="T", dynamic_ncols=True,
-                            bar_format="{desc}: {percentage:3.0f}%|{bar}| t={postfix} "
-                                       "[{elapsed}<{remaining}]")
+                            bar_format="{desc}: {percentage:3.0f}%|{bar}| "
+                                       "[{elapsed}<{remaining}{postfix}]")
         self.update(t0, math.nan, 0, snapshots)
 
     def update(self, t: float, dt: float, step: int, snapshots: int, rate: float = 0.0
                ) -> None:
         if self.bar is not None:
-            self.bar.postfix = (f"{t:.4g}/{self.t_end:.4g}, dt={dt:.3g}, "
-                                f"snapshots {snapshots}/{self.total}")
+            step = f"dt={dt:.3g}, " if math.isfinite(dt) else ""
+            self.bar.set_postfix_str(f"t={t:.4g}/{self.t_end:.4g}, {step}snapshots "
+                                     f"{snapshots}/{self.total}", refresh=False)
             self.bar.n = min(t - self.t0, self.bar.total)
             self.bar.refresh()
         elif self.mode == "log":
@@ -515,6 +516,9 @@ def resume(path, t_end: float | None = None, progress: str = "auto",
     """
     path = Path(path)
     info = io.read_info(path)
+    if info.writer_alive():
+        raise ConfigError(f"{path} is being written by process {info.writer[1]}; fix: wait "
+                          f"for it to finish, or stop it first")
     try:
         config = loads_config(info.config_toml, check_files=False,
                               name=str(info.attrs.get("name", path.stem)))
@@ -523,9 +527,6 @@ def resume(path, t_end: float | None = None, progress: str = "auto",
     ck = info.checkpoint
     if ck is None:
         raise ConfigError(f"{path} holds no checkpoint; fix: run the config again")
-    if info.writer_alive():
-        raise ConfigError(f"{path} is being written by process {info.writer[1]}; fix: wait "
-                          f"for it to finish, or stop it first")
     target = info.t_end if t_end is None else t_end
     if not (isinstance(target, int | float) and not isinstance(target, bool)
             and math.isfinite(target) and target > 0):

@@ -274,3 +274,31 @@ def test_every_shipped_config_runs_briefly(tmp_path, path):
     assert ds.sizes["time"] == 2
     for name in config.output.fields:
         assert np.isfinite(ds[name].values).all()
+
+
+def test_progress_bar_goes_to_stderr(tmp_path, capsys):
+    run.simulate(small(tmp_path), progress="bar")
+    out = capsys.readouterr()
+    assert out.out == ""
+    assert "snapshots 5/5" in out.err and "t=1/1" in out.err and "dt=" in out.err
+
+
+def test_resume_refuses_a_run_that_is_still_being_written(tmp_path):
+    import subprocess
+    import sys
+
+    from test_io import WRITER
+
+    path = tmp_path / "live.h5"
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE,
+                            cwd=ROOT)
+    try:
+        assert proc.stdout.readline().strip() == b"published"
+        before = digest(path)
+        with pytest.raises(ConfigError, match=f"being written by process {proc.pid}"):
+            run.resume(path, progress="none")
+        assert io.open_run(path).sizes["time"] >= 1  # readable while it is written
+    finally:
+        proc.kill()
+        proc.wait()
+    assert before  # the refusal wrote nothing (the writer itself keeps appending)
