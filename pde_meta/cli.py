@@ -36,7 +36,7 @@ EPILOG = """exit codes:
 examples:
   pde-meta check configs/default.toml
   pde-meta run configs/default.toml --output runs/default.h5
-  pde-meta run configs/*.toml --output runs/ --jobs 2
+  pde-meta run configs/default.toml configs/hypoxia.toml --output runs/ --jobs 2
   pde-meta resume runs/default.h5 --t-end 10
   pde-meta info runs/default.h5
   pde-meta sweep configs/sweep_membrane.toml --workers 2

@@ -692,6 +692,10 @@ def config_from_dict(data: dict, base_dir=None, *, name: str = "run", source=Non
     problems: list[str] = []
     if not isinstance(data, dict):
         raise ConfigError(f"the config is a {type(data).__name__}, not a table")
+    if "base" in data and any(k in data for k in ("vary", "sample", "set", "replicates")):
+        where = f"{source}: " if source is not None else ""
+        raise ConfigError(f"{where}this is a sweep file (it has base and [vary], [sample] or "
+                          f"[set]), not a run config; fix: run it with pde-meta sweep")
     for key in data:
         if key not in _TOP_KEYS:
             problems.append(_unknown("", key, _TOP_KEYS))

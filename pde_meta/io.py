@@ -171,7 +171,7 @@ def _make_layout(f: h5py.File, grid: Grid, *, fields, dtype, compression: dict,
     f["initial"].attrs["fields"] = list(FIELDS)
     ck = f.create_group("checkpoint")
     ck.create_dataset("fields", shape=(2, len(FIELDS), ny, nx), dtype="f8",
-                      chunks=(1, 1, ny, nx), **_compression("gzip", 1))
+                      chunks=(1, 1, ny, nx))  # uncompressed: rewritten in place, fast
     ck.create_dataset("scalars", shape=(2, len(_SCALARS)), dtype="f8")
     ck["scalars"].attrs["columns"] = list(_SCALARS)
     ck.create_dataset("rng", shape=(2,), dtype=f"S{_RNG_BYTES}")

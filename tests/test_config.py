@@ -280,6 +280,11 @@ def test_toml_syntax_error_names_the_line(tmp_path):
     assert str(path) in str(info.value) and "\n" not in str(info.value)
 
 
+def test_a_sweep_file_is_pointed_to_the_sweep_command():
+    with pytest.raises(ConfigError, match="sweep file.*pde-meta sweep"):
+        loads_config('base = "default.toml"\n[vary]\n"parameters.haptotaxis" = [0.1]\n')
+
+
 def test_missing_directory_and_binary_config_files(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(tmp_path / "nope.toml")
