@@ -90,12 +90,13 @@ class Option(NamedTuple):
 
     def allowed(self) -> str:
         lo = "(" if self.low_open else "["
+        high = "2^63 - 1" if self.high == 2**63 - 1 else f"{self.high:g}"
         if self.low == -math.inf and self.high == math.inf:
             rng = ""
         elif self.high == math.inf:
             rng = f" {'>' if self.low_open else '>='} {self.low:g}"
         else:
-            rng = f" in {lo}{self.low:g}, {self.high:g}]"
+            rng = f" in {lo}{self.low:g}, {high}]"
         each = f", each{rng}" if rng else ""
         return {
             "number": f"a finite number{rng}",
