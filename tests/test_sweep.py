@@ -190,8 +190,13 @@ def test_member_file_of_another_config_is_refused_untouched(first, tmp_path):
 def test_invalid_member_is_reported_and_the_others_finish(tmp_path, cluster, caplog):
     s = sweep.load_sweep(write_sweep(tmp_path, mu="[1.0, -2.0]"))
     assert [m.valid for m in s.members] == [True, True, False, False]
-    with caplog.at_level(logging.WARNING, logger="pde_meta"):
-        result = sweep.run_sweep(s, tmp_path / "out", scheduler=cluster, progress="none")
+    logger = logging.getLogger("pde_meta")  # the CLI may have stopped its propagation
+    logger.addHandler(caplog.handler)
+    try:
+        with caplog.at_level(logging.WARNING, logger="pde_meta"):
+            result = sweep.run_sweep(s, tmp_path / "out", scheduler=cluster, progress="none")
+    finally:
+        logger.removeHandler(caplog.handler)
     assert not result.ok and result.counts == {"complete": 2, "invalid": 2}
     table = sweep.open_sweep(tmp_path / "out")
     assert list(table.status) == ["complete", "complete", "invalid", "invalid"]
