@@ -192,11 +192,13 @@ def test_invalid_member_is_reported_and_the_others_finish(tmp_path, cluster, cap
     assert [m.valid for m in s.members] == [True, True, False, False]
     logger = logging.getLogger("pde_meta")  # the CLI may have stopped its propagation
     logger.addHandler(caplog.handler)
+    propagate, logger.propagate = logger.propagate, False
     try:
         with caplog.at_level(logging.WARNING, logger="pde_meta"):
             result = sweep.run_sweep(s, tmp_path / "out", scheduler=cluster, progress="none")
     finally:
         logger.removeHandler(caplog.handler)
+        logger.propagate = propagate
     assert not result.ok and result.counts == {"complete": 2, "invalid": 2}
     table = sweep.open_sweep(tmp_path / "out")
     assert list(table.status) == ["complete", "complete", "invalid", "invalid"]
