@@ -114,16 +114,27 @@ def _error(message: str) -> None:
     print(f"pde-meta: error: {_one_line(message)}", file=sys.stderr)
 
 
-def _setup_logging(quiet: bool) -> None:
+def _setup_logging(quiet: bool):
+    """Send the package's log records to stderr; returns a function that undoes it."""
     global _log_handler
     logger = logging.getLogger("pde_meta")
     if _log_handler is not None:
         logger.removeHandler(_log_handler)
-    _log_handler = logging.StreamHandler(sys.stderr)
-    _log_handler.setFormatter(logging.Formatter("%(message)s"))
-    logger.addHandler(_log_handler)
+    saved = logger.level, logger.propagate
+    handler = _log_handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.addHandler(handler)
     logger.setLevel(logging.WARNING if quiet else logging.INFO)
     logger.propagate = False
+
+    def restore() -> None:
+        global _log_handler
+        logger.removeHandler(handler)
+        logger.setLevel(saved[0])
+        logger.propagate = saved[1]
+        _log_handler = None
+
+    return restore
 
 
 def main(argv=None) -> int:
@@ -136,7 +147,7 @@ def main(argv=None) -> int:
         return EXIT_BAD_INPUT
     except SystemExit as exc:  # --help, --version
         return int(exc.code or 0)
-    _setup_logging(getattr(args, "quiet", False))
+    restore = _setup_logging(getattr(args, "quiet", False))
     try:
         return args.func(args)
     except ConfigError as exc:
@@ -149,6 +160,8 @@ def main(argv=None) -> int:
         _error("interrupted; a run file keeps its last checkpoint: continue it with "
                "pde-meta resume RUN.h5")
         return EXIT_INTERRUPTED
+    finally:
+        restore()
 
 
 # --------------------------------------------------------------------------- run
@@ -453,8 +466,14 @@ _SWEEP_COLUMNS = ("membrane_breach_time", "membrane_escape_time", "tumor_mass",
 def _cmd_sweep(args) -> int:
     from . import sweep as sweeps
 
-    result = sweeps.run_sweep(args.sweep, output_dir=args.output, scheduler=args.scheduler,
-                              workers=args.workers, progress="none" if args.quiet else "auto")
+    try:
+        result = sweeps.run_sweep(args.sweep, output_dir=args.output, scheduler=args.scheduler,
+                                  workers=args.workers,
+                                  progress="none" if args.quiet else "auto")
+    except KeyboardInterrupt:
+        _error("interrupted; run the same pde-meta sweep command again to continue (complete "
+               "members are skipped, stopped ones resumed)")
+        return EXIT_INTERRUPTED
     table = result.table
     keys = [c for c in table.columns if c not in ("member", "file") and c in
             table.columns[: table.columns.get_loc("status")]]
