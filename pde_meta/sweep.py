@@ -911,6 +911,7 @@ def _run_member(task: dict) -> dict:
     row["action"] = {"run": "ran", "rerun": "reran", "resume": "resumed"}[action]
     row["task_seconds"] = time.perf_counter() - start
     row["warnings"] = "; ".join(collect.messages)
+    row["warning_list"] = list(collect.messages)
     return row
 
 
@@ -1025,8 +1026,15 @@ def _client(scheduler: str | None, workers: int | None, tasks: int):
         return
     n = min(workers or os.cpu_count() or 1, tasks)
     log.info("starting a local dask cluster: %d worker process(es), 1 thread each", n)
-    with LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                      dashboard_address=":0") as cluster, Client(cluster) as client:
+    try:
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                               dashboard_address=":0")
+    except Exception as exc:
+        raise SimulationError(f"the local dask cluster did not start ({type(exc).__name__}: "
+                              f"{_one_line(exc)}); fix: run from a script file (worker "
+                              f"processes re-import it: keep its work under if __name__ == "
+                              f"\"__main__\":), or give --scheduler") from exc
+    with cluster, Client(cluster) as client:
         yield client
 
 
@@ -1122,14 +1130,21 @@ def run_sweep(sweep, output_dir=None, scheduler: str | None = None,
         progress_bar = _Progress(progress, sweep.name, len(valid), len(valid) - len(todo))
         try:
             _run_all(sweep, todo, actions, out, scheduler, workers, rows, progress_bar)
-        except BaseException:
-            if any(m.index in rows for m in todo):  # something ran: keep a partial summary
+        except BaseException as exc:
+            finished = any(m.index in rows for m in todo)
+            if finished:  # keep a summary of what ran
                 for m in todo:
                     rows.setdefault(m.index, {"status": "interrupted", "action": "none",
                                               "message": "the sweep stopped before it "
                                               "finished; run the sweep again to continue"})
                 _write_summary(sweep, out, rows)
-            raise
+            if isinstance(exc, ConfigError | SimulationError) or not isinstance(exc, Exception):
+                raise
+            kept = (f"; the members finished so far are in {out / SUMMARY_FILE}" if finished
+                    else "")
+            raise SimulationError(f"{sweep.name}: the dask cluster failed ({type(exc).__name__}"
+                                  f": {_one_line(exc)}){kept}; fix: run the sweep again to "
+                                  f"continue") from exc
         finally:
             progress_bar.close()
     _report_warnings(sweep, rows)
@@ -1165,7 +1180,7 @@ def _run_all(sweep: Sweep, todo: list[Member], actions: dict, out: Path, schedul
 def _report_warnings(sweep: Sweep, rows: dict) -> None:
     seen: dict[str, list[int]] = {}
     for index, row in sorted(rows.items()):
-        for message in filter(None, (row.get("warnings") or "").split("; ")):
+        for message in row.get("warning_list", ()):
             seen.setdefault(message, []).append(index)
     for message, members in seen.items():
         shown = ", ".join(str(k) for k in members[:10]) + (" ..." if len(members) > 10 else "")
