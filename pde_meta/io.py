@@ -515,7 +515,7 @@ def read_info(path, *, with_checkpoint: bool = True) -> RunInfo:
     path = Path(path)
     with _open_read(path) as f:
         attrs = {k: _plain(v) for k, v in f.attrs.items()}
-        n = int(f["coords/time"].shape[0])
+        n = snapshot_count(f)
         times = f["coords/time"][:n]
         diags = {k: ds[:n] for k, ds in f["diagnostics"].items()}
         status = STATUS_NAMES.get(int(f["run/status"][()]), "unknown")
@@ -543,7 +543,7 @@ def read_snapshot_field(path, field: str, time: float | None = None, *,
     ``time`` must match a snapshot time (relative tolerance 1e-9); ``None`` takes the last.
     """
     with _open_read(path) as f:
-        n = int(f["coords/time"].shape[0])
+        n = snapshot_count(f)
         times = f["coords/time"][:n]
         if field not in f["fields"]:
             raise ConfigError(f"{where}{path} does not store the field {field!r} (it has "
@@ -562,6 +562,19 @@ def read_snapshot_field(path, field: str, time: float | None = None, *,
         return np.array(f["fields"][field][k], dtype=np.float64), float(times[k])
 
 
+def snapshot_count(f: h5py.File) -> int:
+    """The number of complete snapshots in an open run file.
+
+    A snapshot writes its fields and diagnostics first and its time last, so it is
+    complete when ``/coords/time`` has it. A reader of a file whose writer was killed can
+    still see the datasets at different lengths (the HDF5 metadata of each dataset is
+    flushed on its own), so the count is the shortest of them all.
+    """
+    lengths = [f["coords/time"].shape[0]]
+    lengths += [d.shape[0] for group in ("fields", "diagnostics") for d in f[group].values()]
+    return int(min(lengths))
+
+
 def open_run(path, fields=None) -> xr.Dataset:
     """A run as an :class:`xarray.Dataset` with dims ``(time, y, x)``.
 
@@ -575,7 +588,7 @@ def open_run(path, fields=None) -> xr.Dataset:
 
     path = Path(path)
     with _open_read(path) as f:
-        n = int(f["coords/time"].shape[0])
+        n = snapshot_count(f)
         stored = [name for name in FIELDS if name in f["fields"]]
         if fields is not None:
             fields = [fields] if isinstance(fields, str) else list(fields)
@@ -653,7 +666,7 @@ def recover(path) -> Path:
         if ck is None:
             raise ConfigError(f"{path} holds no checkpoint (the run was killed before its "
                               f"first one); fix: run it again")
-        n = int(src["coords/time"].shape[0])
+        n = snapshot_count(src)
         times = src["coords/time"][:n]
         keep = int(np.count_nonzero(times <= ck.state.t))
         try:
