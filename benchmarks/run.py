@@ -114,7 +114,7 @@ class Settings:
     stream_repeats: int = 10
     oxygen_n: int = 1024
     compile_subprocess: bool = True
-    retries: int = 2
+    retries: int = 4
     wait_quiet: float = 60.0
     pypde: bool = True
     numpy: bool = True
@@ -667,7 +667,7 @@ def main(argv: list[str] | None = None) -> dict:
                         help="also run the large grid (N = 1024) to t = 10 in full")
     parser.add_argument("--retries", type=int,
                         help="re-measure a figure disturbed by other processes up to this "
-                             "many times (default 2)")
+                             "many times (default 4)")
     parser.add_argument("--wait-quiet", type=float,
                         help="seconds to wait at most for a quiet machine before starting "
                              "(default 60)")
