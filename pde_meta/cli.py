@@ -16,6 +16,8 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 
+import numpy as np
+
 from . import io, metrics
 from . import run as runner
 from .config import load_config
@@ -103,6 +105,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("run", metavar="RUN.h5")
     p.set_defaults(func=_cmd_info)
     _add_sweep_parser(sub)
+    _add_plot_parser(sub)
     return parser
 
 
@@ -497,3 +500,61 @@ def _cmd_sweep(args) -> int:
         if r["status"] != "complete":
             _error(f"member {r['member']} ({r['file']}) {r['status']}: {r['message']}")
     return EXIT_OK if result.ok else EXIT_FAILED
+
+
+# --------------------------------------------------------------------------- plot
+
+
+def _add_plot_parser(sub) -> None:
+    p = sub.add_parser("plot", help="write figures (and a movie) of a run", epilog=EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Write PNG figures of RUN.h5 into DIR: fields.png (a panel "
+                       "of fields at chosen times), diagnostics.png (time series), "
+                       "fronts.png (tumour front contours) and, when the run has a basement "
+                       "membrane, membrane.png (where and when it broke). --movie also "
+                       "writes a movie (MP4 when ffmpeg is available, else GIF).")
+    p.add_argument("run", metavar="RUN.h5")
+    p.add_argument("--output", "-o", metavar="DIR", help="directory for the figures "
+                   "(default: next to the run, <run name>_plots)")
+    p.add_argument("--times", nargs="+", type=float, metavar="T", help="times for the field "
+                   "panel (default: up to five spread over the run)")
+    p.add_argument("--fields", nargs="+", metavar="FIELD", help="fields for the panel and "
+                   "the movie (default: all stored; the movie: tumor)")
+    p.add_argument("--movie", metavar="PATH", help="also write a movie here")
+    p.add_argument("--dpi", type=float, default=150, help="resolution (default 150)")
+    p.set_defaults(func=_cmd_plot)
+
+
+def _cmd_plot(args) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from . import plotting
+
+    if args.dpi <= 0:
+        raise ConfigError(f"--dpi = {args.dpi} is not allowed; allowed: a positive number")
+    ds = io.open_run(args.run)
+    path = Path(args.run)
+    out = Path(args.output) if args.output else path.with_name(f"{path.stem}_plots")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"--output {out}: cannot create the directory ({exc.strerror})"
+                          ) from None
+    times = args.times
+    if times is None:
+        all_times = ds.time.values
+        pick = np.unique(np.linspace(0, len(all_times) - 1, min(5, len(all_times))).round())
+        times = [float(all_times[int(k)]) for k in pick]
+    figures = {"fields": plotting.plot_fields(ds, times=times, fields=args.fields),
+               "diagnostics": plotting.plot_diagnostics(ds),
+               "fronts": plotting.plot_fronts(ds)}
+    if "membrane" in ds and float(ds["membrane"].isel(time=0).max()) > 0:
+        figures["membrane"] = plotting.plot_membrane_breach(ds)
+    for name, fig in figures.items():
+        written = plotting.save_figure(fig, out / f"{name}.png", dpi=args.dpi)
+        print(written)
+    if args.movie:
+        movie_fields = args.fields or "tumor"
+        print(plotting.make_movie(ds, args.movie, field=movie_fields))
+    return EXIT_OK

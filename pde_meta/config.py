@@ -573,8 +573,12 @@ def output_times(t_end: float, interval: float | None, times=()) -> np.ndarray:
 # --------------------------------------------------------------------------- loading
 
 
-def load_config(path) -> RunConfig:
+def load_config(path, changes: dict | None = None) -> RunConfig:
     """Read and validate a TOML config file.
+
+    ``changes`` overrides parts of the file before validation, by section:
+    ``{"grid": {"shape": [64, 64]}, "parameters": {"haptotaxis": 0.02}}`` replaces those
+    keys and keeps the rest (nested tables merge, other values replace).
 
     Raises
     ------
@@ -595,11 +599,23 @@ def load_config(path) -> RunConfig:
                           f"save the config as UTF-8") from None
     except OSError as exc:
         raise ConfigError(f"cannot read config {str(path)!r}: {exc.strerror}") from None
-    return loads_config(text, base_dir=path.resolve().parent, name=path.stem, source=path)
+    return loads_config(text, base_dir=path.resolve().parent, name=path.stem, source=path,
+                        changes=changes)
+
+
+def merge_changes(data: dict, changes: dict) -> dict:
+    """A copy of config ``data`` with ``changes`` merged in (tables merge, values replace)."""
+    out = dict(data)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge_changes(out[key], value)
+        else:
+            out[key] = value
+    return out
 
 
 def loads_config(text: str, base_dir=None, *, name: str = "run", source=None,
-                 check_files: bool = True) -> RunConfig:
+                 check_files: bool = True, changes: dict | None = None) -> RunConfig:
     """Validate TOML ``text`` (see :func:`load_config`); paths are relative to ``base_dir``
     (default: the working directory). ``check_files=False`` skips checking that initial
     field files exist (used when resuming a run whose inputs may be gone)."""
@@ -610,6 +626,10 @@ def loads_config(text: str, base_dir=None, *, name: str = "run", source=None,
         msg = " ".join(str(exc).split())
         raise ConfigError(f"{where}TOML syntax error: {msg}; fix: correct the syntax there"
                           ) from None
+    if changes:
+        if not isinstance(changes, dict):
+            raise ConfigError(f"changes = {changes!r} must be a table of sections")
+        data = merge_changes(data, changes)
     return config_from_dict(data, base_dir=base_dir, name=name, source=source,
                             check_files=check_files)
 

@@ -456,3 +456,16 @@ def test_huge_numbers_do_not_escape_as_overflow():
     with pytest.raises(ConfigError) as info:
         config_from_dict(data)
     assert str(info.value).startswith("4 problems")
+
+
+def test_load_config_with_changes_merges_sections():
+    from pde_meta.config import load_config as load
+
+    path = Path(__file__).resolve().parents[1] / "configs" / "default.toml"
+    cfg = load(path, changes={"grid": {"shape": [32, 40]}, "parameters": {"haptotaxis": 0.02}})
+    base = load(path)
+    assert cfg.grid.shape == (32, 40) and cfg.grid.extent == base.grid.extent
+    assert cfg.parameters.haptotaxis == 0.02
+    assert cfg.parameters.tumor_diffusivity == base.parameters.tumor_diffusivity
+    with pytest.raises(ConfigError, match="parameters.haptotaxis"):
+        load(path, changes={"parameters": {"haptotaxis": -1}})
