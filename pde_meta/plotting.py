@@ -58,7 +58,8 @@ def _label(ds, name: str) -> str:
         return str(long_name)
     if str(units).strip().lower() in _DIMENSIONLESS:
         return f"{long_name}\n(non-dimensional)"
-    return f"{long_name} [{units}]"
+    # long names go on two lines so that neighbouring colour bars do not collide
+    return f"{long_name}\n[{units}]" if len(str(long_name)) > 24 else f"{long_name} [{units}]"
 
 
 def _axis_label(ds, coord: str) -> str:
