@@ -116,6 +116,7 @@ class Settings:
     compile_subprocess: bool = True
     retries: int = 4
     wait_quiet: float = 60.0
+    wait_budget: float = 180.0
     pypde: bool = True
     numpy: bool = True
     quick: bool = False
@@ -173,10 +174,18 @@ class CpuMeter:
                 "steal_cpu": round((end[2] - self._start[2]) / wall, 3)}
 
 
+RETRY_WAIT = 15.0
+"""Seconds a disturbed measurement waits at most for a quiet machine before it is redone."""
+
+_wait_budget = [math.inf]
+"""Seconds of waiting for a quiet machine left to the whole run (``Settings.wait_budget``)."""
+
+
 def quiet_measure(measure, retries: int, key: str = "seconds_per_step") -> dict:
     """Run ``measure()`` (returning a dict with ``key``, smaller is better) and, while
     other processes used more than ``report.BUSY`` cores during it, again, up to
-    ``retries`` more times. Keeps the fastest attempt, with its disturbance figures."""
+    ``retries`` more times, each after waiting up to ``RETRY_WAIT`` seconds for the other
+    processes to leave. Keeps the fastest attempt, with its disturbance figures."""
     best = None
     for attempt in range(1 + retries):
         meter = CpuMeter()
@@ -189,6 +198,9 @@ def quiet_measure(measure, retries: int, key: str = "seconds_per_step") -> dict:
         if row["others_cpu"] is None or row["others_cpu"] <= report.BUSY:
             break
         _say(f"disturbed ({row['others_cpu']:.2f} cores used by other processes): again")
+        if attempt < retries:
+            waited = wait_for_quiet(min(RETRY_WAIT, _wait_budget[0]), window=1.0)
+            _wait_budget[0] -= waited
     return best
 
 
@@ -202,7 +214,8 @@ def wait_for_quiet(max_wait: float, window: float = 2.0) -> float:
         others = meter.read()["others_cpu"]
         if others is None or others <= report.BUSY:
             break
-        _say(f"waiting for a quiet machine ({others:.2f} cores used by other processes)")
+        if window >= 2.0:
+            _say(f"waiting for a quiet machine ({others:.2f} cores used by other processes)")
     return time.perf_counter() - start
 
 
@@ -567,6 +580,7 @@ def run(s: Settings, command: str) -> dict:
             res["phases"][phase[0]] = {**phase[1].read(), "loadavg_1min": loadavg()[0]}
         phase[:] = [name, CpuMeter()]
 
+    _wait_budget[0] = s.wait_budget
     if s.wait_quiet > 0:
         res["waited_for_quiet_s"] = wait_for_quiet(s.wait_quiet)
     threads = [k for k in s.threads if k <= numba.config.NUMBA_NUM_THREADS]
@@ -641,6 +655,7 @@ def run(s: Settings, command: str) -> dict:
     begin(None)
     res["loadavg"]["end"] = loadavg()
     res["cpu_others"] = whole.read()
+    res["retry_wait_s"] = s.wait_budget - _wait_budget[0]
     res["wall_s"] = time.perf_counter() - start
     report.derive(res)
     return res
