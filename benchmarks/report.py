@@ -413,6 +413,17 @@ def markdown(res: dict) -> str:
         flag = _busy(row[0]) if row else ""
         out.append(f"| {k} | {tri['bytes_per_s'] / 1e9:.2f} GB/s{_busy(tri)} | "
                    f"{_si(d['ceiling'][k])} | {_si(thr)}{flag} | {frac} |")
+    one = _rows(res, "pde-meta", s["large_n"], 1)
+    top = _rows(res, "pde-meta", s["large_n"], max(threads))
+    if one and top and max(threads) > 1 and "1" in d["ceiling"]:
+        speedup = top[0]["cell_updates_per_s"] / one[0]["cell_updates_per_s"]
+        f1 = one[0]["cell_updates_per_s"] / d["ceiling"]["1"]
+        verdict = ("so the step is limited by the arithmetic per core, not by memory "
+                   "bandwidth" if f1 < 0.5 and speedup > 0.8 * max(threads) else
+                   "so memory bandwidth is a limit")
+        out += ["", f"At N = {s['large_n']}, one thread reaches {f1:.0%} of the one-thread "
+                f"ceiling and {max(threads)} threads run {speedup:.2f}x faster than one, "
+                f"{verdict}."]
     wa = d.get("fraction_of_ceiling_write_allocate")
     out += ["", f"With write-allocate counted on both sides (triad "
             f"{tr['triad_bytes_per_element_write_allocate']} B/element, the step "
