@@ -56,7 +56,7 @@ def _blocks(shape: tuple[int, int]) -> tuple[int, int]:
     Fixed by the grid alone (never by the thread count), so results do not depend on it.
     """
     ny, nx = shape
-    return 8, max(16, -(-nx // 8))
+    return 16, max(16, -(-nx // 8))
 
 
 @dataclass
