@@ -5,7 +5,7 @@ twin (in :mod:`.reference` or next to it) and a test that proves they agree.
 """
 
 from . import params
-from .driver import DT_TOO_LARGE, MAX_STEPS, NOT_FINITE, REACHED_END, advance, take_step
+from .driver import DT_TOO_LARGE, MAX_STEPS, NOT_FINITE, REACHED_END, advance
 
-__all__ = ["params", "advance", "take_step", "REACHED_END", "MAX_STEPS", "DT_TOO_LARGE",
+__all__ = ["params", "advance", "REACHED_END", "MAX_STEPS", "DT_TOO_LARGE",
            "NOT_FINITE"]

@@ -26,21 +26,6 @@ def reaction_rate(p, mmp_max):
 
 
 @jit
-def take_step(src, dst, dt, dx, dy, p, fixed, value, rate_rows, mmp_rows, cpx, idx, cpy, idy,
-              row_block, col_block):
-    """One full step ``src -> dst``; returns ``(transport_rate, mmp_max)`` of ``src``."""
-    r_x = dt * p[P.D_C] / (dx * dx)
-    r_y = dt * p[P.D_C] / (dy * dy)
-    factorise(r_x, fixed[0], fixed[1], cpx, idx)
-    factorise(r_y, fixed[2], fixed[3], cpy, idy)
-    explicit_step(src, dst, dt, dx, dy, p, cpx, idx, 2.0 * r_x * fixed[0] * value[0],
-                  2.0 * r_x * fixed[1] * value[1], rate_rows, mmp_rows, row_block)
-    solve_columns(dst[P.OXYGEN], r_y, cpy, idy, 2.0 * r_y * fixed[2] * value[2],
-                  2.0 * r_y * fixed[3] * value[3], col_block)
-    return rate_rows.max(), mmp_rows.max()
-
-
-@jit
 def advance(a, b, t, t_end, dt, adaptive, max_steps, dx, dy, p, fixed, value, safety,
             reaction_cfl, row_block, col_block):
     """Advance the state in ``a`` towards ``t_end``, using ``b`` as the second buffer.
@@ -86,8 +71,17 @@ def advance(a, b, t, t_end, dt, adaptive, max_steps, dx, dy, p, fixed, value, sa
             break
         last = dt >= remaining
         step_dt = remaining if last else dt
-        n_rate, mmp_max = take_step(src, dst, step_dt, dx, dy, p, fixed, value, rate_rows,
-                                    mmp_rows, cpx, idx, cpy, idy, row_block, col_block)
+        # one full step src -> dst (written out here: a call level less to compile)
+        r_x = step_dt * p[P.D_C] / (dx * dx)
+        r_y = step_dt * p[P.D_C] / (dy * dy)
+        factorise(r_x, fixed[0], fixed[1], cpx, idx)
+        factorise(r_y, fixed[2], fixed[3], cpy, idy)
+        explicit_step(src, dst, step_dt, dx, dy, p, cpx, idx, 2.0 * r_x * fixed[0] * value[0],
+                      2.0 * r_x * fixed[1] * value[1], rate_rows, mmp_rows, row_block)
+        solve_columns(dst[P.OXYGEN], r_y, cpy, idy, 2.0 * r_y * fixed[2] * value[2],
+                      2.0 * r_y * fixed[3] * value[3], col_block)
+        n_rate = rate_rows.max()
+        mmp_max = mmp_rows.max()
         rate = max(n_rate, mmp_rate)
         if not (rate < np.inf) or mmp_max != mmp_max:
             status = NOT_FINITE

@@ -151,7 +151,7 @@ def explicit_step(src, dt, dx, dy, p, fixed=(0, 0, 0, 0), value=(0, 0, 0, 0)):
 
 
 def take_step(src, dt, dx, dy, p, fixed=(0, 0, 0, 0), value=(0, 0, 0, 0)):
-    """Twin of :func:`.driver.take_step`: one full step, returns ``(dst, rate, mmp_max)``."""
+    """Twin of one step of :func:`.driver.advance`: returns ``(dst, rate, mmp_max)``."""
     dst, rate_rows, mmp_rows = explicit_step(src, dt, dx, dy, p, fixed, value)
     r_y = dt * p[P.D_C] / dy**2
     dst[P.OXYGEN] = solve_reference(dst[P.OXYGEN], r_y, fixed[2], fixed[3], value[2], value[3])
