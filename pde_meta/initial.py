@@ -36,6 +36,17 @@ def gaussian(grid: Grid, center=(0.5, 0.5), width: float = 0.05, amplitude: floa
     return amplitude * np.exp(-r2 / width**2)
 
 
+def wall_distance(grid: Grid, wall: str, key: str = "wall") -> np.ndarray:
+    """Distance of every cell centre from ``wall`` (left, right, bottom or top)."""
+    y, x = grid.meshgrid()
+    ly, lx = grid.extent
+    dist = {"left": x, "right": lx - x, "bottom": y, "top": ly - y}
+    if wall not in dist:
+        raise ConfigError(f"{key} = {wall!r} is not allowed; allowed: left, right, bottom, "
+                          f"top; fix: pick one of them")
+    return dist[wall]
+
+
 def band(grid: Grid, wall: str = "left", depth: float = 0.1, smoothness: float = 0.0,
          amplitude: float = 1.0) -> np.ndarray:
     """A tumour band along ``wall`` (left/right/bottom/top), ``depth`` thick.
@@ -43,13 +54,7 @@ def band(grid: Grid, wall: str = "left", depth: float = 0.1, smoothness: float =
     With ``smoothness > 0`` the edge is ``exp(-(d / smoothness)^2)`` beyond ``depth``
     (``d`` the distance past the edge) instead of a step.
     """
-    y, x = grid.meshgrid()
-    ly, lx = grid.extent
-    dist = {"left": x, "right": lx - x, "bottom": y, "top": ly - y}
-    if wall not in dist:
-        raise ConfigError(f"initial.tumor.wall = {wall!r} is not allowed; allowed: left, "
-                          f"right, bottom, top")
-    d = dist[wall] - depth
+    d = wall_distance(grid, wall, "initial.tumor.wall") - depth
     if smoothness > 0:
         return amplitude * np.where(d <= 0, 1.0, np.exp(-((d / smoothness) ** 2)))
     return amplitude * (d <= 0).astype(float)
@@ -107,13 +112,7 @@ def membrane_ring(grid: Grid, center=(0.5, 0.5), radius: float = 0.15,
 def membrane_line(grid: Grid, wall: str = "left", position: float = 0.1,
                   thickness: float = 0.02, density: float = 1.0) -> np.ndarray:
     """A membrane parallel to ``wall``, covering distances ``[position, position + thickness]``."""
-    y, x = grid.meshgrid()
-    ly, lx = grid.extent
-    dist = {"left": x, "right": lx - x, "bottom": y, "top": ly - y}
-    if wall not in dist:
-        raise ConfigError(f"initial.membrane.wall = {wall!r} is not allowed; allowed: left, "
-                          f"right, bottom, top")
-    d = dist[wall]
+    d = wall_distance(grid, wall, "initial.membrane.wall")
     return density * ((d >= position) & (d <= position + thickness)).astype(float)
 
 

@@ -73,7 +73,6 @@ from typing import NamedTuple
 import numpy as np
 
 from .errors import ConfigError
-from .grid import Grid
 from .kernels import reference
 from .state import State
 
@@ -348,7 +347,3 @@ def rhs(state: State, parameters: Parameters,
     rates = reference.rhs(state.data, g.dx, g.dy, parameters.as_tuple(), fixed, value)
     return dict(zip(("tumor", "ecm", "membrane", "mmp", "oxygen"), rates, strict=True))
 
-
-def default_grid(n: int = 256) -> Grid:
-    """The unit square with ``n x n`` cells."""
-    return Grid.square(n)
