@@ -515,6 +515,21 @@ def _assign(data: dict, segments: list, value: Any) -> str | None:
     return None  # pragma: no cover - segments is never empty
 
 
+def _option_of(path: str, data: dict, section: str, problems: list[str]
+               ) -> tuple[bool, Option | None]:
+    """``(True, option)`` for a usable key path of ``[section]``; else records the problem
+    and returns ``(False, None)``."""
+    segments = _segments(path)
+    if segments is None:
+        problems.append(_bad_path(section, path))
+        return False, None
+    opt, problem = _target(path, segments, data, section)
+    if problem:
+        problems.append(problem)
+        return False, None
+    return True, opt
+
+
 def _target(path: str, segments: list, data: dict, section: str
             ) -> tuple[Option | None, str | None]:
     """The config option a key path names: ``(option, None)``, or ``(None, problem)``.
@@ -648,13 +663,8 @@ def _read_axes(table: dict, data: dict, problems: list[str]
     axes = []
     for path, spec in _flatten(table, "vary", _SPEC_KEYS, problems):
         where = f"vary.{path}"
-        segments = _segments(path)
-        if segments is None:
-            problems.append(_bad_path("vary", path))
-            continue
-        opt, problem = _target(path, segments, data, "vary")
-        if problem:
-            problems.append(problem)
+        found, opt = _option_of(path, data, "vary", problems)
+        if not found:
             continue
         values = _axis_values(where, opt, spec)
         if isinstance(values, str):
@@ -706,13 +716,8 @@ def _read_ranges(table: dict, data: dict, problems: list[str]
     rest = {k: v for k, v in table.items() if k not in ("count", "seed")}
     for path, spec in _flatten(rest, "sample", _SPEC_KEYS, problems):
         where = f"sample.{path}"
-        segments = _segments(path)
-        if segments is None:
-            problems.append(_bad_path("sample", path))
-            continue
-        opt, problem = _target(path, segments, data, "sample")
-        if problem:
-            problems.append(problem)
+        found, opt = _option_of(path, data, "sample", problems)
+        if not found:
             continue
         if not isinstance(spec, dict):
             problems.append(_problem(where, spec, f"is a {type(spec).__name__}",
