@@ -68,12 +68,12 @@ def test_tridiagonal_solves_match_scipy(rng, walls):
     rows = u.copy()
     for i in range(rows.shape[0]):
         tridiag.solve_row(rows[i], r, cp, inv, 2 * r * fl * vl, 2 * r * fh * vh)
-    np.testing.assert_allclose(rows, tridiag.solve_reference(u.T, r, fl, fh, vl, vh).T, **TOL)
+    np.testing.assert_allclose(rows, reference.solve_reference(u.T, r, fl, fh, vl, vh).T, **TOL)
     cp, inv = np.empty(17), np.empty(17)
     tridiag.factorise(r, fb, ft, cp, inv)
     cols = u.copy()
     tridiag.solve_columns(cols, r, cp, inv, 2 * r * fb * vb, 2 * r * ft * vt, 8)
-    np.testing.assert_allclose(cols, tridiag.solve_reference(u, r, fb, ft, vb, vt), **TOL)
+    np.testing.assert_allclose(cols, reference.solve_reference(u, r, fb, ft, vb, vt), **TOL)
 
 
 @pytest.mark.parametrize("walls", [WALLS, DIRICHLET])

@@ -10,6 +10,11 @@
 * ``parallel=True`` only for the kernels that loop over rows or column blocks; every
   parallel loop writes disjoint memory and reductions are exact (max), so results are
   bitwise identical for any number of threads;
+* a kernel that a parallel loop calls is compiled once, as a C function with a fixed
+  symbol name (:func:`native`), and called through that name (:func:`native_call`).
+  numba otherwise links a callee's code into every caller and optimises and compiles it
+  again at each level (callee, parallel loop body, kernel, time loop): four times the
+  work for the largest loops;
 * OpenMP threads wait passively (``OMP_WAIT_POLICY=PASSIVE`` unless the user set it):
   with the default spinning, a step on a machine whose cores are busy with other work
   (batch jobs, sweeps, a test suite) waits for a descheduled thread at every parallel
@@ -20,7 +25,12 @@ import hashlib
 import os
 from pathlib import Path
 
+import llvmlite.binding
 import numba
+from llvmlite import ir
+from numba.core import cgutils, types
+from numba.core.errors import TypingError
+from numba.extending import intrinsic
 
 
 def _drop_stale_cache() -> None:
@@ -64,3 +74,74 @@ def jit_parallel(function):
 
 
 prange = numba.prange
+
+
+def _flat_types(arg_types):
+    """C argument types for ``arg_types``: an array becomes its data pointer and shape."""
+    flat = []
+    for t in arg_types:
+        if isinstance(t, types.Array):
+            flat.append(types.CPointer(t.dtype))
+            flat.extend([types.intp] * t.ndim)
+        else:
+            flat.append(t)
+    return flat
+
+
+def native(symbol, *arg_types):
+    """Compile a kernel as a C function named ``symbol``, for :func:`native_call`.
+
+    ``arg_types`` are numba types; the decorated function receives each array argument
+    flattened to a data pointer followed by its shape (rebuild it with ``numba.carray``).
+    Arrays must be C-contiguous. The function is compiled (or loaded from the cache) at
+    import, so that compiled callers loaded from the cache find the symbol.
+    """
+    signature = types.void(*_flat_types(arg_types))
+
+    def decorate(function):
+        options = {k: v for k, v in OPTIONS.items() if k != "nogil"}
+        compiled = numba.cfunc(signature, **options)(function)
+        llvmlite.binding.add_symbol(symbol, compiled.address)
+        return compiled
+
+    return decorate
+
+
+def native_call(symbol, *arg_types):
+    """An intrinsic that calls the :func:`native` function ``symbol`` from compiled code.
+
+    Arguments are checked against ``arg_types`` when the caller is compiled: arrays must
+    match dtype, dimensions and C layout; scalars are converted.
+    """
+    flat = _flat_types(arg_types)
+
+    def typer(args):
+        for k, (given, wanted) in enumerate(zip(args, arg_types, strict=True)):
+            if isinstance(wanted, types.Array) and not (
+                    isinstance(given, types.Array) and given.dtype == wanted.dtype
+                    and given.ndim == wanted.ndim and given.layout == "C"):
+                raise TypingError(f"{symbol}: argument {k} must be {wanted}, got {given}")
+
+        def codegen(context, builder, signature, values):
+            flat_values = []
+            for given, wanted, value in zip(signature.args, arg_types, values, strict=True):
+                if isinstance(wanted, types.Array):
+                    array = context.make_array(given)(context, builder, value)
+                    flat_values.append(array.data)
+                    flat_values.extend(cgutils.unpack_tuple(builder, array.shape, wanted.ndim))
+                else:
+                    flat_values.append(context.cast(builder, value, given, wanted))
+            fnty = ir.FunctionType(ir.VoidType(), [context.get_value_type(t) for t in flat])
+            function = cgutils.get_or_insert_function(builder.module, fnty, symbol)
+            builder.call(function, flat_values)
+            return context.get_dummy_value()
+
+        return types.void(*args), codegen
+
+    # numba intrinsics need a fixed number of named arguments
+    names = ", ".join(f"a{k}" for k in range(len(arg_types)))
+    namespace = {"typer": typer}
+    exec(f"def call(typingctx, {names}):\n    return typer(({names},))", namespace)
+    call = namespace["call"]
+    call.__name__ = call.__qualname__ = f"call_{symbol}"
+    return intrinsic(call)

@@ -11,11 +11,9 @@ import numpy as np
 
 from . import params as P
 from ._jit import jit
-from .step import explicit_step
+from .params import DT_TOO_LARGE, MAX_STEPS, NOT_FINITE, REACHED_END
+from .step import explicit_step, row_max
 from .tridiag import factorise, solve_columns
-
-#: status codes returned by :func:`advance`
-REACHED_END, MAX_STEPS, DT_TOO_LARGE, NOT_FINITE = 0, 1, 2, 3
 
 
 @jit
@@ -80,8 +78,8 @@ def advance(a, b, t, t_end, dt, adaptive, max_steps, dx, dy, p, fixed, value, sa
                       2.0 * r_x * fixed[1] * value[1], rate_rows, mmp_rows, row_block)
         solve_columns(dst[P.OXYGEN], r_y, cpy, idy, 2.0 * r_y * fixed[2] * value[2],
                       2.0 * r_y * fixed[3] * value[3], col_block)
-        n_rate = rate_rows.max()
-        mmp_max = mmp_rows.max()
+        n_rate = row_max(rate_rows)
+        mmp_max = row_max(mmp_rows)
         rate = max(n_rate, mmp_rate)
         if not (rate < np.inf) or mmp_max != mmp_max:
             status = NOT_FINITE

@@ -33,3 +33,6 @@ N_PARAMS = len(PARAM_NAMES)
 
 # field planes of the (5, ny, nx) state array
 TUMOR, ECM, MEMBRANE, MMP, OXYGEN = range(5)
+
+#: status codes of the compiled time loop (:func:`.driver.advance`)
+REACHED_END, MAX_STEPS, DT_TOO_LARGE, NOT_FINITE = range(4)

@@ -19,9 +19,10 @@ bound of the step just taken is ``dt * rate <= 1``) and the largest MMP value.
 import math
 
 import numpy as np
+from numba import carray, types
 
 from . import params as P
-from ._jit import jit, jit_parallel, prange
+from ._jit import jit, jit_parallel, native, native_call, prange
 from .fluxes import face_flux
 
 #: below this argument :func:`exp_neg_series` is exact to round-off
@@ -181,7 +182,7 @@ def _oxygen_row(n, f, c, row, out, k, i, dt, beta, gamma, alpha):
 
 
 @jit
-def _row_max(a):
+def row_max(a):
     """Largest entry; NaN if any entry is NaN. Four accumulators, one pass."""
     nx = a.shape[0]
     m0 = m1 = m2 = m3 = -np.inf
@@ -242,10 +243,27 @@ def solve_rows(u, r, cp, inv_den, add_lo, add_hi, buffer):
             u[k, j] = buffer[j, k]
 
 
-@jit
-def _step_rows(src, dst, i0, i1, dt, dx, dy, p, cpx, inv_den_x, add_left, add_right,
-               rate_rows, mmp_rows):
-    """The explicit step on rows ``i0 .. i1 - 1`` (one parallel task)."""
+_F3 = types.float64[:, :, ::1]
+_F1 = types.float64[::1]
+_STEP_ROWS_TYPES = (_F3, _F3, types.intp, types.intp, types.float64, types.float64,
+                    types.float64, _F1, _F1, _F1, types.float64, types.float64, _F1, _F1)
+
+
+@native("pde_meta_step_rows", *_STEP_ROWS_TYPES)
+def _step_rows(src_data, s0, s1, s2, dst_data, d0, d1, d2, i0, i1, dt, dx, dy, p_data, n_p,
+               cpx_data, n_cpx, inv_den_x_data, n_inv, add_left, add_right, rate_data, n_rate,
+               mmp_data, n_mmp):
+    """The explicit step on rows ``i0 .. i1 - 1`` (one parallel task), a C function.
+
+    Arguments as in :func:`explicit_step`, each array given as data pointer and shape.
+    """
+    src = carray(src_data, (s0, s1, s2))
+    dst = carray(dst_data, (d0, d1, d2))
+    p = carray(p_data, (n_p,))
+    cpx = carray(cpx_data, (n_cpx,))
+    inv_den_x = carray(inv_den_x_data, (n_inv,))
+    rate_rows = carray(rate_data, (n_rate,))
+    mmp_rows = carray(mmp_data, (n_mmp,))
     ny = src.shape[1]
     nx = src.shape[2]
     n = src[P.TUMOR]
@@ -291,9 +309,9 @@ def _step_rows(src, dst, i0, i1, dt, dx, dy, p, cpx, inv_den_x, add_left, add_ri
                     p[P.DELTA_B], p[P.PSI], p[P.PSI_FORM], psi_decay)
         _mmp_row(n, m, dst[P.MMP, i], i, dt, inv_dx * inv_dx, inv_dy * inv_dy, p[P.D_M],
                  p[P.MU], mmp_den)
-        rate_rows[i] = _row_max(rate)
+        rate_rows[i] = row_max(rate)
         _oxygen_row(n, f, c, rate, buffer, i - i0, i, dt, p[P.BETA], p[P.GAMMA], p[P.ALPHA])
-        mmp_rows[i] = _row_max(m[i])
+        mmp_rows[i] = row_max(m[i])
         fy_lo, fy_hi = fy_hi, fy_lo
         ry_lo, ry_hi_hi = ry_hi_hi, ry_lo
     rows = i1 - i0
@@ -304,6 +322,9 @@ def _step_rows(src, dst, i0, i1, dt, dx, dy, p, cpx, inv_den_x, add_left, add_ri
             c_out[i0 + k, j] = buffer[j, k]
 
 
+_call_step_rows = native_call("pde_meta_step_rows", *_STEP_ROWS_TYPES)
+
+
 @jit_parallel
 def explicit_step(src, dst, dt, dx, dy, p, cpx, inv_den_x, add_left, add_right,
                   rate_rows, mmp_rows, block):
@@ -311,8 +332,8 @@ def explicit_step(src, dst, dt, dx, dy, p, cpx, inv_den_x, add_left, add_right,
 
     Parameters
     ----------
-    src, dst : (5, ny, nx) float64 arrays (distinct). When the membrane is static
-        (``delta_b = 0``) its plane is not written: ``dst`` must already hold it.
+    src, dst : (5, ny, nx) C-contiguous float64 arrays (distinct). When the membrane is
+        static (``delta_b = 0``) its plane is not written: ``dst`` must already hold it.
     dt, dx, dy : float
     p : tuple of float, see :mod:`.params`
     cpx, inv_den_x : (nx,) Thomas factors of the x oxygen solve (:func:`.tridiag.factorise`)
@@ -320,12 +341,15 @@ def explicit_step(src, dst, dt, dx, dy, p, cpx, inv_den_x, add_left, add_right,
     rate_rows, mmp_rows : (ny,) outputs, per-row max transport rate and max MMP of ``src``
     block : int, rows per parallel task
 
-    The parallel loop only hands out blocks of rows; the work is in :func:`_step_rows`
-    (a small parallel body keeps compilation fast).
+    The parallel loop only hands out blocks of rows; the work is in :func:`_step_rows`,
+    compiled once as a C function (:func:`._jit.native`).
     """
     ny = src.shape[1]
+    values = np.empty(len(p))
+    for k in range(len(p)):
+        values[k] = p[k]
     n_blocks = (ny + block - 1) // block
     for kb in prange(n_blocks):
         i0 = kb * block
-        _step_rows(src, dst, i0, min(ny, i0 + block), dt, dx, dy, p, cpx, inv_den_x,
-                   add_left, add_right, rate_rows, mmp_rows)
+        _call_step_rows(src, dst, i0, min(ny, i0 + block), dt, dx, dy, values, cpx,
+                        inv_den_x, add_left, add_right, rate_rows, mmp_rows)

@@ -9,9 +9,9 @@ positivity-preserving for any ``dt``. The matrix is the same for every row, so i
 factorised once (:func:`factorise`) and each row costs two passes of multiply-adds.
 """
 
-import numpy as np
+from numba import carray, types
 
-from ._jit import jit, jit_parallel, prange
+from ._jit import jit, jit_parallel, native, native_call, prange
 
 
 @jit
@@ -46,10 +46,17 @@ def solve_row(u, r, cp, inv_den, add_lo, add_hi):
         u[j] = u[j] - cp[j] * u[j + 1]
 
 
-@jit
-def _solve_column_block(u, j0, j1, r, cp, inv_den, add_lo, add_hi):
-    """Solve columns ``j0 .. j1 - 1`` of ``u`` in place (one parallel task)."""
-    ny = u.shape[0]
+_COLUMN_BLOCK_TYPES = (types.float64[:, ::1], types.intp, types.intp, types.float64,
+                       types.float64[::1], types.float64[::1], types.float64, types.float64)
+
+
+@native("pde_meta_solve_column_block", *_COLUMN_BLOCK_TYPES)
+def _solve_column_block(u_data, ny, nx, j0, j1, r, cp_data, n_cp, inv_den_data, n_inv, add_lo,
+                        add_hi):
+    """Solve columns ``j0 .. j1 - 1`` of ``u`` in place (one parallel task), a C function."""
+    u = carray(u_data, (ny, nx))
+    cp = carray(cp_data, (n_cp,))
+    inv_den = carray(inv_den_data, (n_inv,))
     for j in range(j0, j1):
         u[0, j] = (u[0, j] + add_lo) * inv_den[0]
     for i0 in range(ny - 2):
@@ -65,6 +72,9 @@ def _solve_column_block(u, j0, j1, r, cp, inv_den, add_lo, add_hi):
             u[i, j] = u[i, j] - c * u[i + 1, j]
 
 
+_call_column_block = native_call("pde_meta_solve_column_block", *_COLUMN_BLOCK_TYPES)
+
+
 @jit_parallel
 def solve_columns(u, r, cp, inv_den, add_lo, add_hi, block):
     """Solve every column of ``u`` (shape ``(ny, nx)``) in place.
@@ -76,24 +86,4 @@ def solve_columns(u, r, cp, inv_den, add_lo, add_hi, block):
     n_blocks = (nx + block - 1) // block
     for kb in prange(n_blocks):
         j0 = kb * block
-        _solve_column_block(u, j0, min(nx, j0 + block), r, cp, inv_den, add_lo, add_hi)
-
-
-def solve_reference(d, r, fixed_lo, fixed_hi, value_lo, value_hi):
-    """Numpy twin: the same implicit diffusion solve along axis 0 with ``scipy.linalg``.
-
-    ``d`` has shape ``(n,)`` or ``(n, k)`` (``k`` independent columns).
-    """
-    from scipy.linalg import solve_banded
-
-    n = d.shape[0]
-    ab = np.zeros((3, n))
-    ab[0, 1:] = -r
-    ab[2, :-1] = -r
-    ab[1, :] = 1.0 + 2.0 * r
-    ab[1, 0] = 1.0 + r + 2.0 * r * fixed_lo
-    ab[1, -1] = 1.0 + r + 2.0 * r * fixed_hi
-    rhs = np.array(d, dtype=float, copy=True)
-    rhs[0] += 2.0 * r * fixed_lo * value_lo
-    rhs[-1] += 2.0 * r * fixed_hi * value_hi
-    return solve_banded((1, 1), ab, rhs)
+        _call_column_block(u, j0, min(nx, j0 + block), r, cp, inv_den, add_lo, add_hi)
