@@ -24,6 +24,7 @@ from numba import carray, types
 from . import params as P
 from ._jit import jit, jit_parallel, native, native_call, prange
 from .fluxes import face_flux
+from .tridiag import solve_rows
 
 #: below this argument :func:`exp_neg_series` is exact to round-off
 SERIES_LIMIT = 0.01
@@ -168,17 +169,11 @@ def _mmp_row(n, m, m_out, i, dt, idx2, idy2, d_m, mu, mmp_den):
 
 
 @jit
-def _oxygen_row(n, f, c, row, out, k, i, dt, beta, gamma, alpha):
-    """Oxygen, pointwise: supply explicit, consumption and decay implicit.
-
-    Computed into the contiguous ``row`` (so the loop vectorises), then copied into
-    column ``k`` of ``out``, the transposed block buffer of :func:`sweep_transposed`.
-    """
+def _oxygen_row(n, f, c, out, i, dt, beta, gamma, alpha):
+    """Oxygen, pointwise: supply explicit, consumption and decay implicit."""
     nx = n.shape[1]
     for j in range(nx):
-        row[j] = (c[i, j] + dt * beta * f[i, j]) / (1.0 + dt * (gamma * n[i, j] + alpha))
-    for j in range(nx):
-        out[j, k] = row[j]
+        out[j] = (c[i, j] + dt * beta * f[i, j]) / (1.0 + dt * (gamma * n[i, j] + alpha))
 
 
 @jit
@@ -204,43 +199,6 @@ def row_max(a):
         bad |= a[j] != a[j]
         j += 1
     return np.nan if bad else max(max(m0, m1), max(m2, m3))
-
-
-@jit
-def sweep_transposed(buffer, rows, r, cp, inv_den, add_lo, add_hi):
-    """:func:`.tridiag.solve_row` on the first ``rows`` columns of ``buffer`` (``(n, >= rows)``).
-
-    ``buffer[:, k]`` holds row ``k`` of a block: each row's sweep is a chain of dependent
-    multiply-adds, and with the rows side by side in memory the chains of the whole block
-    run together (vectorised). The arithmetic per element is that of ``solve_row``.
-    """
-    n = buffer.shape[0]
-    for k in range(rows):
-        buffer[0, k] = (buffer[0, k] + add_lo) * inv_den[0]
-    for j0 in range(n - 2):
-        inv = inv_den[j0 + 1]
-        for k in range(rows):
-            buffer[j0 + 1, k] = (buffer[j0 + 1, k] + r * buffer[j0, k]) * inv
-    for k in range(rows):
-        buffer[n - 1, k] = (buffer[n - 1, k] + add_hi + r * buffer[n - 2, k]) * inv_den[n - 1]
-    for jj in range(n - 1):
-        j = n - 2 - jj
-        c = cp[j]
-        for k in range(rows):
-            buffer[j, k] = buffer[j, k] - c * buffer[j + 1, k]
-
-
-@jit
-def solve_rows(u, r, cp, inv_den, add_lo, add_hi, buffer):
-    """:func:`.tridiag.solve_row` on every row of ``u`` (a block of rows) through ``buffer``."""
-    rows, n = u.shape
-    for j in range(n):
-        for k in range(rows):
-            buffer[j, k] = u[k, j]
-    sweep_transposed(buffer, rows, r, cp, inv_den, add_lo, add_hi)
-    for k in range(rows):
-        for j in range(n):
-            u[k, j] = buffer[j, k]
 
 
 _F3 = types.float64[:, :, ::1]
@@ -289,7 +247,6 @@ def _step_rows(src_data, s0, s1, s2, dst_data, d0, d1, d2, i0, i1, dt, dx, dy, p
     ry_hi_lo = np.zeros(nx)
     ry_hi_hi = np.zeros(nx)
     rate = np.empty(nx)
-    buffer = np.empty((nx, i1 - i0))
     if i0 > 0:
         _y_faces(n, f, b, i0 - 1, d_n, chi, inv_eps1, inv_dy, fy_lo, ry_hi_lo, ry_lo)
     for i in range(i0, i1):
@@ -310,16 +267,11 @@ def _step_rows(src_data, s0, s1, s2, dst_data, d0, d1, d2, i0, i1, dt, dx, dy, p
         _mmp_row(n, m, dst[P.MMP, i], i, dt, inv_dx * inv_dx, inv_dy * inv_dy, p[P.D_M],
                  p[P.MU], mmp_den)
         rate_rows[i] = row_max(rate)
-        _oxygen_row(n, f, c, rate, buffer, i - i0, i, dt, p[P.BETA], p[P.GAMMA], p[P.ALPHA])
+        _oxygen_row(n, f, c, dst[P.OXYGEN, i], i, dt, p[P.BETA], p[P.GAMMA], p[P.ALPHA])
         mmp_rows[i] = row_max(m[i])
         fy_lo, fy_hi = fy_hi, fy_lo
         ry_lo, ry_hi_hi = ry_hi_hi, ry_lo
-    rows = i1 - i0
-    sweep_transposed(buffer, rows, r_x, cpx, inv_den_x, add_left, add_right)
-    c_out = dst[P.OXYGEN]
-    for k in range(rows):
-        for j in range(nx):
-            c_out[i0 + k, j] = buffer[j, k]
+    solve_rows(dst[P.OXYGEN, i0:i1], r_x, cpx, inv_den_x, add_left, add_right)
 
 
 _call_step_rows = native_call("pde_meta_step_rows", *_STEP_ROWS_TYPES)
