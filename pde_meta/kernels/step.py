@@ -23,7 +23,7 @@ from numba import carray, types
 
 from . import params as P
 from ._jit import jit, jit_parallel, native, native_call, prange
-from .fluxes import face_flux
+from .fluxes import face_flux, free_face_flux
 from .tridiag import solve_rows
 
 #: below this argument :func:`exp_neg_series` is exact to round-off
@@ -58,11 +58,12 @@ def decay_row(u, m, coefficient, out, dt):
 
 
 @jit
-def _x_faces(n, f, b, i, diffusivity, chi, inv_eps1, inv_dx, flux, rate_l, rate_r):
+def _x_faces(n, f, b, i, diffusivity, chi, inv_eps1, inv_dx, flux, rate_l, rate_r, free):
     """Fluxes through the faces of row ``i``; entry ``k`` is the face left of cell ``k``.
 
     Entries 0 and nx are the walls (zero flux). The faces next to the walls need clamped
-    neighbours and are done apart, so the interior loop vectorises.
+    neighbours and are done apart, so the interior loop vectorises. ``free``: the row has
+    no membrane, so the mobility (exactly 1) is skipped.
     """
     nx = n.shape[1]
     flux[0] = 0.0
@@ -72,13 +73,21 @@ def _x_faces(n, f, b, i, diffusivity, chi, inv_eps1, inv_dx, flux, rate_l, rate_
     rate_l[nx] = 0.0
     rate_r[nx] = 0.0
     # offsets from a zero-based index let the compiler drop negative-index checks
-    for k in range(nx - 3):
-        fl, rl, rr = face_flux(n[i, k], n[i, k + 1], n[i, k + 2], n[i, k + 3], f[i, k + 1],
-                               f[i, k + 2], b[i, k + 1], b[i, k + 2], diffusivity, chi,
-                               inv_eps1, inv_dx)
-        flux[k + 2] = fl
-        rate_l[k + 2] = rl
-        rate_r[k + 2] = rr
+    if free:
+        for k in range(nx - 3):
+            fl, rl, rr = free_face_flux(n[i, k], n[i, k + 1], n[i, k + 2], n[i, k + 3],
+                                        f[i, k + 1], f[i, k + 2], diffusivity, chi, inv_dx)
+            flux[k + 2] = fl
+            rate_l[k + 2] = rl
+            rate_r[k + 2] = rr
+    else:
+        for k in range(nx - 3):
+            fl, rl, rr = face_flux(n[i, k], n[i, k + 1], n[i, k + 2], n[i, k + 3], f[i, k + 1],
+                                   f[i, k + 2], b[i, k + 1], b[i, k + 2], diffusivity, chi,
+                                   inv_eps1, inv_dx)
+            flux[k + 2] = fl
+            rate_l[k + 2] = rl
+            rate_r[k + 2] = rr
     for k in (1, nx - 1):
         fl, rl, rr = face_flux(n[i, max(k - 2, 0)], n[i, k - 1], n[i, k],
                                n[i, min(k + 1, nx - 1)], f[i, k - 1], f[i, k], b[i, k - 1],
@@ -89,17 +98,38 @@ def _x_faces(n, f, b, i, diffusivity, chi, inv_eps1, inv_dx, flux, rate_l, rate_
 
 
 @jit
-def _y_faces(n, f, b, i, diffusivity, chi, inv_eps1, inv_dy, flux, rate_lo, rate_hi):
-    """Fluxes through the faces between rows ``i`` and ``i + 1`` (all columns)."""
+def _y_faces(n, f, b, i, diffusivity, chi, inv_eps1, inv_dy, flux, rate_lo, rate_hi, free):
+    """Fluxes through the faces between rows ``i`` and ``i + 1`` (all columns).
+
+    ``free``: neither row has membrane, so the mobility (exactly 1) is skipped.
+    """
     ny, nx = n.shape
     im = max(i - 1, 0)
     ip2 = min(i + 2, ny - 1)
-    for j in range(nx):
-        fl, rl, rh = face_flux(n[im, j], n[i, j], n[i + 1, j], n[ip2, j], f[i, j], f[i + 1, j],
-                               b[i, j], b[i + 1, j], diffusivity, chi, inv_eps1, inv_dy)
-        flux[j] = fl
-        rate_lo[j] = rl
-        rate_hi[j] = rh
+    if free:
+        for j in range(nx):
+            fl, rl, rh = free_face_flux(n[im, j], n[i, j], n[i + 1, j], n[ip2, j], f[i, j],
+                                        f[i + 1, j], diffusivity, chi, inv_dy)
+            flux[j] = fl
+            rate_lo[j] = rl
+            rate_hi[j] = rh
+    else:
+        for j in range(nx):
+            fl, rl, rh = face_flux(n[im, j], n[i, j], n[i + 1, j], n[ip2, j], f[i, j],
+                                   f[i + 1, j], b[i, j], b[i + 1, j], diffusivity, chi,
+                                   inv_eps1, inv_dy)
+            flux[j] = fl
+            rate_lo[j] = rl
+            rate_hi[j] = rh
+
+
+@jit
+def _no_membrane(b, i):
+    """True when row ``i`` of ``b`` is zero everywhere (NaN counts as membrane)."""
+    found = False
+    for j in range(b.shape[1]):
+        found |= b[i, j] != 0.0
+    return not found
 
 
 @jit
@@ -247,15 +277,20 @@ def _step_rows(src_data, s0, s1, s2, dst_data, d0, d1, d2, i0, i1, dt, dx, dy, p
     ry_hi_lo = np.zeros(nx)
     ry_hi_hi = np.zeros(nx)
     rate = np.empty(nx)
+    free_lo = i0 > 0 and _no_membrane(b, i0 - 1)
+    free = _no_membrane(b, i0)
     if i0 > 0:
-        _y_faces(n, f, b, i0 - 1, d_n, chi, inv_eps1, inv_dy, fy_lo, ry_hi_lo, ry_lo)
+        _y_faces(n, f, b, i0 - 1, d_n, chi, inv_eps1, inv_dy, fy_lo, ry_hi_lo, ry_lo,
+                 free_lo and free)
     for i in range(i0, i1):
+        free_hi = i < ny - 1 and _no_membrane(b, i + 1)
         if i < ny - 1:
-            _y_faces(n, f, b, i, d_n, chi, inv_eps1, inv_dy, fy_hi, ry_hi_lo, ry_hi_hi)
+            _y_faces(n, f, b, i, d_n, chi, inv_eps1, inv_dy, fy_hi, ry_hi_lo, ry_hi_hi,
+                     free and free_hi)
         else:
             fy_hi[:] = 0.0
             ry_hi_lo[:] = 0.0
-        _x_faces(n, f, b, i, d_n, chi, inv_eps1, inv_dx, fx, rxl, rxr)
+        _x_faces(n, f, b, i, d_n, chi, inv_eps1, inv_dx, fx, rxl, rxr, free)
         n_out = dst[P.TUMOR, i]
         _tumor_row(n, n_out, i, dt, inv_dx, inv_dy, fx, rxl, rxr, fy_lo, fy_hi, ry_lo,
                    ry_hi_lo, rate)
@@ -271,6 +306,7 @@ def _step_rows(src_data, s0, s1, s2, dst_data, d0, d1, d2, i0, i1, dt, dx, dy, p
         mmp_rows[i] = row_max(m[i])
         fy_lo, fy_hi = fy_hi, fy_lo
         ry_lo, ry_hi_hi = ry_hi_hi, ry_lo
+        free = free_hi
     solve_rows(dst[P.OXYGEN, i0:i1], r_x, cpx, inv_den_x, add_left, add_right)
 
 
