@@ -107,6 +107,33 @@ def test_explicit_step_row_outputs_match_twin(rng):
     np.testing.assert_allclose(dst, twin, **TOL)
 
 
+def test_free_face_flux_is_face_flux_without_membrane_to_the_bit(rng):
+    for _ in range(200):
+        n = rng.uniform(0, 1, 4) ** 3
+        f_l, f_r = rng.uniform(0, 1.2, 2)
+        h = rng.uniform(0.01, 0.1)
+        args = (5e-4, rng.uniform(0, 0.1), 1.0 / h)
+        free = fluxes.free_face_flux(*n, f_l, f_r, *args)
+        full = fluxes.face_flux(*n, f_l, f_r, 0.0, 0.0, args[0], args[1], 1.0 / 1.3, args[2])
+        assert free == full
+
+
+@pytest.mark.parametrize("parameters", [Parameters(), ALL_TERMS])
+def test_rows_with_and_without_membrane_match_twin(rng, parameters):
+    """Membrane-free rows take the fast face loops; mixed blocks stay exact and conservative."""
+    data = random_state_data(rng, (29, 31))
+    data[2, :9] = 0.0      # free rows, then a membrane band, then free rows again
+    data[2, 14:] = 0.0
+    fixed, value = (np.array(w) for w in WALLS)
+    p = parameters.as_tuple()
+    twin, _, _ = reference.take_step(data, 2e-3, 1 / 31, 1 / 29, p, fixed, value)
+    results = [one_step(data, 2e-3, 1 / 31, 1 / 29, p, fixed, value, rb, 8)[0]
+               for rb in (1, 4, 16)]
+    np.testing.assert_allclose(results[0], twin, **TOL)
+    for other in results[1:]:
+        np.testing.assert_array_equal(results[0], other)
+
+
 def test_row_blocking_does_not_change_a_bit(rng):
     """Each face flux is the same number whichever parallel task computes it."""
     data = random_state_data(rng, (37, 19))
