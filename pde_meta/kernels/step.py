@@ -161,10 +161,46 @@ def _kinetics_row(n_out, f, b, c, i, dt, growth, k_c, death, c_h, inv_w):
 
 
 @jit
-def _matrix_row(n, f, b, m, f_out, b_out, i, dt, delta, delta_b, psi, psi_form, psi_decay):
-    """ECM and membrane: exact exponential degradation, then ECM remodelling."""
+def _fields_row(n, f, m, c, f_out, m_out, c_out, i, dt, delta, idx2, idy2, d_m, mu, mmp_den,
+                beta, gamma, alpha, m_max):
+    """ECM degradation, MMP and oxygen (pointwise part) of row ``i``, in one loop.
+
+    * ECM: ``f e^{-delta m dt}`` exactly (:func:`decay_row`; ``m_max`` is the row's
+      largest MMP, which tells whether any cell needs ``exp`` rather than the series);
+    * MMP: explicit diffusion and production, implicit decay;
+    * oxygen: supply explicit, consumption and decay implicit.
+    """
+    ny, nx = m.shape
+    im = max(i - 1, 0)
+    ip = min(i + 1, ny - 1)
+    for j0 in range(nx - 2):
+        j = j0 + 1
+        mij = m[i, j]
+        nij = n[i, j]
+        fij = f[i, j]
+        f_out[j] = fij * exp_neg_series(min(delta * mij * dt, SERIES_LIMIT))
+        lap = (m[i, j0] - 2.0 * mij + m[i, j0 + 2]) * idx2 + (
+            m[im, j] - 2.0 * mij + m[ip, j]) * idy2
+        m_out[j] = (mij + dt * (d_m * lap + mu * nij)) * mmp_den
+        c_out[j] = (c[i, j] + dt * beta * fij) / (1.0 + dt * (gamma * nij + alpha))
+    for j in (0, nx - 1):
+        mij = m[i, j]
+        f_out[j] = f[i, j] * exp_neg_series(min(delta * mij * dt, SERIES_LIMIT))
+        lap = (m[i, max(j - 1, 0)] - 2.0 * mij + m[i, min(j + 1, nx - 1)]) * idx2 + (
+            m[im, j] - 2.0 * mij + m[ip, j]) * idy2
+        m_out[j] = (mij + dt * (d_m * lap + mu * n[i, j])) * mmp_den
+        c_out[j] = (c[i, j] + dt * beta * f[i, j]) / (1.0 + dt * (gamma * n[i, j] + alpha))
+    if not delta * m_max * dt <= SERIES_LIMIT:  # x grows with m; NaN takes this branch
+        for j in range(nx):
+            x = delta * m[i, j] * dt
+            if x > SERIES_LIMIT:
+                f_out[j] = f[i, j] * math.exp(-x)
+
+
+@jit
+def _matrix_row(n, b, m, f_out, b_out, i, dt, delta_b, psi, psi_form, psi_decay):
+    """ECM remodelling (after degradation, in ``f_out``) and membrane degradation."""
     nx = n.shape[1]
-    decay_row(f[i], m[i], delta, f_out, dt)
     if psi > 0.0:
         for j in range(nx):
             f1 = f_out[j]
@@ -177,33 +213,6 @@ def _matrix_row(n, f, b, m, f_out, b_out, i, dt, delta, delta_b, psi, psi_form, 
     if delta_b != 0.0:
         decay_row(b[i], m[i], delta_b, b_out, dt)
     # else: the membrane is static and the caller keeps it in both buffers (no write)
-
-
-@jit
-def _mmp_row(n, m, m_out, i, dt, idx2, idy2, d_m, mu, mmp_den):
-    """MMP: explicit diffusion and production, implicit decay."""
-    ny, nx = m.shape
-    im = max(i - 1, 0)
-    ip = min(i + 1, ny - 1)
-    for j0 in range(nx - 2):
-        j = j0 + 1
-        mij = m[i, j]
-        lap = (m[i, j0] - 2.0 * mij + m[i, j0 + 2]) * idx2 + (
-            m[im, j] - 2.0 * mij + m[ip, j]) * idy2
-        m_out[j] = (mij + dt * (d_m * lap + mu * n[i, j])) * mmp_den
-    for j in (0, nx - 1):
-        mij = m[i, j]
-        lap = (m[i, max(j - 1, 0)] - 2.0 * mij + m[i, min(j + 1, nx - 1)]) * idx2 + (
-            m[im, j] - 2.0 * mij + m[ip, j]) * idy2
-        m_out[j] = (mij + dt * (d_m * lap + mu * n[i, j])) * mmp_den
-
-
-@jit
-def _oxygen_row(n, f, c, out, i, dt, beta, gamma, alpha):
-    """Oxygen, pointwise: supply explicit, consumption and decay implicit."""
-    nx = n.shape[1]
-    for j in range(nx):
-        out[j] = (c[i, j] + dt * beta * f[i, j]) / (1.0 + dt * (gamma * n[i, j] + alpha))
 
 
 @jit
@@ -297,13 +306,14 @@ def _step_rows(src_data, s0, s1, s2, dst_data, d0, d1, d2, i0, i1, dt, dx, dy, p
         if kinetics:
             _kinetics_row(n_out, f, b, c, i, dt, p[P.GROWTH], p[P.K_C], p[P.DEATH],
                           p[P.C_H], 1.0 / p[P.W_H])
-        _matrix_row(n, f, b, m, dst[P.ECM, i], dst[P.MEMBRANE, i], i, dt, p[P.DELTA],
-                    p[P.DELTA_B], p[P.PSI], p[P.PSI_FORM], psi_decay)
-        _mmp_row(n, m, dst[P.MMP, i], i, dt, inv_dx * inv_dx, inv_dy * inv_dy, p[P.D_M],
-                 p[P.MU], mmp_den)
+        m_max = row_max(m[i])
+        mmp_rows[i] = m_max
+        _fields_row(n, f, m, c, dst[P.ECM, i], dst[P.MMP, i], dst[P.OXYGEN, i], i, dt,
+                    p[P.DELTA], inv_dx * inv_dx, inv_dy * inv_dy, p[P.D_M], p[P.MU], mmp_den,
+                    p[P.BETA], p[P.GAMMA], p[P.ALPHA], m_max)
+        _matrix_row(n, b, m, dst[P.ECM, i], dst[P.MEMBRANE, i], i, dt, p[P.DELTA_B], p[P.PSI],
+                    p[P.PSI_FORM], psi_decay)
         rate_rows[i] = row_max(rate)
-        _oxygen_row(n, f, c, dst[P.OXYGEN, i], i, dt, p[P.BETA], p[P.GAMMA], p[P.ALPHA])
-        mmp_rows[i] = row_max(m[i])
         fy_lo, fy_hi = fy_hi, fy_lo
         ry_lo, ry_hi_hi = ry_hi_hi, ry_lo
         free = free_hi

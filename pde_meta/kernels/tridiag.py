@@ -40,7 +40,7 @@ def solve_row(u, r, cp, inv_den, add_lo, add_hi):
     n = u.shape[0]
     u[0] = (u[0] + add_lo) * inv_den[0]
     for j in range(1, n - 1):
-        u[j] = (u[j] + r * u[j - 1]) * inv_den[j]
+        u[j] = inv_den[j] * u[j] - cp[j] * u[j - 1]  # = (u[j] + r u[j-1]) / den[j]
     u[n - 1] = (u[n - 1] + add_hi + r * u[n - 2]) * inv_den[n - 1]
     for j in range(n - 2, -1, -1):
         u[j] = u[j] - cp[j] * u[j + 1]
@@ -51,8 +51,10 @@ def solve_rows(u, r, cp, inv_den, add_lo, add_hi):
     """:func:`solve_row` on every row of ``u`` (a block of rows), in place.
 
     Each row's solve is a chain of dependent multiply-adds; four rows advance together so
-    that four independent chains keep the arithmetic units busy. The arithmetic per
-    element is that of :func:`solve_row`, so the result is the same to the bit.
+    that four independent chains keep the arithmetic units busy, and the forward sweep is
+    written ``u_j = d_j / den_j + (r / den_j) u_{j-1}`` (``r / den_j = -cp_j``) so that only
+    one multiply and one subtraction lie on the chain. The arithmetic per element is that
+    of :func:`solve_row`, so the result is the same to the bit.
     """
     rows, n = u.shape
     k = 0
@@ -68,10 +70,11 @@ def solve_rows(u, r, cp, inv_den, add_lo, add_hi):
         u[k + 3, 0] = u3
         for j in range(1, n - 1):
             w = inv_den[j]
-            u0 = (u[k, j] + r * u0) * w
-            u1 = (u[k + 1, j] + r * u1) * w
-            u2 = (u[k + 2, j] + r * u2) * w
-            u3 = (u[k + 3, j] + r * u3) * w
+            c = cp[j]
+            u0 = w * u[k, j] - c * u0
+            u1 = w * u[k + 1, j] - c * u1
+            u2 = w * u[k + 2, j] - c * u2
+            u3 = w * u[k + 3, j] - c * u3
             u[k, j] = u0
             u[k + 1, j] = u1
             u[k + 2, j] = u2
