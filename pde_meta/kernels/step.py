@@ -35,10 +35,14 @@ def exp_neg_series(x):
     """``exp(-x)`` for ``0 <= x <= SERIES_LIMIT`` by its Taylor series to degree 6.
 
     The truncation error is below ``x^7 / 7! < 2e-18``, under round-off, and unlike a call
-    to ``exp`` the polynomial vectorises.
+    to ``exp`` the polynomial vectorises. Evaluated by Estrin's scheme (pairs of terms
+    combined with ``x^2`` and ``x^4``): half the dependent latency of Horner's rule for
+    the same number of operations.
     """
-    return 1.0 - x * (1.0 - x * (1.0 / 2.0 - x * (1.0 / 6.0 - x * (1.0 / 24.0 - x * (
-        1.0 / 120.0 - x * (1.0 / 720.0))))))
+    x2 = x * x
+    low = (1.0 - x) + x2 * (0.5 - x * (1.0 / 6.0))
+    high = (1.0 / 24.0 - x * (1.0 / 120.0)) + x2 * (1.0 / 720.0)
+    return low + (x2 * x2) * high
 
 
 @jit
@@ -125,11 +129,15 @@ def _y_faces(n, f, b, i, diffusivity, chi, inv_eps1, inv_dy, flux, rate_lo, rate
 
 @jit
 def _no_membrane(b, i):
-    """True when row ``i`` of ``b`` is zero everywhere (NaN counts as membrane)."""
-    found = False
-    for j in range(b.shape[1]):
-        found |= b[i, j] != 0.0
-    return not found
+    """True when every value in row ``i`` of ``b`` is +0.0 (its bits are all zero).
+
+    An OR of the bit patterns vectorises fully; -0.0 and NaN count as membrane.
+    """
+    bits = b[i].view(np.int64)
+    found = 0
+    for j in range(bits.shape[0]):
+        found |= bits[j]
+    return found == 0
 
 
 @jit
@@ -138,9 +146,11 @@ def _tumor_row(n, n_out, i, dt, inv_dx, inv_dy, fx, rxl, rxr, fy_lo, fy_hi, ry_l
     """Transport update of row ``i`` and each cell's outflow rate."""
     nx = n.shape[1]
     for j in range(nx):
-        n_out[j] = n[i, j] - dt * ((fx[j + 1] - fx[j]) * inv_dx + (fy_hi[j] - fy_lo[j]) * inv_dy)
+        nij = n[i, j]
+        n_out[j] = nij - dt * ((fx[j + 1] - fx[j]) * inv_dx + (fy_hi[j] - fy_lo[j]) * inv_dy)
+        outflow = rxl[j + 1] + rxr[j] + ry_lo[j] + ry_hi[j]
         # a cell without tumour cannot go negative: it only receives
-        rate[j] = rxl[j + 1] + rxr[j] + ry_lo[j] + ry_hi[j] if n[i, j] > 0.0 else 0.0
+        rate[j] = outflow if nij > 0.0 else 0.0
 
 
 @jit
