@@ -68,6 +68,11 @@ def jit(function):
     return numba.njit(**OPTIONS)(function)
 
 
+def jit_internal(function):
+    """Compile a helper that only compiled code calls: no Python entry point is built."""
+    return numba.njit(no_cpython_wrapper=True, no_cfunc_wrapper=True, **OPTIONS)(function)
+
+
 def jit_parallel(function):
     """Compile a kernel that uses ``numba.prange`` with the package policy."""
     return numba.njit(parallel=True, **OPTIONS)(function)
@@ -81,7 +86,7 @@ def _flat_types(arg_types):
     flat = []
     for t in arg_types:
         if isinstance(t, types.Array):
-            flat.append(types.CPointer(t.dtype))
+            flat.append(types.voidptr)
             flat.extend([types.intp] * t.ndim)
         else:
             flat.append(t)
@@ -92,7 +97,8 @@ def native(symbol, *arg_types):
     """Compile a kernel as a C function named ``symbol``, for :func:`native_call`.
 
     ``arg_types`` are numba types; the decorated function receives each array argument
-    flattened to a data pointer followed by its shape (rebuild it with ``numba.carray``).
+    flattened to a data pointer (``void *``) followed by its shape; rebuild it with
+    ``numba.carray(pointer, shape, dtype)``.
     Arrays must be C-contiguous. The function is compiled (or loaded from the cache) at
     import, so that compiled callers loaded from the cache find the symbol.
     """
@@ -127,7 +133,7 @@ def native_call(symbol, *arg_types):
             for given, wanted, value in zip(signature.args, arg_types, values, strict=True):
                 if isinstance(wanted, types.Array):
                     array = context.make_array(given)(context, builder, value)
-                    flat_values.append(array.data)
+                    flat_values.append(builder.bitcast(array.data, cgutils.voidptr_t))
                     flat_values.extend(cgutils.unpack_tuple(builder, array.shape, wanted.ndim))
                 else:
                     flat_values.append(context.cast(builder, value, given, wanted))

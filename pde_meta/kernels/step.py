@@ -22,7 +22,7 @@ import numpy as np
 from numba import carray, types
 
 from . import params as P
-from ._jit import jit, jit_parallel, native, native_call, prange
+from ._jit import jit, jit_internal, jit_parallel, native, native_call, prange
 from .fluxes import face_flux, free_face_flux
 from .tridiag import solve_rows
 
@@ -61,7 +61,7 @@ def decay_row(u, m, coefficient, out, dt):
                 out[j] = u[j] * math.exp(-x)
 
 
-@jit
+@jit_internal
 def _x_faces(n, f, b, i, diffusivity, chi, inv_eps1, inv_dx, flux, rate_l, rate_r, free):
     """Fluxes through the faces of row ``i``; entry ``k`` is the face left of cell ``k``.
 
@@ -101,7 +101,7 @@ def _x_faces(n, f, b, i, diffusivity, chi, inv_eps1, inv_dx, flux, rate_l, rate_
         rate_r[k] = rr
 
 
-@jit
+@jit_internal
 def _y_faces(n, f, b, i, diffusivity, chi, inv_eps1, inv_dy, flux, rate_lo, rate_hi, free):
     """Fluxes through the faces between rows ``i`` and ``i + 1`` (all columns).
 
@@ -127,20 +127,20 @@ def _y_faces(n, f, b, i, diffusivity, chi, inv_eps1, inv_dy, flux, rate_lo, rate
             rate_hi[j] = rh
 
 
-@jit
-def _no_membrane(b, i):
-    """True when every value in row ``i`` of ``b`` is +0.0 (its bits are all zero).
+@jit_internal
+def _no_membrane(bits, i):
+    """True when every value in row ``i`` of the membrane is +0.0.
 
-    An OR of the bit patterns vectorises fully; -0.0 and NaN count as membrane.
+    ``bits`` is the membrane plane read as int64 bit patterns: their OR vectorises fully
+    (a float comparison does not); -0.0 and NaN count as membrane.
     """
-    bits = b[i].view(np.int64)
     found = 0
-    for j in range(bits.shape[0]):
-        found |= bits[j]
+    for j in range(bits.shape[1]):
+        found |= bits[i, j]
     return found == 0
 
 
-@jit
+@jit_internal
 def _tumor_row(n, n_out, i, dt, inv_dx, inv_dy, fx, rxl, rxr, fy_lo, fy_hi, ry_lo, ry_hi,
                rate):
     """Transport update of row ``i`` and each cell's outflow rate."""
@@ -153,7 +153,7 @@ def _tumor_row(n, n_out, i, dt, inv_dx, inv_dy, fx, rxl, rxr, fy_lo, fy_hi, ry_l
         rate[j] = outflow if nij > 0.0 else 0.0
 
 
-@jit
+@jit_internal
 def _kinetics_row(n_out, f, b, c, i, dt, growth, k_c, death, c_h, inv_w):
     """Growth and hypoxic death, Patankar form: ``n (1 + dt P) / (1 + dt Q)``."""
     nx = n_out.shape[0]
@@ -170,7 +170,7 @@ def _kinetics_row(n_out, f, b, c, i, dt, growth, k_c, death, c_h, inv_w):
         n_out[j] = n_out[j] * (1.0 + dt * gain) / (1.0 + dt * loss)
 
 
-@jit
+@jit_internal
 def _fields_row(n, f, m, c, f_out, m_out, c_out, i, dt, delta, idx2, idy2, d_m, mu, mmp_den,
                 beta, gamma, alpha, m_max):
     """ECM degradation, MMP and oxygen (pointwise part) of row ``i``, in one loop.
@@ -207,7 +207,7 @@ def _fields_row(n, f, m, c, f_out, m_out, c_out, i, dt, delta, idx2, idy2, d_m, 
                 f_out[j] = f[i, j] * math.exp(-x)
 
 
-@jit
+@jit_internal
 def _matrix_row(n, b, m, f_out, b_out, i, dt, delta_b, psi, psi_form, psi_decay):
     """ECM remodelling (after degradation, in ``f_out``) and membrane degradation."""
     nx = n.shape[1]
@@ -225,7 +225,7 @@ def _matrix_row(n, b, m, f_out, b_out, i, dt, delta_b, psi, psi_form, psi_decay)
     # else: the membrane is static and the caller keeps it in both buffers (no write)
 
 
-@jit
+@jit_internal
 def row_max(a):
     """Largest entry; NaN if any entry is NaN. Four accumulators, one pass."""
     nx = a.shape[0]
@@ -264,13 +264,15 @@ def _step_rows(src_data, s0, s1, s2, dst_data, d0, d1, d2, i0, i1, dt, dx, dy, p
 
     Arguments as in :func:`explicit_step`, each array given as data pointer and shape.
     """
-    src = carray(src_data, (s0, s1, s2))
-    dst = carray(dst_data, (d0, d1, d2))
-    p = carray(p_data, (n_p,))
-    cpx = carray(cpx_data, (n_cpx,))
-    inv_den_x = carray(inv_den_x_data, (n_inv,))
-    rate_rows = carray(rate_data, (n_rate,))
-    mmp_rows = carray(mmp_data, (n_mmp,))
+    src = carray(src_data, (s0, s1, s2), np.float64)
+    dst = carray(dst_data, (d0, d1, d2), np.float64)
+    p = carray(p_data, (n_p,), np.float64)
+    cpx = carray(cpx_data, (n_cpx,), np.float64)
+    inv_den_x = carray(inv_den_x_data, (n_inv,), np.float64)
+    rate_rows = carray(rate_data, (n_rate,), np.float64)
+    mmp_rows = carray(mmp_data, (n_mmp,), np.float64)
+    # the same memory as bit patterns, for the membrane-free test of a row
+    b_bits = carray(src_data, (s0, s1, s2), np.int64)[P.MEMBRANE]
     ny = src.shape[1]
     nx = src.shape[2]
     n = src[P.TUMOR]
@@ -296,13 +298,13 @@ def _step_rows(src_data, s0, s1, s2, dst_data, d0, d1, d2, i0, i1, dt, dx, dy, p
     ry_hi_lo = np.zeros(nx)
     ry_hi_hi = np.zeros(nx)
     rate = np.empty(nx)
-    free_lo = i0 > 0 and _no_membrane(b, i0 - 1)
-    free = _no_membrane(b, i0)
+    free_lo = i0 > 0 and _no_membrane(b_bits, i0 - 1)
+    free = _no_membrane(b_bits, i0)
     if i0 > 0:
         _y_faces(n, f, b, i0 - 1, d_n, chi, inv_eps1, inv_dy, fy_lo, ry_hi_lo, ry_lo,
                  free_lo and free)
     for i in range(i0, i1):
-        free_hi = i < ny - 1 and _no_membrane(b, i + 1)
+        free_hi = i < ny - 1 and _no_membrane(b_bits, i + 1)
         if i < ny - 1:
             _y_faces(n, f, b, i, d_n, chi, inv_eps1, inv_dy, fy_hi, ry_hi_lo, ry_hi_hi,
                      free and free_hi)

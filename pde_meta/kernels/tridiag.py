@@ -9,6 +9,7 @@ positivity-preserving for any ``dt``. The matrix is the same for every row, so i
 factorised once (:func:`factorise`) and each row costs two passes of multiply-adds.
 """
 
+import numpy as np
 from numba import carray, types
 
 from ._jit import jit, jit_parallel, native, native_call, prange
@@ -112,9 +113,9 @@ _COLUMN_BLOCK_TYPES = (types.float64[:, ::1], types.intp, types.intp, types.floa
 def _solve_column_block(u_data, ny, nx, j0, j1, r, cp_data, n_cp, inv_den_data, n_inv, add_lo,
                         add_hi):
     """Solve columns ``j0 .. j1 - 1`` of ``u`` in place (one parallel task), a C function."""
-    u = carray(u_data, (ny, nx))
-    cp = carray(cp_data, (n_cp,))
-    inv_den = carray(inv_den_data, (n_inv,))
+    u = carray(u_data, (ny, nx), np.float64)
+    cp = carray(cp_data, (n_cp,), np.float64)
+    inv_den = carray(inv_den_data, (n_inv,), np.float64)
     for j in range(j0, j1):
         u[0, j] = (u[0, j] + add_lo) * inv_den[0]
     for i0 in range(ny - 2):
