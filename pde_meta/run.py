@@ -50,6 +50,8 @@ log = logging.getLogger(__name__)
 CHUNK_SECONDS = 0.25
 #: seconds between progress log lines when not on a terminal
 LOG_EVERY = 10.0
+#: a run whose time step would need more steps than this to reach the next output fails
+MAX_STEPS_AHEAD = 1e12
 
 
 @dataclass(frozen=True)
@@ -372,6 +374,11 @@ def _advance(config: RunConfig, stepper: Stepper, writer: io.RunWriter, rng_stat
                 raise _Failure(before, f"the time step fell to {stepper.dt:g} at t = "
                                        f"{before.t:.6g} (step {before.step}): time no longer "
                                        f"advances")
+            if (t_out - stepper.state.t) > MAX_STEPS_AHEAD * stepper.dt:
+                raise _Failure(before, f"the time step fell to {stepper.dt:g} at t = "
+                                       f"{stepper.state.t:.6g} (step {stepper.state.step}): "
+                                       f"reaching t = {t_out:g} would take more than "
+                                       f"{MAX_STEPS_AHEAD:.0e} steps")
             counters.wall += elapsed
             counters.session_wall += elapsed
             counters.steps += taken

@@ -125,7 +125,8 @@ def test_progress_lines_when_not_a_terminal(tmp_path, capsys, monkeypatch):
 
 def test_batch_runs_in_parallel_and_a_failure_does_not_stop_the_others(tmp_path, capsys):
     good = config_file(tmp_path, "good")
-    bad = config_file(tmp_path, "bad", extra="mmp_production = 1e200").read_text()
+    bad = config_file(tmp_path, "bad",
+                      extra="mmp_production = 1e200\necm_degradation = 0").read_text()
     bad = bad.replace('type = "gaussian"\nwidth = 0.1',
                       'type = "uniform"\nvalue = 1e150').replace(
         'type = "random"', 'type = "uniform"\nvalue = 1.0')

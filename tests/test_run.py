@@ -3,6 +3,7 @@
 import hashlib
 import json
 import logging
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -144,11 +145,13 @@ def test_output_that_is_a_directory(tmp_path):
 
 
 def test_non_finite_values_stop_the_run_naming_time_step_field_and_place(tmp_path):
-    # cells at 1e150 secreting MMP at 1e200 per unit time overflow in the first step
+    # cells at 1e150 secreting MMP at 1e200 per unit time overflow in the first step (no
+    # ECM degradation, so the reaction limit of the step does not shrink it to match)
     text = SMALL.format(t_end=1.0).replace(
         'type = "gaussian"\nwidth = 0.1', 'type = "ellipse"\ncenter = [0.3, 0.6]\n'
         'radii = [0.05, 0.05]\namplitude = 1e150').replace(
-        "growth_rate = 0.5", "growth_rate = 0.5\nmmp_production = 1e200").replace(
+        "growth_rate = 0.5",
+        "growth_rate = 0.5\nmmp_production = 1e200\necm_degradation = 0").replace(
         'type = "anderson"', 'type = "uniform"\nvalue = 1.0')
     config = loads_config(text, base_dir=tmp_path)
     with pytest.raises(SimulationError) as info:
@@ -166,6 +169,23 @@ def test_non_finite_values_stop_the_run_naming_time_step_field_and_place(tmp_pat
     assert np.isfinite(ck.state.data).all()
     ds = io.open_run(config.output.path)
     assert np.isfinite(ds.mmp.values).all() and ds.sizes["time"] == 1
+
+
+def test_a_vanishing_time_step_fails_at_once_instead_of_running_for_ever(tmp_path):
+    # MMP near 1e300 makes the ECM reaction limit dt ~ 1e-301: 1e301 steps to t = 1
+    text = SMALL.format(t_end=1.0).replace(
+        'type = "gaussian"\nwidth = 0.1', 'type = "uniform"\nvalue = 1e300').replace(
+        "growth_rate = 0.5", "growth_rate = 0.5\nmmp_production = 1e300").replace(
+        'type = "anderson"', 'type = "uniform"\nvalue = 1.0')
+    config = loads_config(text, base_dir=tmp_path)
+    start = time.perf_counter()
+    with pytest.raises(SimulationError) as info:
+        run.simulate(config, progress="none")
+    assert time.perf_counter() - start < 30
+    message = str(info.value)
+    assert "time step fell to" in message and "more than 1e+12 steps" in message
+    assert "\n" not in message and "fix:" in message
+    assert io.read_info(config.output.path).status == "failed"
 
 
 def test_initial_fields_from_a_snapshot_of_an_earlier_run(tmp_path):

@@ -40,13 +40,14 @@ def free_face_flux(n_ll, n_l, n_r, n_rr, f_l, f_r, diffusivity, chi, inv_h):
         ``D / h^2 + 2 max(+-v, 0) / h``: how fast the face can drain each cell, relative
         to that cell's density (the positivity bound sums these over faces).
     """
-    v = chi * (f_r - f_l) * inv_h
+    # constant factors grouped so that the compiler hoists them out of a loop over faces
+    v = (f_r - f_l) * (chi * inv_h)
     up = v >= 0.0
     n_up = n_l if up else n_r
     d_up = n_l - n_ll if up else n_r - n_rr
     d_down = n_r - n_l if up else n_l - n_r
     n_face = n_up + 0.5 * koren_slope(d_up, d_down)
-    flux = diffusivity * (n_l - n_r) * inv_h + v * n_face
+    flux = (n_l - n_r) * (diffusivity * inv_h) + v * n_face
     diff_rate = diffusivity * inv_h * inv_h
     drift = 2.0 * inv_h * v
     return flux, diff_rate + max(drift, 0.0), diff_rate + max(-drift, 0.0)

@@ -145,9 +145,11 @@ def _tumor_row(n, n_out, i, dt, inv_dx, inv_dy, fx, rxl, rxr, fy_lo, fy_hi, ry_l
                rate):
     """Transport update of row ``i`` and each cell's outflow rate."""
     nx = n.shape[1]
+    ax = dt * inv_dx
+    ay = dt * inv_dy
     for j in range(nx):
         nij = n[i, j]
-        n_out[j] = nij - dt * ((fx[j + 1] - fx[j]) * inv_dx + (fy_hi[j] - fy_lo[j]) * inv_dy)
+        n_out[j] = nij - ((fx[j + 1] - fx[j]) * ax + (fy_hi[j] - fy_lo[j]) * ay)
         outflow = rxl[j + 1] + rxr[j] + ry_lo[j] + ry_hi[j]
         # a cell without tumour cannot go negative: it only receives
         rate[j] = outflow if nij > 0.0 else 0.0
@@ -179,30 +181,39 @@ def _fields_row(n, f, m, c, f_out, m_out, c_out, i, dt, delta, idx2, idy2, d_m, 
       largest MMP, which tells whether any cell needs ``exp`` rather than the series);
     * MMP: explicit diffusion and production, implicit decay;
     * oxygen: supply explicit, consumption and decay implicit.
+
+    Constant factors are combined once, outside the loop.
     """
     ny, nx = m.shape
     im = max(i - 1, 0)
     ip = min(i + 1, ny - 1)
+    delta_dt = delta * dt
+    cx = dt * d_m * idx2
+    cy = dt * d_m * idy2
+    cn = dt * mu
+    supply = dt * beta
+    uptake = dt * gamma
+    keep = 1.0 + dt * alpha
     for j0 in range(nx - 2):
         j = j0 + 1
         mij = m[i, j]
         nij = n[i, j]
         fij = f[i, j]
-        f_out[j] = fij * exp_neg_series(min(delta * mij * dt, SERIES_LIMIT))
-        lap = (m[i, j0] - 2.0 * mij + m[i, j0 + 2]) * idx2 + (
-            m[im, j] - 2.0 * mij + m[ip, j]) * idy2
-        m_out[j] = (mij + dt * (d_m * lap + mu * nij)) * mmp_den
-        c_out[j] = (c[i, j] + dt * beta * fij) / (1.0 + dt * (gamma * nij + alpha))
+        f_out[j] = fij * exp_neg_series(min(mij * delta_dt, SERIES_LIMIT))
+        m_out[j] = (mij + (m[i, j0] - 2.0 * mij + m[i, j0 + 2]) * cx
+                    + (m[im, j] - 2.0 * mij + m[ip, j]) * cy + nij * cn) * mmp_den
+        c_out[j] = (c[i, j] + fij * supply) / (keep + nij * uptake)
     for j in (0, nx - 1):
         mij = m[i, j]
-        f_out[j] = f[i, j] * exp_neg_series(min(delta * mij * dt, SERIES_LIMIT))
-        lap = (m[i, max(j - 1, 0)] - 2.0 * mij + m[i, min(j + 1, nx - 1)]) * idx2 + (
-            m[im, j] - 2.0 * mij + m[ip, j]) * idy2
-        m_out[j] = (mij + dt * (d_m * lap + mu * n[i, j])) * mmp_den
-        c_out[j] = (c[i, j] + dt * beta * f[i, j]) / (1.0 + dt * (gamma * n[i, j] + alpha))
-    if not delta * m_max * dt <= SERIES_LIMIT:  # x grows with m; NaN takes this branch
+        nij = n[i, j]
+        fij = f[i, j]
+        f_out[j] = fij * exp_neg_series(min(mij * delta_dt, SERIES_LIMIT))
+        m_out[j] = (mij + (m[i, max(j - 1, 0)] - 2.0 * mij + m[i, min(j + 1, nx - 1)]) * cx
+                    + (m[im, j] - 2.0 * mij + m[ip, j]) * cy + nij * cn) * mmp_den
+        c_out[j] = (c[i, j] + fij * supply) / (keep + nij * uptake)
+    if not m_max * delta_dt <= SERIES_LIMIT:  # x grows with m; NaN takes this branch
         for j in range(nx):
-            x = delta * m[i, j] * dt
+            x = m[i, j] * delta_dt
             if x > SERIES_LIMIT:
                 f_out[j] = f[i, j] * math.exp(-x)
 
