@@ -391,7 +391,13 @@ def markdown(res: dict) -> str:
         "STREAM triad `a = b + s c` (numba `prange`, 3 x "
         f"{next(iter(res['stream'].values()))['array_bytes'] / 2**20:.0f} MiB), counted "
         f"like STREAM: {tr['triad_bytes_per_element']} bytes per element (read b, c; "
-        "write a). One pde-meta step moves, in the same convention (8 bytes per value "
+        "write a). The triad runs before and after the pde-meta throughput "
+        "measurements and the higher bandwidth of the two gives the ceiling: on a shared "
+        "host the bandwidth drifts with the neighbours' load, and the higher figure is the "
+        "stricter test (measured: "
+        + "; ".join(f"{k}T " + ", ".join(f"{v:.1f}" for v in tri.get("samples_gb_s", []))
+                    + " GB/s" for k, tri in res["stream"].items()) + "). "
+        "One pde-meta step moves, in the same convention (8 bytes per value "
         "read or written in a pass over memory, nothing reused between passes):",
         "",
         "| pass | read (B/cell) | written (B/cell) |",

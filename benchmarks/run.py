@@ -603,14 +603,24 @@ def run(s: Settings, command: str) -> dict:
             _say(f"NumPy: {compare_peers[-1]['steps']} steps in "
                  f"{compare_peers[-1]['seconds']:.1f} s")
 
+    def triad(when: str) -> None:
+        """Measure the triad; keep the highest bandwidth seen (the strictest ceiling)."""
+        for k in threads:
+            r = quiet_measure(
+                lambda k=k: stream.measure_triad(k, n_elements=s.stream_elements,
+                                                 repeats=s.stream_repeats), s.retries, "best_s")
+            seen = res["stream"].get(str(k), {}).get("samples_gb_s", [])
+            r["samples_gb_s"] = seen + [r["bytes_per_s"] / 1e9]
+            if str(k) not in res["stream"] or (
+                    r["bytes_per_s"] > res["stream"][str(k)]["bytes_per_s"]):
+                res["stream"][str(k)] = r
+            else:
+                res["stream"][str(k)]["samples_gb_s"] = r["samples_gb_s"]
+            _say(f"triad {k} thread(s), {when}: {r['bytes_per_s'] / 1e9:.2f} GB/s")
+
     begin("STREAM triad")
     res["stream"] = {}
-    for k in threads:
-        r = quiet_measure(
-            lambda k=k: stream.measure_triad(k, n_elements=s.stream_elements,
-                                             repeats=s.stream_repeats), s.retries, "best_s")
-        res["stream"][str(k)] = r
-        _say(f"triad {k} thread(s): {r['bytes_per_s'] / 1e9:.2f} GB/s")
+    triad("before the pde-meta throughput")
     res["traffic"] = traffic()
 
     begin("pde-meta throughput")
@@ -620,6 +630,8 @@ def run(s: Settings, command: str) -> dict:
                 lambda n=n, k=k: pde_meta_throughput(n, k, s.repeats, s.min_time), s.retries)
             res["throughput"].append(row)
             _say(f"pde-meta N={n} threads={k}: {row['cell_updates_per_s'] / 1e6:.1f} M/s")
+    begin("STREAM triad, again")
+    triad("after the pde-meta throughput")
     begin("pde-meta time to solution")
     res["time_to_solution"] = time_to_solution(s)
 
