@@ -170,3 +170,27 @@ def test_blocked_row_solves_equal_single_row_solves_bitwise(rng):
     blocked = u.copy()
     tridiag.solve_rows(blocked, 2.5, cp, inv, 0.4, 0.0)
     np.testing.assert_array_equal(blocked, single)
+
+
+def test_native_calls_refuse_arrays_that_are_not_contiguous(rng):
+    from numba.core.errors import TypingError
+
+    data = random_state_data(rng, (8, 12))
+    strided = np.empty((5, 8, 24))[:, :, ::2]
+    strided[...] = data
+    cp, inv = np.empty(12), np.empty(12)
+    with pytest.raises(TypingError, match="pde_meta_step_rows: argument 0 must be"):
+        step.explicit_step(strided, data.copy(), 1e-3, 0.1, 0.1, Parameters().as_tuple(), cp,
+                           inv, 0.0, 0.0, np.empty(8), np.empty(8), 4)
+
+
+def test_importing_the_package_loads_no_compiled_kernel():
+    import subprocess
+    import sys
+
+    code = ("import sys, pde_meta, pde_meta.io, pde_meta.plotting\n"
+            "print(any(m in sys.modules for m in ('pde_meta.kernels.step', "
+            "'pde_meta.kernels.tridiag', 'pde_meta.kernels.driver')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "False"
