@@ -60,7 +60,7 @@ def traffic(parameters: pm.Parameters | None = None) -> dict:
     * ``explicit_step`` reads the five fields of the old state (the membrane through the
       face mobility) and writes the new tumour, ECM, MMP and oxygen; the membrane plane
       is written only when it changes (``membrane_degradation > 0``), and the x half of
-      the oxygen solve runs on blocks of 16 rows while they are in cache and adds nothing;
+      the oxygen solve runs on blocks of 32 rows while they are in cache and adds nothing;
     * ``solve_columns`` (the y half of the oxygen solve) sweeps the oxygen plane forward
       and backward, reading and writing it in each sweep.
 

@@ -60,7 +60,7 @@ def _blocks(shape: tuple[int, int], threads: int) -> tuple[int, int]:
     """
     ny, nx = shape
     per_thread = -(-nx // threads)
-    return 16, max(16, -(-per_thread // 8) * 8)
+    return 32, max(16, -(-per_thread // 8) * 8)
 
 
 @dataclass

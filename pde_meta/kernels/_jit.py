@@ -151,3 +151,27 @@ def native_call(symbol, *arg_types):
     call = namespace["call"]
     call.__name__ = call.__qualname__ = f"call_{symbol}"
     return intrinsic(call)
+
+
+@intrinsic
+def float_bits(typingctx, x):
+    """The IEEE-754 bit pattern of a float64, as an int64 (no conversion)."""
+    if x != types.float64:
+        raise TypingError(f"float_bits needs a float64, got {x}")
+
+    def codegen(context, builder, signature, values):
+        return builder.bitcast(values[0], ir.IntType(64))
+
+    return types.int64(x), codegen
+
+
+@intrinsic
+def bits_float(typingctx, x):
+    """The float64 whose IEEE-754 bit pattern is the int64 ``x`` (inverse of float_bits)."""
+    if x != types.int64:
+        raise TypingError(f"bits_float needs an int64, got {x}")
+
+    def codegen(context, builder, signature, values):
+        return builder.bitcast(values[0], ir.DoubleType())
+
+    return types.float64(x), codegen

@@ -22,7 +22,16 @@ import numpy as np
 from numba import carray, types
 
 from . import params as P
-from ._jit import jit, jit_internal, jit_parallel, native, native_call, prange
+from ._jit import (
+    bits_float,
+    float_bits,
+    jit,
+    jit_internal,
+    jit_parallel,
+    native,
+    native_call,
+    prange,
+)
 from .fluxes import face_flux, free_face_flux
 from .tridiag import solve_rows
 
@@ -236,29 +245,26 @@ def _matrix_row(n, b, m, f_out, b_out, i, dt, delta_b, psi, psi_form, psi_decay)
     # else: the membrane is static and the caller keeps it in both buffers (no write)
 
 
+#: int64 masks: all bits but the sign, and the bits of +inf
+_ABS_BITS = 0x7FFFFFFFFFFFFFFF
+_INF_BITS = 0x7FF0000000000000
+
+
 @jit_internal
 def row_max(a):
-    """Largest entry; NaN if any entry is NaN. Four accumulators, one pass."""
-    nx = a.shape[0]
-    m0 = m1 = m2 = m3 = -np.inf
+    """Largest entry of ``a`` (whose entries are >= 0), or NaN if any entry is NaN.
+
+    For non-negative floats the order of their bit patterns read as integers is the order
+    of the values, and an integer maximum vectorises where a float one does not (it must
+    respect NaN). A NaN of either sign is found by its bits; negative entries count as 0.
+    """
+    top = 0
     bad = False
-    j = 0
-    while j + 4 <= nx:
-        a0 = a[j]
-        a1 = a[j + 1]
-        a2 = a[j + 2]
-        a3 = a[j + 3]
-        m0 = max(m0, a0)
-        m1 = max(m1, a1)
-        m2 = max(m2, a2)
-        m3 = max(m3, a3)
-        bad |= (a0 != a0) | (a1 != a1) | (a2 != a2) | (a3 != a3)
-        j += 4
-    while j < nx:
-        m0 = max(m0, a[j])
-        bad |= a[j] != a[j]
-        j += 1
-    return np.nan if bad else max(max(m0, m1), max(m2, m3))
+    for j in range(a.shape[0]):
+        bits = float_bits(a[j])
+        top = max(top, bits)
+        bad |= (bits & _ABS_BITS) > _INF_BITS
+    return np.nan if bad else bits_float(top)
 
 
 _F3 = types.float64[:, :, ::1]
