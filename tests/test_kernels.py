@@ -188,7 +188,7 @@ def test_importing_the_package_loads_no_compiled_kernel():
     import subprocess
     import sys
 
-    code = ("import sys, pde_meta, pde_meta.io, pde_meta.plotting\n"
+    code = ("import sys, pde_meta, pde_meta.io, pde_meta.plotting, pde_meta.cli\n"
             "print(any(m in sys.modules for m in ('pde_meta.kernels.step', "
             "'pde_meta.kernels.tridiag', 'pde_meta.kernels.driver')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
