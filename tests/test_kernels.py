@@ -194,3 +194,17 @@ def test_importing_the_package_loads_no_compiled_kernel():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "False"
+
+
+@pytest.mark.parametrize("plane", [params.TUMOR, params.MMP])
+@pytest.mark.parametrize("nan", [np.nan, -np.nan])
+def test_a_nan_of_either_sign_stops_the_time_loop(rng, plane, nan):
+    """The row maxima read bit patterns: a NaN must still be seen, whatever its sign bit."""
+    data = random_state_data(rng, (20, 24), membrane=False)
+    data[plane, 13, 5] = nan
+    a, b = data.copy(), data.copy()
+    fixed, value = (np.array(w) for w in WALLS)
+    _, steps, status, _, _, _ = driver.advance(a, b, 0.0, 1.0, 1e-6, True, 5, 0.05, 0.05,
+                                               Parameters().as_tuple(), fixed, value, 0.9,
+                                               0.5, 8, 8)
+    assert (steps, status) == (0, driver.NOT_FINITE)

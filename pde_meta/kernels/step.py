@@ -160,8 +160,9 @@ def _tumor_row(n, n_out, i, dt, inv_dx, inv_dy, fx, rxl, rxr, fy_lo, fy_hi, ry_l
         nij = n[i, j]
         n_out[j] = nij - ((fx[j + 1] - fx[j]) * ax + (fy_hi[j] - fy_lo[j]) * ay)
         outflow = rxl[j + 1] + rxr[j] + ry_lo[j] + ry_hi[j]
-        # a cell without tumour cannot go negative: it only receives
-        rate[j] = outflow if nij > 0.0 else 0.0
+        # a cell without tumour cannot go negative: it only receives. 0 * n is 0 for a
+        # finite n and NaN for a NaN, which the row maximum then reports in this step.
+        rate[j] = outflow if nij > 0.0 else 0.0 * nij
 
 
 @jit_internal
