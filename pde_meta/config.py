@@ -702,6 +702,17 @@ class _Invalid:
 _INVALID: Any = _Invalid()
 
 
+def _file_name(given, default: str, kind: str, problems: list[str]) -> str:
+    """The ``name`` key (or ``default``) if it can name a file, else ``kind`` and a problem."""
+    value = given if _valid(given) and given is not None else default
+    if not re.fullmatch(r"[^/\\\x00-\x1f]{1,200}", value) or value in (".", ".."):
+        problems.append(_problem("name", value, "is not usable as a file name",
+                                 "1 to 200 characters, no slashes or control characters",
+                                 f'write e.g. name = "{kind}1"'))
+        return kind
+    return value
+
+
 def _valid(*values) -> bool:
     return all(v is not _INVALID for v in values)
 
@@ -722,12 +733,7 @@ def config_from_dict(data: dict, base_dir=None, *, name: str = "run", source=Non
             problems.append(_unknown("", key, _TOP_KEYS))
     top = _read_options({k: v for k, v in data.items() if k in {o.key for o in TOP_OPTIONS}},
                         TOP_OPTIONS, "", problems)
-    run_name = top["name"] if _valid(top["name"]) and top["name"] is not None else name
-    if not re.fullmatch(r"[^/\\\x00-\x1f]{1,200}", run_name) or run_name in (".", ".."):
-        problems.append(_problem("name", run_name, "is not usable as a file name",
-                                 "1 to 200 characters, no slashes or control characters",
-                                 'write e.g. name = "run1"'))
-        run_name = "run"
+    run_name = _file_name(top["name"], name, "run", problems)
 
     grid = _read_grid(_section(data, "grid", problems, required=True), problems)
     units = _read_units(data, problems)

@@ -83,6 +83,11 @@ def _extent(ds) -> list[float]:
     return out
 
 
+def _aspect(extent: list[float]) -> float:
+    """Height over width of the domain spanned by ``extent``."""
+    return (extent[3] - extent[2]) / (extent[1] - extent[0])
+
+
 def _check_dataset(ds) -> None:
     missing = [d for d in ("time", "y", "x") if d not in ds.dims]
     if missing:
@@ -172,7 +177,7 @@ def plot_fields(ds, times=None, fields=None, *, figsize=None) -> Figure:
     index = _time_indices(ds, times, _MAX_DEFAULT_PANELS)
     nrows, ncols = len(index), len(names)
     extent = _extent(ds)
-    aspect = (extent[3] - extent[2]) / (extent[1] - extent[0])
+    aspect = _aspect(extent)
     if figsize is None:
         width = 2.6 * ncols + 0.6
         figsize = (width, (2.6 * aspect + 0.4) * nrows + 1.4)
@@ -271,7 +276,7 @@ def plot_fronts(ds, times=None, threshold: float = 0.1, *, field: str = "tumor",
     (name,) = _field_names(ds, [field])
     index = _time_indices(ds, times, _MAX_DEFAULT_FRONTS)
     extent = _extent(ds)
-    aspect = (extent[3] - extent[2]) / (extent[1] - extent[0])
+    aspect = _aspect(extent)
     if figsize is None:
         figsize = (7.0, 4.6 * aspect + 0.9)
     fig = Figure(figsize=figsize, layout="constrained")
@@ -365,7 +370,7 @@ def plot_membrane_breach(ds, threshold: float = 0.5, *, band_threshold: float = 
     when = _breach_times(t, b, threshold)
     broken = band & np.isfinite(when)
     extent = _extent(ds)
-    aspect = (extent[3] - extent[2]) / (extent[1] - extent[0])
+    aspect = _aspect(extent)
     if figsize is None:
         figsize = (6.0, 4.4 * aspect + 1.6)
     fig = Figure(figsize=figsize, layout="constrained")
@@ -465,7 +470,7 @@ def make_movie(ds, path, field: str | Sequence[str] = "tumor", *, fps: float = 5
     path.parent.mkdir(parents=True, exist_ok=True)
 
     extent = _extent(ds)
-    aspect = (extent[3] - extent[2]) / (extent[1] - extent[0])
+    aspect = _aspect(extent)
     if figsize is None:
         figsize = (3.4 * len(names) + 0.4, 3.4 * aspect + 1.3)
     fig = Figure(figsize=figsize, layout="constrained")

@@ -84,6 +84,7 @@ from .config import (
     Option,
     RunConfig,
     _absolute,
+    _file_name,
     _problem,
     _read_options,
     _short,
@@ -150,7 +151,6 @@ _MANAGED = {"name": "members are named <sweep name>-<index>",
 _VARY_ALLOWED = ("a list of values, or a table {values = [...]}, {linear = [start, stop], "
                  "count = n} or {log = [start, stop], count = n}")
 _SAMPLE_ALLOWED = "a table {linear = [low, high]}, {log = [low, high]} or {values = [...]}"
-_NAME = re.compile(r"[^/\\\x00-\x1f]{1,200}")
 _SEGMENT = re.compile(r"^([A-Za-z0-9_-]+)(?:\[(\d+)\])?$")
 _MEMBER_FILE = re.compile(r"^\d{4,}-[0-9a-f]{8}\.h5$")
 
@@ -251,12 +251,7 @@ def sweep_from_dict(data: dict, base_dir=None, *, name: str = "sweep", source=No
             problems.append(_unknown("", key, _TOP_KEYS))
     top = _read_options({k: v for k, v in data.items() if k in {o.key for o in SWEEP_OPTIONS}},
                         SWEEP_OPTIONS, "", problems)
-    sweep_name = top["name"] if _valid(top["name"]) and top["name"] is not None else name
-    if not _NAME.fullmatch(sweep_name) or sweep_name in (".", ".."):
-        problems.append(_problem("name", sweep_name, "is not usable as a file name",
-                                 "1 to 200 characters, no slashes or control characters",
-                                 'write e.g. name = "sweep1"'))
-        sweep_name = "sweep"
+    sweep_name = _file_name(top["name"], name, "sweep", problems)
     replicates = top["replicates"] if _valid(top["replicates"]) else 1
     output = here / (top["output"] if _valid(top["output"]) and top["output"] is not None
                      else sweep_name)
