@@ -702,6 +702,15 @@ class _Invalid:
 _INVALID: Any = _Invalid()
 
 
+def _read_top(data: dict, known, options, problems: list[str]) -> dict:
+    """Report unknown top-level keys of ``data`` and read its top-level ``options``."""
+    for key in data:
+        if key not in known:
+            problems.append(_unknown("", key, known))
+    wanted = {o.key for o in options}
+    return _read_options({k: v for k, v in data.items() if k in wanted}, options, "", problems)
+
+
 def _file_name(given, default: str, kind: str, problems: list[str]) -> str:
     """The ``name`` key (or ``default``) if it can name a file, else ``kind`` and a problem."""
     value = given if _valid(given) and given is not None else default
@@ -728,11 +737,7 @@ def config_from_dict(data: dict, base_dir=None, *, name: str = "run", source=Non
         where = f"{source}: " if source is not None else ""
         raise ConfigError(f"{where}this is a sweep file (it has base and [vary], [sample] or "
                           f"[set]), not a run config; fix: run it with pde-meta sweep")
-    for key in data:
-        if key not in _TOP_KEYS:
-            problems.append(_unknown("", key, _TOP_KEYS))
-    top = _read_options({k: v for k, v in data.items() if k in {o.key for o in TOP_OPTIONS}},
-                        TOP_OPTIONS, "", problems)
+    top = _read_top(data, _TOP_KEYS, TOP_OPTIONS, problems)
     run_name = _file_name(top["name"], name, "run", problems)
 
     grid = _read_grid(_section(data, "grid", problems, required=True), problems)

@@ -87,6 +87,7 @@ from .config import (
     _file_name,
     _problem,
     _read_options,
+    _read_top,
     _short,
     _unknown,
     _valid,
@@ -246,11 +247,7 @@ def sweep_from_dict(data: dict, base_dir=None, *, name: str = "sweep", source=No
     if not isinstance(data, dict):
         raise ConfigError(f"{where}the sweep is a {type(data).__name__}, not a table")
     problems: list[str] = []
-    for key in data:
-        if key not in _TOP_KEYS:
-            problems.append(_unknown("", key, _TOP_KEYS))
-    top = _read_options({k: v for k, v in data.items() if k in {o.key for o in SWEEP_OPTIONS}},
-                        SWEEP_OPTIONS, "", problems)
+    top = _read_top(data, _TOP_KEYS, SWEEP_OPTIONS, problems)
     sweep_name = _file_name(top["name"], name, "sweep", problems)
     replicates = top["replicates"] if _valid(top["replicates"]) else 1
     output = here / (top["output"] if _valid(top["output"]) and top["output"] is not None
