@@ -16,7 +16,7 @@ import numba
 import numpy as np
 from scipy import fft
 
-from pde_meta.kernels import tridiag
+from pde_meta.numerics import tridiag
 
 N_DEFAULT = 1024
 D_C = 0.5

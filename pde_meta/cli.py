@@ -18,10 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from . import io, metrics
-from . import run as runner
+from . import storage as io
 from .config import load_config
 from .errors import ConfigError, SimulationError
+from .models.invasion import diagnostics as metrics
+from .runner import run as runner
 
 __all__ = ["main", "EXIT_CODES"]
 

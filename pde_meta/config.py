@@ -35,10 +35,12 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .core.grid import Grid
 from .errors import ConfigError
-from .grid import Grid
-from .model import ECM_REMODELLING_FORMS, PARAMETER_SPECS, OxygenWalls, Parameters
-from .state import FIELDS
+from .models.invasion.fields import FIELDS as FIELD_TABLE
+from .models.invasion.parameters import PARAMETER_SPECS, OxygenWalls, Parameters
+
+FIELDS = FIELD_TABLE.names
 
 try:  # Python >= 3.11
     import tomllib
@@ -293,13 +295,11 @@ WALL_OPTIONS = tuple(
 
 
 def _parameter_options() -> tuple[Option, ...]:
-    defaults = Parameters()
-    out = [_opt(s.name, "number", getattr(defaults, s.name), f"{s.symbol}: {s.doc}",
-                low=s.low, high=s.high, low_open=not s.low_inclusive, units=s.units)
-           for s in PARAMETER_SPECS]
-    out.append(_opt("ecm_remodelling_form", "choice", defaults.ecm_remodelling_form,
-                    "form of the ECM remodelling term", choices=ECM_REMODELLING_FORMS))
-    return tuple(out)
+    return tuple(
+        _opt(s.name, "choice", s.default, s.doc, choices=s.choices) if s.choices else
+        _opt(s.name, "number", s.default, f"{s.symbol}: {s.doc}", low=s.low, high=s.high,
+             low_open=not s.low_inclusive, units=s.units)
+        for s in PARAMETER_SPECS)
 
 
 PARAMETER_OPTIONS = _parameter_options()

@@ -1,10 +1,9 @@
-r"""Invasion metrics: scalar numbers that describe one snapshot or a time series of them.
+r"""Measures of fields on a grid: scalar numbers that describe one snapshot or a time series.
 
 Every function here works on plain ``(ny, nx)`` numpy arrays laid out on a
-:class:`~pde_meta.grid.Grid` (row ``i`` is y, column ``j`` is x, values are cell averages
-sampled at cell centres). :func:`snapshot_metrics` computes every scalar for one snapshot,
-the values the run loop stores in ``/diagnostics``; :func:`time_metrics` derives what
-needs a time series (front speeds, membrane breach time).
+:class:`~pde_meta.core.grid.Grid` (row ``i`` is y, column ``j`` is x, values are cell averages
+sampled at cell centres). Which of them a model stores in ``/diagnostics`` is the
+model's choice (the invasion model's: :mod:`pde_meta.models.invasion.diagnostics`).
 
 Units
 -----
@@ -37,24 +36,22 @@ Conventions
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 import numpy as np
 from scipy import ndimage
 
+from .core.grid import Grid
 from .errors import ConfigError
-from .grid import Grid
 
 __all__ = [
     "DEFAULT_TUMOR_THRESHOLD", "DEFAULT_MEMBRANE_THRESHOLD", "DEFAULT_BAND_THRESHOLD",
-    "DEFAULT_HYPOXIA_THRESHOLD", "DEFAULT_ESCAPE_THRESHOLD", "METRIC_UNITS",
-    "Front", "Clusters", "MembraneRegions",
+    "DEFAULT_HYPOXIA_THRESHOLD", "DEFAULT_ESCAPE_THRESHOLD",
+    "Front", "Clusters", "MembraneRegions", "field_array",
     "tumor_mass", "invaded_area", "hypoxic_area", "threshold_contours", "perimeter",
     "contour_area", "roughness", "front_radius", "band_depth", "front_speed",
     "detached_clusters", "membrane_regions", "membrane_min_integrity", "membrane_breaches",
-    "membrane_barrier", "mass_beyond_membrane", "crossing_time", "breach_time", "snapshot_metrics",
-    "time_metrics",
+    "membrane_barrier", "mass_beyond_membrane", "crossing_time", "breach_time",
 ]
 
 log = logging.getLogger(__name__)
@@ -71,23 +68,6 @@ DEFAULT_HYPOXIA_THRESHOLD = 0.2
 DEFAULT_ESCAPE_THRESHOLD = 0.05
 
 _WALLS = ("left", "right", "bottom", "top")
-
-#: Units of every value :func:`snapshot_metrics` and :func:`time_metrics` return, for the
-#: ``units`` attribute of ``/diagnostics`` datasets (``L`` length, ``T`` time, ``n``
-#: tumour density scale; "1" dimensionless).
-METRIC_UNITS: dict[str, str] = {
-    "tumor_mass": "n L^2", "invaded_area": "L^2",
-    "front_max_radius": "L", "front_mean_radius": "L",
-    "front_max_depth": "L", "front_mean_depth": "L",
-    "roughness": "1", "cluster_count": "1", "cluster_area": "L^2", "cluster_mass": "n L^2",
-    "hypoxic_area": "L^2", "membrane_min_integrity": "1", "membrane_barrier": "1",
-    "membrane_breaches": "1",
-    "tumor_mass_beyond_membrane": "n L^2", "invaded_area_beyond_membrane": "L^2",
-    "tumor_max_beyond_membrane": "n",
-    "front_max_speed": "L/T", "front_mean_speed": "L/T",
-    "membrane_breach_time": "T", "membrane_opening_time": "T", "membrane_escape_time": "T",
-}
-
 
 class Front(NamedTuple):
     """Position of an invasion front: its furthest and its mean extent [L]."""
@@ -140,7 +120,7 @@ class MembraneRegions(NamedTuple):
 # --------------------------------------------------------------------------- helpers
 
 
-def _field(values, grid: Grid, name: str) -> np.ndarray:
+def field_array(values, grid: Grid, name: str) -> np.ndarray:
     a = np.asarray(values, dtype=np.float64)
     if a.shape != grid.shape:
         raise ConfigError(f"metrics: {name} has shape {a.shape}, the grid is {grid.shape} "
@@ -176,7 +156,7 @@ def _ring_area(points: np.ndarray) -> float:
 
 def tumor_mass(tumor, grid: Grid) -> float:
     """Total tumour mass, the integral of the density over the domain [n L^2]."""
-    return grid.integrate(_field(tumor, grid, "tumor"))
+    return grid.integrate(field_array(tumor, grid, "tumor"))
 
 
 def invaded_area(tumor, grid: Grid, *, threshold: float = DEFAULT_TUMOR_THRESHOLD) -> float:
@@ -189,7 +169,7 @@ def invaded_area(tumor, grid: Grid, *, threshold: float = DEFAULT_TUMOR_THRESHOL
     threshold : float, default 0.1
         Density above which a cell counts as invaded.
     """
-    return float(np.count_nonzero(_field(tumor, grid, "tumor") > threshold) * grid.cell_area)
+    return float(np.count_nonzero(field_array(tumor, grid, "tumor") > threshold) * grid.cell_area)
 
 
 def hypoxic_area(oxygen, grid: Grid, *, threshold: float = DEFAULT_HYPOXIA_THRESHOLD
@@ -204,7 +184,7 @@ def hypoxic_area(oxygen, grid: Grid, *, threshold: float = DEFAULT_HYPOXIA_THRES
         Oxygen level below which tissue is hypoxic; the default is the model's default
         hypoxia threshold ``c_h``.
     """
-    return float(np.count_nonzero(_field(oxygen, grid, "oxygen") < threshold)
+    return float(np.count_nonzero(field_array(oxygen, grid, "oxygen") < threshold)
                  * grid.cell_area)
 
 
@@ -226,7 +206,7 @@ def threshold_contours(field, grid: Grid, level: float) -> list[np.ndarray]:
         One ``(k, 2)`` array of ``(x, y)`` points [L] per line; a closed line repeats its
         first point at the end. Lines that reach the outermost cell centres are open.
     """
-    f = _field(field, grid, "field")
+    f = field_array(field, grid, "field")
     if not (f.max() > level and f.min() < level):
         return []
     return [np.asarray(line, dtype=np.float64) for line in _contour_generator(f, grid)
@@ -251,7 +231,7 @@ def contour_area(field, grid: Grid, *, threshold: float = DEFAULT_TUMOR_THRESHOL
     it does not jump by whole cells; a region that touches a wall loses the half cell
     between the outermost cell centres and the wall.
     """
-    f = _field(field, grid, "field")
+    f = field_array(field, grid, "field")
     top = float(f.max())
     if not top > threshold:
         return 0.0
@@ -299,7 +279,7 @@ def roughness(tumor, grid: Grid, *, threshold: float = DEFAULT_TUMOR_THRESHOLD) 
     float
         Dimensionless; NaN when no cell exceeds ``threshold``.
     """
-    n = _without_holes(_field(tumor, grid, "tumor"), threshold)
+    n = _without_holes(field_array(tumor, grid, "tumor"), threshold)
     area = contour_area(n, grid, threshold=threshold)
     if area <= 0.0:
         return float("nan")
@@ -335,7 +315,7 @@ def front_radius(tumor, grid: Grid, center, *, threshold: float = DEFAULT_TUMOR_
         weighted by arc length: the radius of the bulk front, unaffected by clusters.
         Both NaN when no cell exceeds ``threshold``.
     """
-    n = _field(tumor, grid, "tumor")
+    n = field_array(tumor, grid, "tumor")
     cx, cy = (float(c) for c in center)
     above = n > threshold
     if not above.any():
@@ -400,7 +380,7 @@ def band_depth(tumor, grid: Grid, wall: str = "left", *,
         ``threshold``. Tumour ahead of the bulk in a line (a detached cluster) sets that
         line's depth.
     """
-    u, h, length = _from_wall(_field(tumor, grid, "tumor"), grid, wall)
+    u, h, length = _from_wall(field_array(tumor, grid, "tumor"), grid, wall)
     above = u > threshold
     if not above.any():
         return Front(float("nan"), float("nan"))
@@ -465,7 +445,7 @@ def detached_clusters(tumor, grid: Grid, *, threshold: float = DEFAULT_TUMOR_THR
     -------
     Clusters
     """
-    n = _field(tumor, grid, "tumor")
+    n = field_array(tumor, grid, "tumor")
     labels, count = ndimage.label(n > threshold, structure=_structure(connectivity))
     if count == 0:
         return Clusters(0, np.zeros(0), np.zeros(0), 0.0, 0.0)
@@ -509,7 +489,7 @@ def membrane_regions(initial_membrane, grid: Grid, *, initial_tumor=None, center
     -------
     MembraneRegions
     """
-    b0 = _field(initial_membrane, grid, "initial membrane")
+    b0 = field_array(initial_membrane, grid, "initial membrane")
     band = b0 > band_threshold
     labels, count = ndimage.label(~band, structure=_structure(1))
     if count == 0:
@@ -517,7 +497,7 @@ def membrane_regions(initial_membrane, grid: Grid, *, initial_tumor=None, center
         return MembraneRegions(band, empty, empty.copy())
     pick = 0
     if initial_tumor is not None:
-        masses = ndimage.sum_labels(_field(initial_tumor, grid, "initial tumor"), labels,
+        masses = ndimage.sum_labels(field_array(initial_tumor, grid, "initial tumor"), labels,
                                     index=np.arange(1, count + 1))
         if masses.max() > 0:
             pick = 1 + int(np.argmax(masses))
@@ -645,7 +625,7 @@ def membrane_barrier(membrane, regions: MembraneRegions, *, connectivity: int = 
 
 def mass_beyond_membrane(tumor, grid: Grid, regions: MembraneRegions) -> float:
     """Tumour mass beyond the initial membrane, outside the band [n L^2]."""
-    return float(np.sum(_field(tumor, grid, "tumor")[regions.beyond]) * grid.cell_area)
+    return float(np.sum(field_array(tumor, grid, "tumor")[regions.beyond]) * grid.cell_area)
 
 
 # --------------------------------------------------------------------------- time series
@@ -714,163 +694,3 @@ def breach_time(times, min_integrity, *, threshold: float = DEFAULT_MEMBRANE_THR
 
 
 # --------------------------------------------------------------------------- collections
-
-
-def snapshot_metrics(fields: Mapping[str, np.ndarray], grid: Grid, *,
-                     initial: Mapping[str, np.ndarray] | None = None, center=None,
-                     wall: str | None = None,
-                     tumor_threshold: float = DEFAULT_TUMOR_THRESHOLD,
-                     membrane_threshold: float = DEFAULT_MEMBRANE_THRESHOLD,
-                     band_threshold: float = DEFAULT_BAND_THRESHOLD,
-                     hypoxia_threshold: float = DEFAULT_HYPOXIA_THRESHOLD,
-                     connectivity: int = 1) -> dict[str, float]:
-    """Every scalar metric of one snapshot, to be stored in ``/diagnostics``.
-
-    Parameters
-    ----------
-    fields : mapping of str to ndarray
-        The snapshot's fields by name (``State.fields()``); ``tumor`` is required,
-        ``oxygen`` and ``membrane`` are used when present.
-    grid : Grid
-    initial : mapping of str to ndarray, optional
-        The initial fields. Its ``tumor`` gives the default front centre and the tumour's
-        side of the membrane; its ``membrane`` defines the membrane band.
-    center : (float, float), optional
-        ``(x, y)`` from which front radii are measured [L]. Default: the centre of mass of
-        the initial tumour, else the centre of the domain.
-    wall : {"left", "right", "bottom", "top"}, optional
-        For a band tumour growing from this wall: report depths instead of radii.
-    tumor_threshold : float, default 0.1
-        Density above which tissue counts as invaded (areas, fronts, clusters, roughness).
-    membrane_threshold : float, default 0.5
-        Membrane density below which a band cell counts as breached.
-    band_threshold : float, default 0.5
-        Initial membrane density above which a cell belongs to the band.
-    hypoxia_threshold : float, default 0.2
-        Oxygen below which tissue is hypoxic.
-    connectivity : {1, 2}, default 1
-        Cell connectivity of regions (clusters, breaches).
-
-    Returns
-    -------
-    dict of str to float
-        Always: ``tumor_mass`` [n L^2], ``invaded_area`` [L^2], ``roughness`` [1],
-        ``cluster_count``, ``cluster_area`` (total of the detached clusters) [L^2],
-        ``cluster_mass`` [n L^2]; ``front_max_radius`` and ``front_mean_radius`` [L]
-        (:func:`front_radius`), or with ``wall`` ``front_max_depth`` and
-        ``front_mean_depth`` [L] (:func:`band_depth`). With ``oxygen`` in ``fields``:
-        ``hypoxic_area`` [L^2]. With a non-empty initial membrane band and ``membrane`` in
-        ``fields``: ``membrane_min_integrity`` [1], ``membrane_barrier`` [1]
-        (:func:`membrane_barrier`), ``membrane_breaches`` (count of openings),
-        ``tumor_mass_beyond_membrane`` [n L^2], ``invaded_area_beyond_membrane`` [L^2]
-        and ``tumor_max_beyond_membrane`` [n].
-        The keys depend only on the arguments, so they are the same for every snapshot of
-        a run.
-    """
-    if "tumor" not in fields:
-        raise ConfigError("metrics: the snapshot has no 'tumor' field; fix: pass "
-                          "State.fields() or a dict with at least 'tumor'")
-    n = _field(fields["tumor"], grid, "tumor")
-    initial = dict(initial or {})
-    n0 = _field(initial["tumor"], grid, "initial tumor") if "tumor" in initial else None
-
-    out: dict[str, float] = {
-        "tumor_mass": tumor_mass(n, grid),
-        "invaded_area": invaded_area(n, grid, threshold=tumor_threshold),
-    }
-    if wall is not None:
-        depth = band_depth(n, grid, wall, threshold=tumor_threshold)
-        out["front_max_depth"], out["front_mean_depth"] = depth.max, depth.mean
-    else:
-        if center is None:
-            if n0 is not None and n0.sum() > 0:
-                y, x = grid.meshgrid()
-                center = (float(np.sum(x * n0) / n0.sum()), float(np.sum(y * n0) / n0.sum()))
-            else:
-                center = (0.5 * grid.extent[1], 0.5 * grid.extent[0])
-        radius = front_radius(n, grid, center, threshold=tumor_threshold,
-                              connectivity=connectivity)
-        out["front_max_radius"], out["front_mean_radius"] = radius.max, radius.mean
-    out["roughness"] = roughness(n, grid, threshold=tumor_threshold)
-    clusters = detached_clusters(n, grid, threshold=tumor_threshold,
-                                 connectivity=connectivity)
-    out["cluster_count"] = float(clusters.count)
-    out["cluster_area"] = float(clusters.areas.sum())
-    out["cluster_mass"] = float(clusters.masses.sum())
-    if "oxygen" in fields:
-        out["hypoxic_area"] = hypoxic_area(fields["oxygen"], grid, threshold=hypoxia_threshold)
-
-    if "membrane" in initial and "membrane" in fields:
-        b0 = _field(initial["membrane"], grid, "initial membrane")
-        if np.any(b0 > band_threshold):
-            regions = membrane_regions(b0, grid, initial_tumor=n0, center=center,
-                                       band_threshold=band_threshold)
-            b = _field(fields["membrane"], grid, "membrane")
-            out["membrane_min_integrity"] = membrane_min_integrity(b, regions.band)
-            out["membrane_barrier"] = membrane_barrier(b, regions, connectivity=connectivity)
-            out["membrane_breaches"] = float(membrane_breaches(
-                b, regions, threshold=membrane_threshold, connectivity=connectivity))
-            out["tumor_mass_beyond_membrane"] = mass_beyond_membrane(n, grid, regions)
-            out["invaded_area_beyond_membrane"] = float(
-                np.count_nonzero(regions.beyond & (n > tumor_threshold)) * grid.cell_area)
-            out["tumor_max_beyond_membrane"] = (float(n[regions.beyond].max())
-                                                if regions.beyond.any() else 0.0)
-    return {k: float(v) for k, v in out.items()}
-
-
-def time_metrics(times, per_snapshot_values, *,
-                 breach_threshold: float = DEFAULT_MEMBRANE_THRESHOLD,
-                 escape_threshold: float = DEFAULT_ESCAPE_THRESHOLD
-                 ) -> dict[str, float | np.ndarray]:
-    """Metrics that need a time series of :func:`snapshot_metrics` values.
-
-    Parameters
-    ----------
-    times : array_like, shape (k,)
-        Strictly increasing snapshot times [T].
-    per_snapshot_values : mapping of str to array_like, or sequence of mappings
-        Either ``{name: values over time}`` (the ``/diagnostics`` group) or one
-        :func:`snapshot_metrics` dict per snapshot.
-    breach_threshold : float, default 0.5
-        Membrane integrity that defines the breach time.
-    escape_threshold : float, default 0.05
-        Tumour density beyond the membrane that defines the escape time.
-
-    Returns
-    -------
-    dict
-        For the front positions present (``front_{max,mean}_{radius,depth}``):
-        ``front_max_speed`` and ``front_mean_speed``, arrays of shape ``(k,)`` [L/T] from
-        :func:`front_speed`. With ``membrane_min_integrity``: ``membrane_breach_time``
-        [T] (:func:`breach_time`): the membrane first thins below ``breach_threshold``
-        somewhere. With ``membrane_barrier``: ``membrane_opening_time`` [T], when an
-        opening through the whole band first appears at that threshold. With
-        ``tumor_max_beyond_membrane``:
-        ``membrane_escape_time`` [T], the first time the tumour density beyond the
-        membrane exceeds ``escape_threshold``. The times are NaN when it never happens.
-    """
-    if isinstance(per_snapshot_values, Mapping):
-        series = {k: np.asarray(v, dtype=np.float64) for k, v in per_snapshot_values.items()}
-    elif isinstance(per_snapshot_values, Sequence):
-        names = list(per_snapshot_values[0]) if len(per_snapshot_values) else []
-        series = {k: np.array([float(row.get(k, np.nan)) for row in per_snapshot_values])
-                  for k in names}
-    else:
-        raise ConfigError("metrics: per_snapshot_values must be a mapping of series or a "
-                          "list of per-snapshot dicts")
-    out: dict[str, float | np.ndarray] = {}
-    for kind in ("max", "mean"):
-        for shape in ("radius", "depth"):
-            name = f"front_{kind}_{shape}"
-            if name in series:
-                out[f"front_{kind}_speed"] = front_speed(times, series[name])
-    if "membrane_min_integrity" in series:
-        out["membrane_breach_time"] = breach_time(times, series["membrane_min_integrity"],
-                                                  threshold=breach_threshold)
-    if "membrane_barrier" in series:
-        out["membrane_opening_time"] = breach_time(times, series["membrane_barrier"],
-                                                   threshold=breach_threshold)
-    if "tumor_max_beyond_membrane" in series:
-        out["membrane_escape_time"] = crossing_time(
-            times, series["tumor_max_beyond_membrane"], escape_threshold, direction="above")
-    return out

@@ -70,8 +70,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import io, metrics
-from . import run as runner
+from . import storage as io
 from .config import (
     _TYPE_OPTION,
     FIELDS,
@@ -95,6 +94,8 @@ from .config import (
     loads_config,
 )
 from .errors import ConfigError, SimulationError
+from .models.invasion import diagnostics as metrics
+from .runner import run as runner
 
 try:  # Python >= 3.11
     import tomllib

@@ -5,71 +5,98 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "pde_meta"
 
-#: module -> the package modules it may import (kernels/ may import nothing)
+#: top-level package or module -> the package parts it may import
 ALLOWED = {
     "errors": set(),
-    "kernels": set(),
-    "grid": {"errors"},
-    "state": {"errors", "grid"},
-    "initial": {"errors", "grid", "state"},
-    "model": {"errors", "grid", "state", "kernels"},
-    "stepping": {"errors", "grid", "state", "model", "kernels"},
-    "metrics": {"errors", "grid", "state"},
-    "io": {"errors", "grid", "state", "model", "metrics"},
-    "config": {"errors", "grid", "state", "initial", "model", "stepping"},
-    "run": {"errors", "grid", "state", "initial", "model", "stepping", "metrics", "io",
-            "config", "kernels"},
-    "sweep": {"errors", "config", "run", "io", "metrics"},
-    "plotting": {"errors", "io"},
-    "cli": {"errors", "config", "run", "io", "sweep", "plotting", "metrics", "model",
-            "state", "grid", "stepping"},
+    "numerics": set(),
+    "core": {"errors"},
+    "metrics": {"errors", "core"},
+    "models": {"errors", "core", "numerics", "metrics"},
+    "coupling": {"errors", "core"},
+    "storage": {"errors", "core", "models"},
+    "config": {"errors", "core", "models", "coupling"},
+    "runner": {"errors", "core", "models", "coupling", "storage", "config", "metrics"},
+    "sweep": {"errors", "core", "models", "storage", "config", "runner", "metrics"},
+    "plotting": {"errors", "storage"},
+    "cli": {"errors", "core", "models", "storage", "config", "runner", "sweep", "plotting",
+            "metrics"},
     "__init__": None,  # the public face may import anything
     "__main__": None,
 }
 
 
-def imported_package_modules(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text())
+def _absolute(path: Path, node: ast.ImportFrom) -> list[str]:
+    """The dotted package paths an import names, relative imports resolved."""
+    if node.level == 0:
+        return [node.module] if node.module else []
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    base = parts[: len(parts) - node.level]
+    if node.module:
+        return [".".join([*base, node.module])]
+    return [".".join([*base, alias.name]) for alias in node.names]
+
+
+def imported(path: Path) -> set[str]:
+    """Top-level parts of ``pde_meta`` that ``path`` imports."""
     found = set()
-    for node in ast.walk(tree):
+    for node in ast.walk(ast.parse(path.read_text())):
+        names = []
         if isinstance(node, ast.ImportFrom):
-            if node.level == 0 and (node.module or "").startswith("pde_meta"):
-                parts = node.module.split(".")
-                found.add(parts[1] if len(parts) > 1 else "__init__")
-            elif node.level >= 1:
-                in_kernels = path.parent.name == "kernels"
-                if in_kernels and node.level == 1:
-                    continue  # kernels importing kernels
-                if node.module:
-                    found.add(node.module.split(".")[0])
-                else:
-                    found.update(alias.name for alias in node.names)
+            names = _absolute(path, node)
         elif isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.name.startswith("pde_meta."):
-                    found.add(alias.name.split(".")[1])
+            names = [alias.name for alias in node.names]
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "pde_meta":
+                found.add(parts[1] if len(parts) > 1 else "__init__")
     return found
+
+
+def _part(path: Path) -> str:
+    rel = path.relative_to(PACKAGE)
+    return rel.parts[0] if len(rel.parts) > 1 else rel.stem
 
 
 def test_imports_point_one_way():
     problems = []
     for path in sorted(PACKAGE.rglob("*.py")):
-        rel = path.relative_to(PACKAGE)
-        module = rel.parts[0] if len(rel.parts) > 1 else rel.stem
-        allowed = ALLOWED.get(module, "missing")
-        assert allowed != "missing", f"{rel} is not in the module map of the design"
+        part = _part(path)
+        allowed = ALLOWED.get(part, "missing")
+        assert allowed != "missing", f"{path.relative_to(PACKAGE)} is not in the module map"
         if allowed is None:
             continue
-        bad = imported_package_modules(path) - allowed - {module}
+        bad = imported(path) - allowed - {part}
         if bad:
-            problems.append(f"{rel} imports {sorted(bad)}")
+            problems.append(f"{path.relative_to(PACKAGE)} imports {sorted(bad)}")
     assert not problems, problems
 
 
-def test_kernels_import_nothing_from_the_package():
-    for path in (PACKAGE / "kernels").glob("*.py"):
-        tree = ast.parse(path.read_text())
-        for node in ast.walk(tree):
+def test_kernels_import_only_numerics():
+    kernels = [*PACKAGE.glob("numerics/*.py"), *PACKAGE.glob("models/*/kernels/*.py")]
+    assert kernels
+    for path in kernels:
+        for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom):
-                assert node.level <= 1, f"{path.name} reaches outside kernels/"
-                assert not (node.module or "").startswith("pde_meta"), path.name
+                for name in _absolute(path, node):
+                    if name.startswith("pde_meta"):
+                        inside = name.split(".")[1] == "numerics" or ".kernels" in name
+                        assert inside, f"{path.relative_to(PACKAGE)} imports {name}"
+
+
+def test_no_private_name_is_imported_across_modules():
+    problems = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and any(
+                    n.startswith("pde_meta") for n in _absolute(path, node)):
+                private = [a.name for a in node.names
+                           if a.name.startswith("_") and not a.name.startswith("__")]
+                if private:
+                    problems.append(f"{path.relative_to(PACKAGE)}: {private}")
+    assert not problems, problems
+
+
+def test_no_package_module_is_much_over_500_lines():
+    long = {str(p.relative_to(PACKAGE)): n for p in PACKAGE.rglob("*.py")
+            if (n := len(p.read_text().splitlines())) > 550}
+    assert not long, long

@@ -13,8 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pde_meta import io, run
+from pde_meta import storage as io
 from pde_meta.cli import main
+from pde_meta.runner import run
 
 ROOT = Path(__file__).resolve().parents[1]
 

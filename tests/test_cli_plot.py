@@ -7,7 +7,7 @@ import pytest
 
 from pde_meta.cli import main
 from pde_meta.config import load_config
-from pde_meta.run import simulate
+from pde_meta.runner.run import simulate
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 

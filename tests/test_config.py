@@ -20,7 +20,7 @@ from pde_meta.config import (
     tomllib,
 )
 from pde_meta.errors import ConfigError
-from pde_meta.run import initial_state
+from pde_meta.runner.run import initial_state
 
 ROOT = Path(__file__).resolve().parents[1]
 # configs/sweep_*.toml are sweep files (docs/sweeps.md), not run configs

@@ -5,8 +5,8 @@ import pytest
 
 import pde_meta as pm
 from pde_meta import initial
-from pde_meta.grid import Grid
-from pde_meta.model import Parameters
+from pde_meta.core.grid import Grid
+from pde_meta.models.invasion.parameters import Parameters
 
 
 def restrict(fine, n):

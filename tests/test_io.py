@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from pde_meta import initial, io
+from pde_meta import FIELDS, State, initial
+from pde_meta import storage as io
+from pde_meta.core.grid import Grid
 from pde_meta.errors import ConfigError
-from pde_meta.grid import Grid
-from pde_meta.state import FIELDS, State
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -175,9 +175,9 @@ def test_read_snapshot_field_by_time(tmp_path):
 
 WRITER = r"""
 import sys, numpy as np
-from pde_meta import io
-from pde_meta.grid import Grid
-from pde_meta.state import State
+from pde_meta import storage as io
+from pde_meta.core.grid import Grid
+from pde_meta import State
 grid = Grid(shape=(48, 48))
 def state(k):
     return State(grid, np.full((5, 48, 48), float(k)), t=float(k), step=k)

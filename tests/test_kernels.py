@@ -4,8 +4,15 @@ import numpy as np
 import pytest
 from conftest import random_state_data
 
-from pde_meta.kernels import driver, fluxes, params, reference, step, tridiag
-from pde_meta.model import PARAMETER_SPECS, Parameters
+from pde_meta.core.parameters import symbol_table
+from pde_meta.models import invasion
+from pde_meta.models.invasion import reference
+from pde_meta.models.invasion.fields import FIELDS
+from pde_meta.models.invasion.kernels import driver, fluxes, step
+from pde_meta.models.invasion.kernels import layout as params
+from pde_meta.models.invasion.parameters import PARAMETER_SPECS, Parameters
+from pde_meta.numerics import tridiag
+from pde_meta.numerics.reference import solve_reference
 
 ALL_TERMS = Parameters(growth_rate=0.7, growth_oxygen_saturation=0.3, hypoxic_death_rate=0.4,
                        membrane_degradation=3.0, membrane_leakiness=0.2, ecm_remodelling=0.5,
@@ -25,10 +32,22 @@ def one_step(data, dt, dx, dy, p, fixed, value, row_block, col_block):
     return (b if in_b else a), rate
 
 
-def test_parameter_order_matches_specs():
-    names = [s.name for s in PARAMETER_SPECS] + ["ecm_remodelling_form"]
-    assert list(params.PARAM_NAMES) == names
+def test_kernel_layout_matches_the_specs_and_the_field_table():
+    """The kernels' integer positions are the order of the specs and of the field table."""
+    assert list(params.PARAM_NAMES) == [s.name for s in PARAMETER_SPECS]
     assert len(Parameters().as_tuple()) == params.N_PARAMS
+    for k, constant in enumerate(params.PARAM_CONSTANTS):
+        assert getattr(params, constant) == k
+    for spec in FIELDS:
+        assert getattr(params, spec.name.upper()) == FIELDS.index(spec.name)
+    assert Parameters(ecm_remodelling_form="relaxation").as_tuple()[params.PSI_FORM] == 1.0
+
+
+def test_model_docstring_symbol_table_is_generated_from_the_specs():
+    assert symbol_table(PARAMETER_SPECS) in invasion.__doc__
+    for spec in PARAMETER_SPECS:
+        assert f"{spec.name} :" in Parameters.__doc__
+        assert spec.doc in Parameters.__doc__
 
 
 @pytest.mark.parametrize("d_up", [-2.0, -0.3, 0.0, 0.4, 1.7])
@@ -68,12 +87,12 @@ def test_tridiagonal_solves_match_scipy(rng, walls):
     rows = u.copy()
     for i in range(rows.shape[0]):
         tridiag.solve_row(rows[i], r, cp, inv, 2 * r * fl * vl, 2 * r * fh * vh)
-    np.testing.assert_allclose(rows, reference.solve_reference(u.T, r, fl, fh, vl, vh).T, **TOL)
+    np.testing.assert_allclose(rows, solve_reference(u.T, r, fl, fh, vl, vh).T, **TOL)
     cp, inv = np.empty(17), np.empty(17)
     tridiag.factorise(r, fb, ft, cp, inv)
     cols = u.copy()
     tridiag.solve_columns(cols, r, cp, inv, 2 * r * fb * vb, 2 * r * ft * vt, 8)
-    np.testing.assert_allclose(cols, reference.solve_reference(u, r, fb, ft, vb, vt), **TOL)
+    np.testing.assert_allclose(cols, solve_reference(u, r, fb, ft, vb, vt), **TOL)
 
 
 @pytest.mark.parametrize("walls", [WALLS, DIRICHLET])
@@ -188,9 +207,9 @@ def test_importing_the_package_loads_no_compiled_kernel():
     import subprocess
     import sys
 
-    code = ("import sys, pde_meta, pde_meta.io, pde_meta.plotting, pde_meta.cli\n"
-            "print(any(m in sys.modules for m in ('pde_meta.kernels.step', "
-            "'pde_meta.kernels.tridiag', 'pde_meta.kernels.driver')))")
+    code = ("import sys, pde_meta, pde_meta.storage, pde_meta.plotting, pde_meta.cli\n"
+            "print(any(m in sys.modules for m in ('pde_meta.models.invasion.kernels.step', "
+            "'pde_meta.numerics.tridiag', 'pde_meta.models.invasion.kernels.driver')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "False"

@@ -17,8 +17,9 @@ import pytest
 
 from pde_meta import initial
 from pde_meta import metrics as M
+from pde_meta.core.grid import Grid
 from pde_meta.errors import ConfigError
-from pde_meta.grid import Grid
+from pde_meta.models.invasion import diagnostics as D
 
 
 def smooth_disc(grid, radius, center=(0.5, 0.5), width=0.03):
@@ -194,10 +195,10 @@ def test_front_speed_of_a_growing_disc():
     grid = Grid.square(128)
     times = np.array([0.0, 0.5, 1.0, 1.5])
     radii = 0.15 + 0.1 * times
-    snaps = [M.snapshot_metrics({"tumor": smooth_disc(grid, r, width=0.02)}, grid,
+    snaps = [D.snapshot_metrics({"tumor": smooth_disc(grid, r, width=0.02)}, grid,
                                 center=(0.5, 0.5), tumor_threshold=0.5) for r in radii]
     assert [s["front_mean_radius"] for s in snaps] == pytest.approx(radii, abs=2e-4)
-    speed = M.time_metrics(times, snaps)["front_mean_speed"]
+    speed = D.time_metrics(times, snaps)["front_mean_speed"]
     assert np.isnan(speed[0])
     assert speed[1:] == pytest.approx([0.1, 0.1, 0.1], abs=1e-3)
     assert M.front_speed(times, radii)[1:] == pytest.approx([0.1] * 3, rel=1e-12)
@@ -359,7 +360,7 @@ def test_snapshot_metrics_of_a_breached_ring():
     n[5:8, 5:8] = 0.5
     b = cut_gap(b0, theta, np.pi)
     oxygen = np.where(r < 0.1, 0.1, 1.0)
-    out = M.snapshot_metrics({"tumor": n, "membrane": b, "oxygen": oxygen}, grid,
+    out = D.snapshot_metrics({"tumor": n, "membrane": b, "oxygen": oxygen}, grid,
                              initial={"tumor": n0, "membrane": b0})
     assert out["membrane_breaches"] == 1.0
     assert out["membrane_barrier"] == pytest.approx(0.2)
@@ -375,22 +376,22 @@ def test_snapshot_metrics_of_a_breached_ring():
     assert out["front_mean_radius"] == pytest.approx(
         M.front_radius(n, grid, (0.5, 0.5)).mean, rel=1e-12)
     assert all(isinstance(v, float) for v in out.values())
-    assert set(out) <= set(M.METRIC_UNITS)
+    assert set(out) <= set(D.METRIC_UNITS)
 
 
 def test_snapshot_metrics_keys_depend_only_on_the_arguments():
     grid = Grid.square(32)
     n = initial.band(grid, "left", depth=0.2)
-    plain = M.snapshot_metrics({"tumor": n}, grid, wall="left")
+    plain = D.snapshot_metrics({"tumor": n}, grid, wall="left")
     assert set(plain) == {"tumor_mass", "invaded_area", "front_max_depth",
                           "front_mean_depth", "roughness", "cluster_count", "cluster_area",
                           "cluster_mass"}
-    later = M.snapshot_metrics({"tumor": np.zeros(grid.shape)}, grid, wall="left")
+    later = D.snapshot_metrics({"tumor": np.zeros(grid.shape)}, grid, wall="left")
     assert set(later) == set(plain)
     with pytest.raises(ConfigError, match="tumor"):
-        M.snapshot_metrics({"ecm": n}, grid)
+        D.snapshot_metrics({"ecm": n}, grid)
     with pytest.raises(ConfigError, match="shape"):
-        M.snapshot_metrics({"tumor": n[:-1]}, grid)
+        D.snapshot_metrics({"tumor": n[:-1]}, grid)
 
 
 # --------------------------------------------------------------------------- time series
@@ -412,14 +413,14 @@ def test_time_metrics_from_a_diagnostics_table():
              "membrane_min_integrity": [1.0, 0.9, 0.6, 0.2],
              "membrane_barrier": [1.0, 1.0, 0.8, 0.4],
              "tumor_max_beyond_membrane": [0.0, 0.0, 0.0, 0.1]}
-    out = M.time_metrics(times, table)
+    out = D.time_metrics(times, table)
     assert out["front_max_speed"][1:] == pytest.approx([0.1, 0.05, 0.1])
     assert out["membrane_breach_time"] == pytest.approx(2.0 + 2.0 * 0.1 / 0.4)
     assert out["membrane_escape_time"] == pytest.approx(2.0 + 2.0 * 0.05 / 0.1)
     assert out["membrane_opening_time"] == pytest.approx(2.0 + 2.0 * 0.3 / 0.4)
     assert set(out) == {"front_max_speed", "membrane_breach_time", "membrane_opening_time",
                         "membrane_escape_time"}
-    assert set(out) <= set(M.METRIC_UNITS)
+    assert set(out) <= set(D.METRIC_UNITS)
 
 
 # --------------------------------------------------------------------------- oxygen

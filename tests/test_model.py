@@ -5,11 +5,11 @@ import dataclasses
 import numpy as np
 import pytest
 
-from pde_meta import initial
+from pde_meta import FIELDS, State, initial
+from pde_meta.core.grid import Grid
 from pde_meta.errors import ConfigError
-from pde_meta.grid import Grid
-from pde_meta.model import PARAMETER_SPECS, OxygenWalls, Parameters, rhs, stable_dt
-from pde_meta.state import FIELDS, State
+from pde_meta.models.invasion.parameters import PARAMETER_SPECS, OxygenWalls, Parameters
+from pde_meta.models.invasion.stepper import rhs, stable_dt
 
 
 def test_defaults_are_anderson2005():

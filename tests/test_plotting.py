@@ -10,10 +10,10 @@ import xarray as xr  # noqa: E402
 from matplotlib import animation  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from pde_meta import metrics  # noqa: E402
 from pde_meta import plotting as P  # noqa: E402
+from pde_meta.core.grid import Grid  # noqa: E402
 from pde_meta.errors import ConfigError  # noqa: E402
-from pde_meta.grid import Grid  # noqa: E402
+from pde_meta.models.invasion import diagnostics  # noqa: E402
 
 FIELDS = ("tumor", "ecm", "membrane", "mmp", "oxygen")
 CENTER = (0.5, 0.375)
@@ -39,7 +39,7 @@ def synthetic_run(times=(0.0, 1.0, 2.0), shape=(24, 32)):
         }
         for name in FIELDS:
             stack[name].append(fields[name])
-        rows.append(metrics.snapshot_metrics(
+        rows.append(diagnostics.snapshot_metrics(
             fields, grid, initial={"tumor": stack["tumor"][0], "membrane": ring}))
     coords = {"time": ("time", np.asarray(times, dtype=float), {"units": "T"}),
               "y": ("y", grid.y), "x": ("x", grid.x)}
@@ -48,7 +48,7 @@ def synthetic_run(times=(0.0, 1.0, 2.0), shape=(24, 32)):
     ds = xr.Dataset(data, coords=coords, attrs={"config": "[grid]\nshape = [24, 32]\n"})
     ds["tumor"].attrs.update(long_name="tumour density", units="n0")
     for name in rows[0]:
-        ds[name].attrs["units"] = metrics.METRIC_UNITS[name]
+        ds[name].attrs["units"] = diagnostics.METRIC_UNITS[name]
     return ds
 
 

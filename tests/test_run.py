@@ -11,9 +11,10 @@ import h5py
 import numpy as np
 import pytest
 
-from pde_meta import io, run
+from pde_meta import storage as io
 from pde_meta.config import load_config, loads_config
 from pde_meta.errors import ConfigError, SimulationError
+from pde_meta.runner import run
 
 ROOT = Path(__file__).resolve().parents[1]
 

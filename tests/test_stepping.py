@@ -4,11 +4,10 @@ import numpy as np
 import pytest
 
 import pde_meta as pm
-from pde_meta import initial
+from pde_meta import Stepper, initial
+from pde_meta.core.grid import Grid
 from pde_meta.errors import ConfigError, SimulationError
-from pde_meta.grid import Grid
-from pde_meta.model import OxygenWalls, Parameters
-from pde_meta.stepping import Stepper
+from pde_meta.models.invasion.parameters import OxygenWalls, Parameters
 
 NO_KINETICS = dict(ecm_degradation=0.0, mmp_production=0.0, mmp_diffusivity=0.0)
 

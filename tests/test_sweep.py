@@ -10,8 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pde_meta import io, run, sweep
+from pde_meta import storage as io
+from pde_meta import sweep
 from pde_meta.errors import ConfigError, SimulationError
+from pde_meta.runner import run
 
 ROOT = Path(__file__).resolve().parents[1]
 

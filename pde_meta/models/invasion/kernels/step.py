@@ -21,8 +21,7 @@ import math
 import numpy as np
 from numba import carray, types
 
-from . import params as P
-from ._jit import (
+from ....numerics.jit import (
     bits_float,
     float_bits,
     jit,
@@ -32,8 +31,9 @@ from ._jit import (
     native_call,
     prange,
 )
+from ....numerics.tridiag import solve_rows
+from . import layout as P
 from .fluxes import face_flux, free_face_flux
-from .tridiag import solve_rows
 
 #: below this argument :func:`exp_neg_series` is exact to round-off
 SERIES_LIMIT = 0.01

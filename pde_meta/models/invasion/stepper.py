@@ -10,7 +10,7 @@ One step (first order in time, Lie splitting; see ``docs/numerics.md``):
    and positive, so the fast oxygen diffusion never limits the step.
 
 The step size is chosen automatically from the positivity bound of the tumour transport,
-the MMP diffusion bound and a reaction-rate accuracy limit (:func:`pde_meta.model.stable_dt`),
+the MMP diffusion bound and a reaction-rate accuracy limit (:func:`stable_dt`),
 or given by the user, in which case it is checked against the bound.
 """
 
@@ -20,16 +20,19 @@ import logging
 import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numba
 import numpy as np
 
-from . import kernels
-from .errors import ConfigError, SimulationError
-from .model import OxygenWalls, Parameters, stable_dt
+from ...errors import ConfigError, SimulationError
+from . import kernels, reference
+from .fields import FIELDS
+from .kernels import layout
+from .parameters import OxygenWalls, Parameters
 from .state import State
 
-__all__ = ["Stepper", "solve", "iterate", "StepStats"]
+__all__ = ["Stepper", "solve", "iterate", "StepStats", "DtBound", "stable_dt", "rhs"]
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +51,53 @@ STATUS_MESSAGES = {
         "check the parameters and initial fields for extreme values",
     ),
 }
+
+
+class DtBound(NamedTuple):
+    """The largest admissible time step and which term sets it."""
+
+    dt: float
+    limiting: str
+    limits: dict
+
+
+def stable_dt(state: State, parameters: Parameters, safety: float = 0.9,
+              reaction_limit: float = 1.0) -> DtBound:
+    """The automatic time step for ``state`` and which term limits it.
+
+    * ``tumour transport``: positivity of the explicit diffusion + limited-upwind taxis
+      update, ``dt * R <= 1`` with ``R`` the largest outflow rate of any cell;
+    * ``MMP diffusion``: ``dt * 2 D_m (1/dx^2 + 1/dy^2) <= 1``;
+    * ``reactions``: ``dt * (fastest reaction rate) <= reaction_limit`` (accuracy).
+
+    Oxygen is implicit and never limits the step. ``safety`` scales the stability limits.
+    """
+    p = parameters
+    g = state.grid
+    rate = reference.transport_rate(state.data, g.dx, g.dy, p.as_tuple())
+    mmp_rate = 2 * p.mmp_diffusivity * (1 / g.dx**2 + 1 / g.dy**2)
+    reaction = reference.reaction_rate(state.data, p.as_tuple())
+    limits = {
+        "tumour transport": safety / rate if rate > 0 else math.inf,
+        "MMP diffusion": safety / mmp_rate if mmp_rate > 0 else math.inf,
+        "reactions": reaction_limit / reaction if reaction > 0 else math.inf,
+    }
+    name = min(limits, key=limits.get)
+    return DtBound(limits[name], name, limits)
+
+
+def rhs(state: State, parameters: Parameters,
+        oxygen_walls: OxygenWalls | None = None) -> dict[str, np.ndarray]:
+    """The semi-discrete right-hand side of every field, in plain numpy.
+
+    This is the readable reference of the spatial discretisation the solver uses
+    (finite-volume fluxes, Koren-limited upwind haptotaxis); tests compare the compiled
+    stepper against it.
+    """
+    g = state.grid
+    fixed, value = (oxygen_walls or OxygenWalls()).as_arrays()
+    rates = reference.rhs(state.data, g.dx, g.dy, parameters.as_tuple(), fixed, value)
+    return dict(zip(FIELDS.names, rates, strict=True))
 
 
 def _blocks(shape: tuple[int, int], threads: int) -> tuple[int, int]:
@@ -174,7 +224,7 @@ class Stepper:
             raise ConfigError(f"t_end = {t_end} is before the current time {s.t}")
         limit = np.iinfo(np.int64).max if max_steps is None else int(max_steps)
         if self._static_membrane:  # the caller may have edited the state between calls
-            self._work[2] = s.data[2]
+            self._work[layout.MEMBRANE] = s.data[layout.MEMBRANE]
         g = s.grid
         previous = numba.get_num_threads()
         numba.set_num_threads(self.threads)

@@ -1,7 +1,8 @@
-"""Positions of the model parameters in the flat float tuple the kernels take.
+"""Positions of the parameters and field planes in the arrays the kernels take.
 
-The order is the order of ``pde_meta.model.PARAMETER_SPECS`` followed by the ECM
-remodelling form code (0 = logistic, 1 = relaxation); a test keeps the two in step.
+The order is the order of ``..parameters.PARAMETER_SPECS`` (the ECM remodelling form
+code last: 0 = logistic, 1 = relaxation) and of ``..fields.FIELDS``; a test keeps them
+in step (kernels take plain numbers, so these are integer constants numba folds in).
 """
 
 PARAM_NAMES = (
@@ -26,6 +27,10 @@ PARAM_NAMES = (
     "ecm_remodelling_form",
 )
 
+#: the constant below that names each entry of ``PARAM_NAMES``
+PARAM_CONSTANTS = ("D_N", "CHI", "DELTA", "D_M", "MU", "LAMBDA", "D_C", "BETA", "GAMMA",
+                   "ALPHA", "DELTA_B", "EPS", "GROWTH", "K_C", "DEATH", "C_H", "W_H", "PSI",
+                   "PSI_FORM")
 (D_N, CHI, DELTA, D_M, MU, LAMBDA, D_C, BETA, GAMMA, ALPHA, DELTA_B, EPS, GROWTH, K_C,
  DEATH, C_H, W_H, PSI, PSI_FORM) = range(len(PARAM_NAMES))
 

@@ -12,7 +12,7 @@ factorised once (:func:`factorise`) and each row costs two passes of multiply-ad
 import numpy as np
 from numba import carray, types
 
-from ._jit import jit, jit_parallel, native, native_call, prange
+from .jit import jit, jit_parallel, native, native_call, prange
 
 
 @jit

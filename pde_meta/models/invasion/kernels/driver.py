@@ -9,11 +9,11 @@ passes); with a fixed step the loop stops with :data:`DT_TOO_LARGE`.
 
 import numpy as np
 
-from . import params as P
-from ._jit import jit
-from .params import DT_TOO_LARGE, MAX_STEPS, NOT_FINITE, REACHED_END
+from ....numerics.jit import jit
+from ....numerics.tridiag import factorise, solve_columns
+from . import layout as P
+from .layout import DT_TOO_LARGE, MAX_STEPS, NOT_FINITE, REACHED_END
 from .step import explicit_step, row_max
-from .tridiag import factorise, solve_columns
 
 
 @jit

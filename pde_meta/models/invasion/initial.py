@@ -11,19 +11,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ConfigError
-from .grid import Grid
-from .state import FIELDS, State
+from ...core.grid import Grid
+from ...errors import ConfigError
+from .fields import FIELDS
+from .state import State
 
 __all__ = [
     "gaussian", "band", "ellipse", "uniform", "anderson_ecm", "random_ecm",
     "membrane_ring", "membrane_line", "load_array", "check_field", "anderson2005",
+    "build_state", "initial_state",
 ]
-
-#: allowed range of each field (membrane density is a fraction of an intact membrane)
-FIELD_RANGES = {"tumor": (0.0, np.inf), "ecm": (0.0, np.inf), "membrane": (0.0, 1.0),
-                "mmp": (0.0, np.inf), "oxygen": (0.0, np.inf)}
-
 
 def gaussian(grid: Grid, center=(0.5, 0.5), width: float = 0.05, amplitude: float = 1.0
              ) -> np.ndarray:
@@ -133,7 +130,7 @@ def check_field(name: str, values, grid: Grid, source: str = "array") -> np.ndar
         i, j = np.argwhere(~np.isfinite(a))[0]
         raise ConfigError(f"{where}: non-finite value at (i, j) = ({i}, {j}); fix: replace "
                           f"NaN/inf values")
-    lo, hi = FIELD_RANGES[name]
+    lo, hi = FIELDS[name].low, FIELDS[name].high
     if a.min() < lo or a.max() > hi:
         raise ConfigError(f"{where}: values span [{a.min():g}, {a.max():g}], allowed "
                           f"[{lo:g}, {hi:g}]; fix: rescale or clip the data")
@@ -172,9 +169,7 @@ def load_array(path, grid: Grid, name: str, key: str | None = None) -> np.ndarra
 
 def build_state(grid: Grid, **fields) -> State:
     """A state from named fields (arrays, scalars); each is validated, missing ones are 0."""
-    unknown = sorted(set(fields) - set(FIELDS))
-    if unknown:
-        raise ConfigError(f"initial: unknown field(s) {unknown}; the fields are {list(FIELDS)}")
+    FIELDS.require_known(fields, "initial")
     return State.from_fields(grid, **{k: check_field(k, v, grid) for k, v in fields.items()})
 
 
@@ -188,3 +183,68 @@ def anderson2005(n: int = 256) -> State:
     grid = Grid.square(n)
     n0 = gaussian(grid, (0.5, 0.5), width=0.05)
     return build_state(grid, tumor=n0, ecm=anderson_ecm(n0), mmp=0.5 * n0, oxygen=1.0)
+
+
+def _source_name(name: str, k: int, count: int) -> str:
+    return f"initial.{name}" if count == 1 else f"initial.{name}[{k}]"
+
+
+def initial_state(grid: Grid, sources: dict, seed: int, read_snapshot) -> State:
+    """The initial state made from ``sources`` (fields without a source are 0).
+
+    ``sources`` maps a field name to its parts, each with a ``type`` and ``options``
+    (``config.initial_sources()``); the parts of a field are added. ``seed`` seeds the
+    random fields that give no seed of their own; ``read_snapshot(path, field, time,
+    where=...)`` returns ``(values, t)`` of a snapshot of an earlier run. Reads
+    ``.npy``/``.npz`` files; every field is checked for shape, finiteness and range.
+    Raises :class:`ConfigError` naming the field on failure.
+    """
+    values: dict[str, np.ndarray] = {}
+    derived = ("anderson", "scaled")
+    order = sorted(sources, key=lambda n: any(s.type in derived for s in sources[n]))
+    for name in order:
+        parts = sources[name]
+        total = np.zeros(grid.shape)
+        for k, part in enumerate(parts):
+            total += _build(name, k, part, grid, seed, sources, read_snapshot, values)
+        values[name] = check_field(name, total, grid,
+                                            source=", ".join(p.type for p in parts))
+    return build_state(grid, **values)
+
+
+def _build(name: str, k: int, part, grid: Grid, seed: int, sources: dict, read_snapshot,
+           done: dict) -> np.ndarray:
+    o = dict(part.options)
+    kind = part.type
+    if kind == "gaussian":
+        return gaussian(grid, o["center"], o["width"], o["amplitude"])
+    if kind == "band":
+        return band(grid, o["wall"], o["depth"], o["smoothness"], o["amplitude"])
+    if kind == "ellipse":
+        return ellipse(grid, o["center"], o["radii"], o["amplitude"])
+    if kind == "uniform":
+        return uniform(grid, o["value"])
+    if kind == "anderson":
+        return anderson_ecm(done.get("tumor", np.zeros(grid.shape)))
+    if kind == "scaled":
+        return o["offset"] + o["factor"] * done.get(o["of"], np.zeros(grid.shape))
+    if kind == "random":
+        field_seed = o["seed"]
+        if field_seed is None:
+            field_seed = np.random.SeedSequence(seed, spawn_key=(FIELDS.index(name), k))
+        return random_ecm(grid, field_seed, o["correlation_length"], o["mean"],
+                                   o["amplitude"])
+    if kind == "ring":
+        return membrane_ring(grid, o["center"], o["radius"], o["thickness"],
+                                      o["density"])
+    if kind == "line":
+        return membrane_line(grid, o["wall"], o["position"], o["thickness"],
+                                      o["density"])
+    if kind == "file":
+        return load_array(o["path"], grid, name, key=o["key"])
+    if kind == "snapshot":
+        where = f"{_source_name(name, k, len(sources[name]))}: "
+        values, _ = read_snapshot(o["path"], o["field"] or name, o["time"],
+                                           where=where)
+        return check_field(name, values, grid, source=o["path"])
+    raise AssertionError(kind)  # pragma: no cover - config validates the type

@@ -7,10 +7,11 @@ compare the two on random fields.
 
 import numpy as np
 
-from . import params as P
+from ...numerics.reference import solve_reference
+from .kernels import layout as P
 
 __all__ = ["koren_slope", "face_fluxes", "transport", "transport_rate", "reaction_rate",
-           "laplacian", "rhs", "explicit_step", "take_step", "solve_reference"]
+           "laplacian", "rhs", "explicit_step", "take_step"]
 
 
 def koren_slope(d_up, d_down):
@@ -155,23 +156,3 @@ def take_step(src, dt, dx, dy, p, fixed=(0, 0, 0, 0), value=(0, 0, 0, 0)):
     r_y = dt * p[P.D_C] / dy**2
     dst[P.OXYGEN] = solve_reference(dst[P.OXYGEN], r_y, fixed[2], fixed[3], value[2], value[3])
     return dst, rate_rows.max(), mmp_rows.max()
-
-
-def solve_reference(d, r, fixed_lo, fixed_hi, value_lo, value_hi):
-    """Twin of the :mod:`.tridiag` solves: implicit diffusion along axis 0 by ``scipy.linalg``.
-
-    ``d`` has shape ``(n,)`` or ``(n, k)`` (``k`` independent columns).
-    """
-    from scipy.linalg import solve_banded
-
-    n = d.shape[0]
-    ab = np.zeros((3, n))
-    ab[0, 1:] = -r
-    ab[2, :-1] = -r
-    ab[1, :] = 1.0 + 2.0 * r
-    ab[1, 0] = 1.0 + r + 2.0 * r * fixed_lo
-    ab[1, -1] = 1.0 + r + 2.0 * r * fixed_hi
-    rhs = np.array(d, dtype=float, copy=True)
-    rhs[0] += 2.0 * r * fixed_lo * value_lo
-    rhs[-1] += 2.0 * r * fixed_hi * value_hi
-    return solve_banded((1, 1), ab, rhs)

@@ -7,7 +7,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 __all__ = ["Grid"]
 

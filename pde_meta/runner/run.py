@@ -32,14 +32,18 @@ from pathlib import Path
 
 import numpy as np
 
-from . import initial as builders
-from . import io
-from .config import TIME_TOLERANCE, RunConfig, load_config, loads_config, physical_units
-from .errors import ConfigError, SimulationError
-from .grid import Grid
-from .model import PARAMETER_SPECS, DtBound, Parameters
-from .state import FIELDS, State
-from .stepping import Stepper
+from .. import storage as io
+from ..config import TIME_TOLERANCE, RunConfig, load_config, loads_config, physical_units
+from ..core.grid import Grid
+from ..errors import ConfigError, SimulationError
+from ..models.invasion import initial as builders
+from ..models.invasion.diagnostics import metric_options as _metric_options
+from ..models.invasion.fields import FIELDS as FIELD_TABLE
+from ..models.invasion.parameters import PARAMETER_SPECS, Parameters
+from ..models.invasion.state import State
+from ..models.invasion.stepper import DtBound, Stepper
+
+FIELDS = FIELD_TABLE.names
 
 __all__ = ["RunResult", "Plan", "simulate", "resume", "initial_state", "plan",
            "check_output", "warm_up"]
@@ -78,77 +82,20 @@ class RunResult:
 # --------------------------------------------------------------------------- set-up
 
 
-def _source_name(name: str, k: int, count: int) -> str:
-    return f"initial.{name}" if count == 1 else f"initial.{name}[{k}]"
-
-
 def initial_state(config: RunConfig) -> State:
     """The initial state described by ``config.initial`` (fields without a source are 0).
 
     Reads ``.npy``/``.npz`` files and snapshots of earlier runs; every field is checked for
     shape, finiteness and range. Raises :class:`ConfigError` naming the field on failure.
     """
-    grid = config.grid
-    sources = config.initial_sources()
-    values: dict[str, np.ndarray] = {}
-    derived = ("anderson", "scaled")
-    order = sorted(sources, key=lambda n: any(s.type in derived for s in sources[n]))
-    for name in order:
-        parts = sources[name]
-        total = np.zeros(grid.shape)
-        for k, part in enumerate(parts):
-            total += _build(name, k, part, config, values)
-        values[name] = builders.check_field(name, total, grid,
-                                            source=", ".join(p.type for p in parts))
-    return builders.build_state(grid, **values)
-
-
-def _build(name: str, k: int, part, config: RunConfig, done: dict) -> np.ndarray:
-    grid = config.grid
-    o = dict(part.options)
-    kind = part.type
-    if kind == "gaussian":
-        return builders.gaussian(grid, o["center"], o["width"], o["amplitude"])
-    if kind == "band":
-        return builders.band(grid, o["wall"], o["depth"], o["smoothness"], o["amplitude"])
-    if kind == "ellipse":
-        return builders.ellipse(grid, o["center"], o["radii"], o["amplitude"])
-    if kind == "uniform":
-        return builders.uniform(grid, o["value"])
-    if kind == "anderson":
-        return builders.anderson_ecm(done.get("tumor", np.zeros(grid.shape)))
-    if kind == "scaled":
-        return o["offset"] + o["factor"] * done.get(o["of"], np.zeros(grid.shape))
-    if kind == "random":
-        seed = o["seed"]
-        if seed is None:
-            seed = np.random.SeedSequence(config.seed, spawn_key=(FIELDS.index(name), k))
-        return builders.random_ecm(grid, seed, o["correlation_length"], o["mean"],
-                                   o["amplitude"])
-    if kind == "ring":
-        return builders.membrane_ring(grid, o["center"], o["radius"], o["thickness"],
-                                      o["density"])
-    if kind == "line":
-        return builders.membrane_line(grid, o["wall"], o["position"], o["thickness"],
-                                      o["density"])
-    if kind == "file":
-        return builders.load_array(o["path"], grid, name, key=o["key"])
-    if kind == "snapshot":
-        where = f"{_source_name(name, k, len(config.initial_sources()[name]))}: "
-        values, _ = io.read_snapshot_field(o["path"], o["field"] or name, o["time"],
-                                           where=where)
-        return builders.check_field(name, values, grid, source=o["path"])
-    raise AssertionError(kind)  # pragma: no cover - config validates the type
+    return builders.initial_state(config.grid, config.initial_sources(), config.seed,
+                                  io.read_snapshot_field)
 
 
 def metric_options(config: RunConfig) -> dict:
-    """Arguments of :func:`pde_meta.metrics.snapshot_metrics` for this run's geometry."""
+    """Arguments of the invasion diagnostics for this run's geometry."""
     parts = config.initial_sources().get("tumor", ())
-    if len(parts) == 1 and parts[0].type == "band":
-        return {"wall": parts[0]["wall"]}
-    if len(parts) == 1 and parts[0].type in ("gaussian", "ellipse"):
-        return {"center": list(parts[0]["center"])}
-    return {}
+    return _metric_options((p.type, p.options) for p in parts)
 
 
 def check_output(path, overwrite: bool) -> Path:

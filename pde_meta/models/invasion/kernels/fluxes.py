@@ -12,7 +12,7 @@ by Gerisch & Chaplain 2006). Because the limiter satisfies ``0 <= phi(r) <= min(
 ``2 |v| n``, which gives the positivity bound used for the time step.
 """
 
-from ._jit import jit
+from ....numerics.jit import jit
 
 
 @jit

@@ -33,25 +33,33 @@ from numba.core.errors import TypingError
 from numba.extending import intrinsic
 
 
+def kernel_sources() -> list[Path]:
+    """Every source file whose code numba compiles: this package and each model's kernels."""
+    package = Path(__file__).resolve().parents[1]
+    return sorted([*Path(__file__).parent.glob("*.py"),
+                   *package.glob("models/*/kernels/*.py")])
+
+
 def _drop_stale_cache() -> None:
     """Remove cached machine code when any kernel source changed.
 
     numba checks only the source file of the cached function itself, so a kernel that
     inlines a changed helper from another file would keep its stale code. The cache here
-    is keyed on all kernel sources together instead.
+    is keyed on all kernel sources together instead (:func:`kernel_sources`).
     """
-    here = Path(__file__).parent
+    sources = kernel_sources()
+    package = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
-    for path in sorted(here.glob("*.py")):
-        digest.update(path.name.encode() + path.read_bytes())
-    cache = here / "__pycache__"
-    stamp = cache / "kernels.sha256"
+    for path in sources:
+        digest.update(str(path.relative_to(package)).encode() + path.read_bytes())
+    stamp = Path(__file__).parent / "__pycache__" / "kernels.sha256"
     try:
         if stamp.is_file() and stamp.read_text() == digest.hexdigest():
             return
-        cache.mkdir(exist_ok=True)
-        for path in cache.glob("*.nb[ic]"):
-            path.unlink(missing_ok=True)
+        for folder in sorted({path.parent / "__pycache__" for path in sources}):
+            folder.mkdir(exist_ok=True)
+            for path in folder.glob("*.nb[ic]"):
+                path.unlink(missing_ok=True)
         stamp.write_text(digest.hexdigest())
     except OSError:  # read-only install: numba falls back to its own cache location
         pass

@@ -49,17 +49,20 @@ from typing import TYPE_CHECKING
 import h5py
 import numpy as np
 
-from . import metrics
-from .errors import ConfigError
-from .grid import Grid
-from .state import FIELD_DESCRIPTIONS, FIELD_SYMBOLS, FIELDS, State
+from ..core.grid import Grid
+from ..errors import ConfigError
+from ..models.invasion.diagnostics import Diagnostics
+from ..models.invasion.fields import FIELDS as TABLE
+from ..models.invasion.state import State
+
+FIELDS = TABLE.names
 
 if TYPE_CHECKING:
     import xarray as xr
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "RunWriter", "RunInfo", "Checkpoint", "open_run",
-           "read_info", "read_checkpoint", "read_snapshot_field", "recover", "diagnostics",
-           "STATUS_NAMES"]
+           "read_info", "read_checkpoint", "read_snapshot_field", "recover",
+           "STATUS_NAMES", "STATUS_CODES", "is_clean"]
 
 log = logging.getLogger(__name__)
 
@@ -72,19 +75,6 @@ _MESSAGE_BYTES = 4096
 _RNG_BYTES = 4096
 _SCALE_ATTRS = {"DIMENSION_LIST", "REFERENCE_LIST", "CLASS", "NAME", "DIMENSION_LABELS"}
 
-#: diagnostics written for every run besides the metrics of :mod:`pde_meta.metrics`
-BASE_DIAGNOSTICS = {
-    "tumor_max": ("n", "largest tumour density"),
-    "ecm_min": ("f", "smallest ECM density"),
-    "membrane_min": ("1", "smallest basement membrane density"),
-    "mmp_max": ("m", "largest MMP concentration"),
-    "oxygen_min": ("c", "smallest oxygen concentration"),
-    "dt": ("T", "time step the solver will try next"),
-    "step": ("1", "time steps taken"),
-    "wall_seconds": ("s", "wall-clock seconds of stepping so far"),
-}
-
-
 def _versions() -> dict[str, str]:
     import numba
 
@@ -96,30 +86,6 @@ def _versions() -> dict[str, str]:
             "numpy_version": np.__version__, "h5py_version": h5py.__version__,
             "hdf5_version": h5py.version.hdf5_version, "python_version": sys.version.split()[0],
             "platform": platform.platform()}
-
-
-def diagnostics(state: State, dt: float, wall_seconds: float, metric_options: dict,
-                initial: State | None = None) -> dict[str, float]:
-    """The scalar diagnostics of one snapshot (always the same keys for one run)."""
-    d = state.data
-    out = {
-        "tumor_max": float(d[0].max()), "ecm_min": float(d[1].min()),
-        "membrane_min": float(d[2].min()), "mmp_max": float(d[3].max()),
-        "oxygen_min": float(d[4].min()), "dt": float(dt), "step": float(state.step),
-        "wall_seconds": float(wall_seconds),
-    }
-    init = initial.fields() if initial is not None else None
-    out.update(metrics.snapshot_metrics(state.fields(), state.grid, initial=init,
-                                        **metric_options))
-    return out
-
-
-def _diagnostic_attrs(name: str) -> dict[str, str]:
-    if name in BASE_DIAGNOSTICS:
-        units, long_name = BASE_DIAGNOSTICS[name]
-    else:
-        units, long_name = metrics.METRIC_UNITS.get(name, "1"), name.replace("_", " ")
-    return {"units": units, "long_name": long_name}
 
 
 def _tmp_path(path: Path, purpose: str) -> Path:
@@ -153,9 +119,7 @@ def _make_layout(f: h5py.File, grid: Grid, *, fields, dtype, compression: dict,
         ds = group.create_dataset(name, shape=(0, ny, nx), maxshape=(None, ny, nx),
                                   chunks=(1, ny, nx), dtype=dtype, fillvalue=np.nan,
                                   **compression)
-        ds.attrs.update({"long_name": f"{FIELD_DESCRIPTIONS[name]} {FIELD_SYMBOLS[name]}",
-                         "symbol": FIELD_SYMBOLS[name],
-                         "units": "1" if name == "membrane" else FIELD_SYMBOLS[name]})
+        ds.attrs.update(TABLE[name].attrs())
         for axis, dim in enumerate(("time", "y", "x")):
             ds.dims[axis].attach_scale(coords[dim])
             ds.dims[axis].label = dim
@@ -163,7 +127,7 @@ def _make_layout(f: h5py.File, grid: Grid, *, fields, dtype, compression: dict,
     for name in diagnostic_names:
         ds = group.create_dataset(name, shape=(0,), maxshape=(None,), chunks=(256,),
                                   dtype="f8", fillvalue=np.nan)
-        ds.attrs.update(_diagnostic_attrs(name))
+        ds.attrs.update(Diagnostics.attrs(name))
         ds.dims[0].attach_scale(coords["time"])
         ds.dims[0].label = "time"
     f.create_dataset("initial", shape=(len(FIELDS), ny, nx), dtype="f8",
@@ -230,8 +194,7 @@ class RunWriter:
         path = Path(path)
         tmp = _tmp_path(path, "new")
         metric_options = dict(metric_options or {})
-        names = list(BASE_DIAGNOSTICS) + list(
-            diagnostics(initial, 1.0, 0.0, metric_options, initial).keys() - BASE_DIAGNOSTICS)
+        names = Diagnostics(initial, metric_options).names()
         path.parent.mkdir(parents=True, exist_ok=True)
         f = h5py.File(tmp, "w", libver="latest")
         try:
@@ -246,7 +209,7 @@ class RunWriter:
                 f.attrs[k] = v
             _make_layout(f, initial.grid, fields=fields, dtype="f4" if float32 else "f8",
                          compression=_compression(compression, compression_level),
-                         diagnostic_names=sorted(names, key=_diagnostic_order), t_end=t_end)
+                         diagnostic_names=names, t_end=t_end)
             f["initial"][...] = initial.data
             f.flush()
             f.swmr_mode = True
@@ -292,7 +255,7 @@ class RunWriter:
             ds = f["fields"][name]
             ds.resize(k + 1, axis=0)
             ds[k] = state[name]
-        values = diagnostics(state, dt, wall_seconds, self.metric_options, self.initial)
+        values = Diagnostics(self.initial, self.metric_options)(state, dt, wall_seconds)
         for name, ds in f["diagnostics"].items():
             ds.resize(k + 1, axis=0)
             ds[k] = values.get(name, np.nan)
@@ -347,11 +310,6 @@ class RunWriter:
         if self.tmp is not None:
             self.tmp.unlink(missing_ok=True)
             self.tmp = None
-
-
-def _diagnostic_order(name: str) -> tuple[int, str]:
-    order = ["tumor_mass", *BASE_DIAGNOSTICS]
-    return (order.index(name), name) if name in order else (len(order), name)
 
 
 # --------------------------------------------------------------------------- reading

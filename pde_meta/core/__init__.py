@@ -1,0 +1,2 @@
+"""What every model stands on: the grid, field tables, the state over a field table, and
+parameter specs."""

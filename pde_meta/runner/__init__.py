@@ -1,0 +1,1 @@
+"""Running a config: the controller, its observers, ``simulate`` and ``resume``."""
