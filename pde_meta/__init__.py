@@ -32,13 +32,13 @@ FIELDS: tuple[str, ...] = FIELD_TABLE.names
 __all__ = ["ConfigError", "SimulationError", "Grid", "State", "FIELDS", "FIELD_TABLE",
            "Parameters", "OxygenWalls", "Stepper", "solve", "iterate", "stable_dt", "initial",
            "__version__", "load_config", "loads_config", "RunConfig", "simulate", "resume",
-           "open_run", "read_info", "load_sweep", "run_sweep", "open_sweep",
+           "open_run", "open_tree", "read_info", "load_sweep", "run_sweep", "open_sweep",
            "metrics", "plotting"]
 
 #: run-level names, imported on first use (h5py and scipy.ndimage load only when needed)
 _LAZY = {"load_config": "config", "loads_config": "config", "RunConfig": "config",
          "simulate": "runner.run", "resume": "runner.run", "open_run": "storage",
-         "read_info": "storage", "load_sweep": "sweep",
+         "open_tree": "storage", "read_info": "storage", "load_sweep": "sweep",
          "run_sweep": "sweep", "open_sweep": "sweep"}
 _MODULES = {"metrics": "metrics", "plotting": "plotting"}
 

@@ -14,7 +14,7 @@ import pytest
 from pde_meta import storage as io
 from pde_meta.config import load_config, loads_config
 from pde_meta.errors import ConfigError, SimulationError
-from pde_meta.runner import run
+from pde_meta.runner import progress, run
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -103,15 +103,15 @@ def test_restart_from_a_checkpoint_between_snapshots_is_bit_for_bit(tmp_path):
     config = small(tmp_path / "b", t_end=1.0)
     cut = run.simulate(config.with_t_end(0.5), progress="none")
     # take a state between snapshots from a third run and plant it as the checkpoint
-    state = run.initial_state(config)
-    stepper = run._stepper(config, state, threads=1)
-    stepper.advance(0.25)
-    stepper.advance(0.5)
-    stepper.advance(0.75, max_steps=3)
-    assert 0.5 < stepper.state.t < 0.75
+    (tissue,) = run.compartments(config, threads=1)
+    tissue.advance(0.25)
+    tissue.advance(0.5)
+    tissue.advance(0.75, max_steps=3)
+    assert 0.5 < tissue.t < 0.75
     with h5py.File(cut.path, "r+", libver="latest") as f:
-        writer = io.RunWriter(f, cut.path, None, config.grid, config.output.fields, {}, None)
-        writer.write_checkpoint(stepper.state, stepper.dt, "", 0.0, stepper.state.step)
+        writer = io.RunWriter(f, cut.path, None)
+        writer.write_checkpoint({"tissue": tissue.checkpoint()}, t=tissue.t,
+                                steps=tissue.step_count)
     run.resume(cut.path, t_end=1.0, progress="none")
     same_run(ref.path, cut.path)
 
@@ -257,7 +257,7 @@ mmp_decay = 1e-4
 
 
 def test_progress_log_lines_and_silence(tmp_path, caplog, capsys, monkeypatch):
-    monkeypatch.setattr(run, "LOG_EVERY", 0.0)
+    monkeypatch.setattr(progress, "LOG_EVERY", 0.0)
     with caplog.at_level(logging.INFO, logger="pde_meta"):
         run.simulate(small(tmp_path), progress="log", overwrite=True)
     lines = [r.getMessage() for r in caplog.records]

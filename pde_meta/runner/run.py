@@ -1,20 +1,20 @@
-"""The outer loop: a config in, one HDF5 run file out; and continuing a stopped run.
+"""Running a config: the compartments it declares, one HDF5 run file out; and continuing
+a stopped run.
 
 :func:`simulate` validates everything that can be validated before it writes anything
 (config, initial fields, output path, time step), then builds the run file under a hidden
 name, writes the initial snapshot and a checkpoint, gives the file its real name, and
-advances the :class:`~pde_meta.stepping.Stepper` from one output time to the next in
-chunks of steps (for progress reports and wall-clock checkpoints; chunking does not change
-the results). At each output time it appends a snapshot with its diagnostics and updates
-the checkpoint.
+hands the compartments (:func:`compartments`), coupled by a
+:class:`~pde_meta.coupling.Coupler`, to the :class:`~.controller.Controller`, whose
+observers write the snapshots, checkpoints and progress.
 
-:func:`resume` continues a run from its checkpoint: the checkpoint holds the state, time,
-step count and the solver's next trial step, so the continuation takes exactly the steps
-the uninterrupted run would have taken (bit for bit, when the old end time is one of the
-output times of the longer run). A file left by a killed writer is first recovered
-(:func:`pde_meta.io.recover`).
+:func:`resume` continues a run from its checkpoint: the checkpoint holds every
+compartment's state, time, step count and next trial step, so the continuation takes
+exactly the steps the uninterrupted run would have taken (bit for bit, when the old end
+time is one of the output times of the longer run). A file left by a killed writer is
+first recovered (:func:`pde_meta.storage.recover`).
 
-Library code logs (logger ``pde_meta.run``) and never prints; the progress bar (tqdm,
+Library code logs (logger ``pde_meta.runner``) and never prints; the progress bar (tqdm,
 only on a terminal) goes to stderr.
 """
 
@@ -24,38 +24,35 @@ import json
 import logging
 import math
 import os
-import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .. import storage as io
 from ..config import TIME_TOLERANCE, RunConfig, load_config, loads_config, physical_units
-from ..core.grid import Grid
+from ..coupling import Coupler
 from ..errors import ConfigError, SimulationError
 from ..models.invasion import initial as builders
+from ..models.invasion.compartment import Tissue
 from ..models.invasion.diagnostics import metric_options as _metric_options
 from ..models.invasion.fields import FIELDS as FIELD_TABLE
 from ..models.invasion.parameters import PARAMETER_SPECS, Parameters
 from ..models.invasion.state import State
 from ..models.invasion.stepper import DtBound, Stepper
+from .controller import Controller, Counters
+from .observers import FileObserver, ProgressObserver
+from .progress import Progress
 
 FIELDS = FIELD_TABLE.names
 
 __all__ = ["RunResult", "Plan", "simulate", "resume", "initial_state", "plan",
-           "check_output", "warm_up"]
+           "check_output", "warm_up", "compartments"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("pde_meta.runner")
 
-#: wall-clock seconds one chunk of steps aims at (progress and checkpoint granularity)
-CHUNK_SECONDS = 0.25
-#: seconds between progress log lines when not on a terminal
-LOG_EVERY = 10.0
-#: a run whose time step would need more steps than this to reach the next output fails
-MAX_STEPS_AHEAD = 1e12
 
 
 @dataclass(frozen=True)
@@ -133,16 +130,18 @@ def warm_up(threads: int = 1) -> float:
     return time.perf_counter() - start
 
 
-def _stepper(config: RunConfig, state: State, threads: int | None) -> Stepper:
+def compartments(config: RunConfig, state: State | None = None,
+                 threads: int | None = None, initial: State | None = None) -> list[Tissue]:
+    """The compartments of ``config``: today one tissue grid named ``tissue``, starting
+    from ``state`` (default: the config's initial state; ``initial``: the run's initial
+    state when ``state`` is a later one)."""
     t = config.time
-    stepper = Stepper(state, config.parameters, config.oxygen_walls, dt=t.dt,
-                      safety=t.safety, reaction_cfl=t.reaction_cfl, threads=threads)
-    if not (math.isfinite(stepper.dt) and stepper.dt > 0):
-        bound = stepper.dt_bound()
-        raise ConfigError(f"the time step of the state at t = {state.t:g} is {stepper.dt:g} "
-                          f"(set by {bound.limiting}); allowed: a positive step; fix: check "
-                          f"the initial fields and parameters for extreme values")
-    return stepper
+    start = initial_state(config) if state is None else state
+    o = config.output
+    return [Tissue("tissue", start, config.parameters, config.oxygen_walls, dt=t.dt,
+                   safety=t.safety, reaction_cfl=t.reaction_cfl, threads=threads,
+                   fields=o.fields, float32=o.float32, metric_options=metric_options(config),
+                   initial=initial)]
 
 
 def _root_attrs(config: RunConfig) -> dict:
@@ -179,8 +178,8 @@ class Plan:
 
 def plan(config: RunConfig) -> Plan:
     """Build the initial state and the stepper of ``config`` and estimate the run."""
-    state = initial_state(config)
-    stepper = _stepper(config, state, threads=1)
+    (tissue,) = compartments(config, threads=1)
+    state, stepper = tissue.state, tissue.stepper
     bound = stepper.dt_bound()
     cells = config.grid.size
     snapshots = len(config.output_times())
@@ -192,207 +191,41 @@ def plan(config: RunConfig) -> Plan:
                 output, memory)
 
 
-# --------------------------------------------------------------------------- progress
 
 
-class _Progress:
-    """A tqdm bar (``"bar"``), log lines every :data:`LOG_EVERY` s (``"log"``), or nothing."""
-
-    def __init__(self, mode: str, name: str, t0: float, t_end: float, snapshots: int,
-                 total_snapshots: int):
-        if mode == "auto":
-            mode = "bar" if sys.stderr.isatty() else "log"
-        if mode not in ("bar", "log", "none"):
-            raise ConfigError(f"progress = {mode!r} is not allowed; allowed: 'auto', 'bar', "
-                              f"'log', 'none'")
-        self.mode, self.name, self.t0, self.t_end = mode, name, t0, t_end
-        self.total = total_snapshots
-        self.start = time.perf_counter()
-        self.last_log = self.start
-        self.bar = None
-        if mode == "bar":
-            from tqdm.auto import tqdm
-
-            self.bar = tqdm(total=max(t_end - t0, 0.0), desc=name, file=sys.stderr,
-                            unit="T", dynamic_ncols=True,
-                            bar_format="{desc}: {percentage:3.0f}%|{bar}| "
-                                       "[{elapsed}<{remaining}{postfix}]")
-        self.update(t0, math.nan, 0, snapshots)
-
-    def update(self, t: float, dt: float, step: int, snapshots: int, rate: float = 0.0
-               ) -> None:
-        if self.bar is not None:
-            step = f"dt={dt:.3g}, " if math.isfinite(dt) else ""
-            self.bar.set_postfix_str(f"t={t:.4g}/{self.t_end:.4g}, {step}snapshots "
-                                     f"{snapshots}/{self.total}", refresh=False)
-            self.bar.n = min(t - self.t0, self.bar.total)
-            self.bar.refresh()
-        elif self.mode == "log":
-            now = time.perf_counter()
-            if now - self.last_log < LOG_EVERY:
-                return
-            self.last_log = now
-            done = (t - self.t0) / (self.t_end - self.t0) if self.t_end > self.t0 else 1.0
-            eta = (now - self.start) * (1 - done) / done if done > 0 else math.inf
-            log.info("%s: t = %.4g / %.4g (%.0f%%), dt = %.3g, step %d, %d/%d snapshots, "
-                     "%.3g cell-updates/s, ETA %s", self.name, t, self.t_end, 100 * done, dt,
-                     step, snapshots, self.total, rate, _duration(eta))
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
-def _duration(seconds: float) -> str:
-    if not math.isfinite(seconds):
-        return "?"
-    seconds = int(round(seconds))
-    return f"{seconds // 3600:d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
-
-
-# --------------------------------------------------------------------------- the loop
-
-
-@dataclass
-class _Counters:
-    wall: float = 0.0      # seconds spent stepping, all sessions of the run
-    steps: int = 0         # steps taken, all sessions
-    session_wall: float = 0.0
-    session_steps: int = 0
-    last_checkpoint: float = field(default_factory=time.perf_counter)
-
-
-def _locate(grid: Grid, bad: tuple[str, int, int]) -> str:
-    name, i, j = bad
-    return (f"field {name!r} at (x, y) = ({grid.x[j]:.4g}, {grid.y[i]:.4g}), cell (i, j) = "
-            f"({i}, {j})")
-
-
-def _diagnose(config: RunConfig, before: State, dt: float, t_out: float, error: Exception
-              ) -> tuple[State, str]:
-    """Replay a failed chunk one step at a time: the last good state and what went wrong."""
-    replay = _stepper(config, before, threads=None)
-    if math.isfinite(dt) and dt > 0:
-        replay.dt = dt
-    good = replay.state.copy()
-    for _ in range(10_000_000):
-        try:
-            replay.advance(t_out, max_steps=1)
-        except SimulationError as exc:
-            bad = replay.state.check_finite()
-            if bad is None:
-                return replay.state.copy(), " ".join(str(exc).split())
-            s = replay.state
-            return good, (f"{_locate(s.grid, bad)} became non-finite in step {s.step} "
-                          f"(t = {s.t:.6g}, from t = {good.t:.6g} with dt = "
-                          f"{s.t - good.t:.4g})")
-        if replay.state.t >= t_out:
-            break
-        good = replay.state.copy()
-    return good, " ".join(str(error).split())
-
-
-def _advance(config: RunConfig, stepper: Stepper, writer: io.RunWriter, rng_state: str,
-             schedule: np.ndarray, progress: _Progress, counters: _Counters) -> None:
-    """Advance through ``schedule``, writing snapshots and checkpoints."""
-    state = stepper.state
-    tol = TIME_TOLERANCE * max(1.0, float(schedule[-1]))
-    chunk = 16
-    cells = config.grid.size
-    every = config.output.checkpoint_seconds
-    for t_out in schedule:
-        if t_out <= writer.last_time + tol:
-            continue
-        if t_out < stepper.state.t - tol:  # pragma: no cover - schedule and checkpoint agree
-            log.warning("%s: output time %g lies before the state (t = %g); skipped",
-                        config.name, t_out, stepper.state.t)
-            continue
-        while stepper.state.t < t_out:
-            before, dt_before = stepper.state.copy(), stepper.dt
-            start = time.perf_counter()
-            try:
-                state = stepper.advance(float(t_out), max_steps=chunk)
-            except SimulationError as exc:
-                raise _Failure(*_diagnose(config, before, dt_before, float(t_out), exc)
-                               ) from None
-            elapsed = time.perf_counter() - start
-            taken = stepper.state.step - before.step
-            if stepper.state.t <= before.t and taken > 0:
-                raise _Failure(before, f"the time step fell to {stepper.dt:g} at t = "
-                                       f"{before.t:.6g} (step {before.step}): time no longer "
-                                       f"advances")
-            if (t_out - stepper.state.t) > MAX_STEPS_AHEAD * stepper.dt:
-                raise _Failure(before, f"the time step fell to {stepper.dt:g} at t = "
-                                       f"{stepper.state.t:.6g} (step {stepper.state.step}): "
-                                       f"reaching t = {t_out:g} would take more than "
-                                       f"{MAX_STEPS_AHEAD:.0e} steps")
-            counters.wall += elapsed
-            counters.session_wall += elapsed
-            counters.steps += taken
-            counters.session_steps += taken
-            if elapsed > 0:
-                chunk = int(min(max(chunk * CHUNK_SECONDS / elapsed, 1), 4 * chunk, 10**7))
-            rate = cells * counters.session_steps / max(counters.session_wall, 1e-12)
-            progress.update(state.t, stepper.dt, state.step, writer.count, rate)
-            now = time.perf_counter()
-            if every > 0 and now - counters.last_checkpoint >= every and state.t < t_out:
-                writer.write_checkpoint(state, stepper.dt, rng_state, counters.wall,
-                                        counters.steps)
-                counters.last_checkpoint = now
-        state = stepper.state
-        writer.write_snapshot(state, stepper.dt, counters.wall)
-        writer.write_checkpoint(state, stepper.dt, rng_state, counters.wall, counters.steps)
-        counters.last_checkpoint = time.perf_counter()
-        progress.update(state.t, stepper.dt, state.step, writer.count)
-
-
-class _Failure(Exception):
-    def __init__(self, good: State, what: str):
-        super().__init__(what)
-        self.good, self.what = good, what
-
-
-def _drive(config: RunConfig, stepper: Stepper, writer: io.RunWriter, rng_state: str,
-           counters: _Counters, progress_mode: str) -> RunResult:
+def _drive(config: RunConfig, coupler: Coupler, writer: io.RunWriter, rng_state: str,
+           counters: Counters, progress_mode: str) -> RunResult:
     schedule = config.output_times()
-    progress = _Progress(progress_mode, config.name, stepper.state.t, config.time.t_end,
-                         writer.count, len(schedule))
-    status, message, final = "complete", "", stepper.state
-    try:
-        _advance(config, stepper, writer, rng_state, schedule, progress, counters)
-    except _Failure as fail:
-        good = final = fail.good
-        if good.t > writer.last_time:
-            writer.write_snapshot(good, stepper.dt, counters.wall)
-        writer.write_checkpoint(good, stepper.dt, rng_state, counters.wall, counters.steps)
-        status = "failed"
-        message = (f"{config.name}: {fail.what}; the last good state (t = {good.t:.6g}, step "
-                   f"{good.step}) is kept in {writer.path} as its last snapshot and "
+    lead = next(iter(coupler))
+    progress = Progress(progress_mode, config.name, coupler.t, config.time.t_end,
+                        writer.count, len(schedule))
+    files = FileObserver(writer, rng_state, config.output.checkpoint_seconds)
+    controller = Controller(coupler, schedule,
+                            [files, ProgressObserver(progress, writer, lead)],
+                            counters=counters, done=writer.last_time)
+    status, what = controller.run()
+    message = ""
+    if status == "failed":
+        message = (f"{config.name}: {what}; the last good state (t = {lead.t:.6g}, step "
+                   f"{lead.step_count}) is kept in {writer.path} as its last snapshot and "
                    f"checkpoint; fix: check the parameters and initial fields for extreme "
                    f"values, or set a smaller time.dt / time.safety")
         writer.set_status(status, message)
-    except KeyboardInterrupt:
-        writer.set_status("interrupted", "stopped by the user; continue with pde-meta resume")
-        raise
-    except BaseException as exc:
-        writer.set_status("failed", f"{type(exc).__name__}: {exc}")
-        raise
-    else:
-        writer.set_status(status)
-    finally:
-        progress.close()
-    s = final
-    result = RunResult(config.name, writer.path, status, s.t, config.time.t_end, s.step,
-                       writer.count, counters.session_steps, counters.session_wall,
-                       config.grid.size, message)
+    result = RunResult(config.name, writer.path, status, lead.t, config.time.t_end,
+                       lead.step_count, writer.count, counters.session_steps,
+                       counters.session_wall, controller.cells, message)
     if status == "failed":
         error = SimulationError(message)
         error.result = result
         raise error
     log.info("%s: done: t = %g, %d steps in %.3g s (%.3g cell-updates/s), %d snapshots in %s",
-             config.name, s.t, result.steps, result.wall_seconds,
+             config.name, lead.t, result.steps, result.wall_seconds,
              result.cell_updates_per_second, writer.count, writer.path)
     return result
+
+
+def _layouts(coupler: Coupler) -> dict:
+    return {c.name: c.layout() for c in coupler}
 
 
 def simulate(config, output=None, overwrite: bool = False, progress: str = "auto",
@@ -430,22 +263,23 @@ def simulate(config, output=None, overwrite: bool = False, progress: str = "auto
     if output is not None:
         config = config.with_output(output)
     path = check_output(config.output.path, overwrite)
-    state = initial_state(config)
-    stepper = _stepper(config, state, threads)
-    log.debug("kernels ready in %.3g s", warm_up(stepper.threads))
+    coupler = Coupler(compartments(config, threads=threads))
+    log.debug("kernels ready in %.3g s", warm_up(next(iter(coupler)).threads))
     rng_state = json.dumps(np.random.default_rng(config.seed).bit_generator.state)
     o = config.output
-    writer = io.RunWriter.create(
-        path, state, fields=o.fields, float32=o.float32, compression=o.compression,
-        compression_level=o.compression_level, attrs=_root_attrs(config),
-        metric_options=metric_options(config), t_end=config.time.t_end)
+    writer = io.RunWriter.create(path, _layouts(coupler), attrs=_root_attrs(config),
+                                 t_end=config.time.t_end, ledger=bool(coupler.exchanges),
+                                 compression=o.compression,
+                                 compression_level=o.compression_level)
     try:
-        writer.write_snapshot(state, stepper.dt, 0.0)
-        writer.write_checkpoint(state, stepper.dt, rng_state)
+        observer = FileObserver(writer, rng_state, o.checkpoint_seconds)
+        start = Controller(coupler, [0.0])
+        observer.write_snapshot(start)
+        observer.write_checkpoint(start)
         writer.publish(overwrite)
         log.info("%s: %d x %d cells, t_end = %g, %d snapshots -> %s", config.name,
                  *config.grid.shape, config.time.t_end, len(config.output_times()), path)
-        return _drive(config, stepper, writer, rng_state, _Counters(), progress)
+        return _drive(config, coupler, writer, rng_state, Counters(), progress)
     finally:
         writer.close()
 
@@ -463,8 +297,8 @@ def resume(path, t_end: float | None = None, progress: str = "auto",
     ------
     ConfigError
         ``path`` is not a pde-meta run, is truncated, holds no checkpoint, is still being
-        written by a live process, or ``t_end`` lies before the checkpoint; the file is
-        left untouched.
+        written by a live process, was written with another layout, or ``t_end`` lies
+        before the checkpoint; the file is left untouched.
     SimulationError
         As for :func:`simulate`.
     """
@@ -473,6 +307,11 @@ def resume(path, t_end: float | None = None, progress: str = "auto",
     if info.writer_alive():
         raise ConfigError(f"{path} is being written by process {info.writer[1]}; fix: wait "
                           f"for it to finish, or stop it first")
+    if info.layout != io.FORMAT_VERSION:
+        raise ConfigError(f"{path} was written with layout {info.layout} of the run file; "
+                          f"this version continues layout {io.FORMAT_VERSION} only (it "
+                          f"still reads it: info, plot, open_run); fix: run the config "
+                          f"again to extend it")
     try:
         config = loads_config(info.config_toml, check_files=False,
                               name=str(info.attrs.get("name", path.stem)))
@@ -495,22 +334,26 @@ def resume(path, t_end: float | None = None, progress: str = "auto",
     if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
         raise ConfigError(f"{path} or its directory is not writable; fix: check the "
                           f"permissions")
-    stepper = _stepper(config, ck.state, threads)
-    log.debug("kernels ready in %.3g s", warm_up(stepper.threads))
-    if math.isfinite(ck.dt) and ck.dt > 0:
-        stepper.dt = ck.dt
+    parts = compartments(config, ck.state, threads,
+                         initial=State(ck.state.grid, io.read_initial(path, "tissue")))
+    for c in parts:
+        c.restore(ck.arrays[c.name])
+    coupler = Coupler(parts)
+    log.debug("kernels ready in %.3g s", warm_up(parts[0].threads))
     if not info.clean:
         log.warning("%s was not closed (its writer was killed); recovering it", path)
         io.recover(path)
     writer = io.RunWriter.reopen(path)
     try:
-        keep = int(np.count_nonzero(writer.f["coords/time"][:writer.count] <= ck.state.t))
-        writer.truncate(keep)
+        first = writer.f[writer.names[0]]["coords/time"]
+        keep = int(np.count_nonzero(first[:writer.count] <= ck.state.t))
+        writer.truncate(keep, ck.ledger_rows)
         writer.set_t_end(config.time.t_end)
         writer.set_status("running")
         log.info("%s: resuming from t = %g (step %d) to t_end = %g", path, ck.state.t,
                  ck.state.step, config.time.t_end)
-        counters = _Counters(wall=ck.wall_seconds, steps=ck.steps)
-        return _drive(config, stepper, writer, ck.rng_state, counters, progress)
+        counters = Counters(wall=ck.wall_seconds, steps=ck.steps)
+        return _drive(config, coupler, writer, ck.rng_state, counters, progress)
     finally:
         writer.close()
+

@@ -1,23 +1,27 @@
-"""Run files: HDF5 layout, the crash-safe writer, readers into xarray, recovery."""
+"""Run files: one self-describing HDF5 file per run, a group per compartment.
 
-from .hdf5 import (
-    FORMAT,
-    FORMAT_VERSION,
-    STATUS_CODES,
-    STATUS_NAMES,
+:mod:`.layout` (what is where, and the layout version), :mod:`.writer` (the crash-safe
+writer), :mod:`.reader` (metadata, checkpoints, ``open_run`` -> ``xarray.Dataset``,
+``open_tree`` -> ``xarray.DataTree``), :mod:`.recovery` (files of killed writers).
+"""
+
+from .layout import FORMAT, FORMAT_VERSION, STATUS_CODES, STATUS_NAMES
+from .reader import (
     Checkpoint,
     RunInfo,
-    RunWriter,
     is_clean,
     open_run,
+    open_tree,
     read_checkpoint,
     read_info,
+    read_initial,
     read_snapshot_field,
-    recover,
     snapshot_count,
 )
+from .recovery import recover
+from .writer import RunWriter
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "STATUS_NAMES", "STATUS_CODES", "is_clean", "Checkpoint",
-           "RunInfo", "RunWriter",
-           "open_run", "read_checkpoint", "read_info", "read_snapshot_field", "recover",
-           "snapshot_count"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "STATUS_NAMES", "STATUS_CODES", "Checkpoint",
+           "RunInfo", "RunWriter", "is_clean", "open_run", "open_tree", "read_checkpoint",
+           "read_info", "read_initial",
+           "read_snapshot_field", "recover", "snapshot_count"]

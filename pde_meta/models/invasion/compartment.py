@@ -1,0 +1,197 @@
+"""The invasion model as a compartment of a run: a tissue grid advanced by its
+:class:`~.stepper.Stepper`.
+
+It stores every field of :data:`.fields.FIELDS` that the output asks for (attributes from
+the field table), the diagnostics of :class:`.diagnostics.Diagnostics`, and checkpoints
+its state array with the time, step count and the solver's next trial step, so that a
+restart takes exactly the steps the uninterrupted run would have taken.
+
+When a chunk of steps fails, the chunk is replayed one step at a time from the state it
+started from, to report the first bad step (field, cell, time); the compartment is left
+at the last good state.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ...core.compartment import Compartment, Coordinate, Layout, Variable
+from ...core.grid import Grid
+from ...errors import ConfigError, SimulationError
+from .diagnostics import Diagnostics
+from .fields import FIELDS
+from .parameters import OxygenWalls, Parameters
+from .state import State
+from .stepper import Stepper
+
+__all__ = ["Tissue", "MAX_STEPS_AHEAD"]
+
+#: a run whose time step would need more steps than this to reach the next output fails
+MAX_STEPS_AHEAD = 1e12
+#: checkpoint entries besides the state array
+_SCALARS = ("t", "step", "dt")
+
+
+def _locate(grid: Grid, bad: tuple[str, int, int]) -> str:
+    name, i, j = bad
+    return (f"field {name!r} at (x, y) = ({grid.x[j]:.4g}, {grid.y[i]:.4g}), cell (i, j) = "
+            f"({i}, {j})")
+
+
+class Tissue(Compartment):
+    """A tissue grid of the invasion model.
+
+    Parameters
+    ----------
+    name : str
+    state : State
+        The initial state (copied).
+    parameters : Parameters
+    oxygen_walls : OxygenWalls, optional
+    dt, safety, reaction_cfl, threads
+        As for :class:`~.stepper.Stepper`.
+    fields : sequence of str, optional
+        The fields stored in snapshots (default: all).
+    float32 : bool
+        Store snapshots as float32.
+    metric_options : dict
+        Geometry of the diagnostics (:func:`.diagnostics.metric_options`).
+    initial : State, optional
+        The run's initial state, when ``state`` is a later one (a restart).
+    """
+
+    model = "invasion"
+
+    def __init__(self, name: str, state: State, parameters: Parameters,
+                 oxygen_walls: OxygenWalls | None = None, *, dt: float | None = None,
+                 safety: float = 0.9, reaction_cfl: float = 0.5, threads: int | None = None,
+                 fields=None, float32: bool = False, metric_options: dict | None = None,
+                 initial: State | None = None) -> None:
+        self.name = name
+        self.stepper = Stepper(state, parameters, oxygen_walls, dt=dt, safety=safety,
+                               reaction_cfl=reaction_cfl, threads=threads)
+        s = self.stepper
+        if not (math.isfinite(s.dt) and s.dt > 0):
+            bound = s.dt_bound()
+            raise ConfigError(f"the time step of the state at t = {state.t:g} is {s.dt:g} "
+                              f"(set by {bound.limiting}); allowed: a positive step; fix: "
+                              f"check the initial fields and parameters for extreme values")
+        self._settings = {"dt": dt, "safety": safety, "reaction_cfl": reaction_cfl}
+        self.stored = FIELDS.ordered(fields) if fields is not None else FIELDS.names
+        self.float32 = bool(float32)
+        self.metric_options = dict(metric_options or {})
+        self.initial = (initial or state).copy()
+        self._diagnostics = Diagnostics(self.initial, self.metric_options)
+
+    # ------------------------------------------------------------------ time
+
+    @property
+    def state(self) -> State:
+        return self.stepper.state
+
+    @property
+    def t(self) -> float:
+        return self.stepper.state.t
+
+    @property
+    def dt(self) -> float:
+        return self.stepper.dt
+
+    @property
+    def step_count(self) -> int:
+        return self.stepper.state.step
+
+    @property
+    def size(self) -> int:
+        return self.stepper.state.grid.size
+
+    @property
+    def threads(self) -> int:
+        return self.stepper.threads
+
+    def advance(self, t_end: float, max_steps: int | None = None) -> int:
+        s = self.stepper
+        before, dt_before = s.state.copy(), s.dt
+        try:
+            s.advance(float(t_end), max_steps=max_steps)
+        except SimulationError as exc:
+            good, what = self._diagnose(before, dt_before, float(t_end), exc)
+            self._reset(good, dt_before)
+            raise SimulationError(what) from None
+        taken = s.state.step - before.step
+        if s.state.t <= before.t and taken > 0:
+            self._reset(before, dt_before)
+            raise SimulationError(f"the time step fell to {s.dt:g} at t = {before.t:.6g} "
+                                  f"(step {before.step}): time no longer advances")
+        if (t_end - s.state.t) > MAX_STEPS_AHEAD * s.dt:
+            self._reset(before, dt_before)
+            raise SimulationError(f"the time step fell to {s.dt:g} at t = {s.state.t:.6g} "
+                                  f"(step {s.state.step}): reaching t = {t_end:g} would take "
+                                  f"more than {MAX_STEPS_AHEAD:.0e} steps")
+        return taken
+
+    def _reset(self, state: State, dt: float) -> None:
+        self.stepper.state.data[...] = state.data
+        self.stepper.state.t, self.stepper.state.step = state.t, state.step
+        if math.isfinite(dt) and dt > 0:
+            self.stepper.dt = dt
+
+    def _diagnose(self, before: State, dt: float, t_out: float, error: Exception
+                  ) -> tuple[State, str]:
+        """Replay a failed chunk one step at a time: the last good state and what went
+        wrong."""
+        p = self.stepper
+        replay = Stepper(before, p.parameters, p.oxygen_walls, dt=self._settings["dt"],
+                         safety=p.safety, reaction_cfl=p.reaction_cfl)
+        if math.isfinite(dt) and dt > 0:
+            replay.dt = dt
+        good = replay.state.copy()
+        for _ in range(10_000_000):
+            try:
+                replay.advance(t_out, max_steps=1)
+            except SimulationError as exc:
+                bad = replay.state.check_finite()
+                if bad is None:
+                    return replay.state.copy(), " ".join(str(exc).split())
+                s = replay.state
+                return good, (f"{_locate(s.grid, bad)} became non-finite in step {s.step} "
+                              f"(t = {s.t:.6g}, from t = {good.t:.6g} with dt = "
+                              f"{s.t - good.t:.4g})")
+            if replay.state.t >= t_out:
+                break
+            good = replay.state.copy()
+        return good, " ".join(str(error).split())
+
+    # ------------------------------------------------------------------ output
+
+    def layout(self) -> Layout:
+        g = self.stepper.state.grid
+        coords = {"y": Coordinate(g.y, {"units": "L", "long_name": "y (cell centre)",
+                                        "domain_length": g.extent[0]}),
+                  "x": Coordinate(g.x, {"units": "L", "long_name": "x (cell centre)",
+                                        "domain_length": g.extent[1]})}
+        fields = {name: Variable(("y", "x"), FIELDS[name].attrs()) for name in self.stored}
+        diagnostics = {name: Diagnostics.attrs(name) for name in self._diagnostics.names()}
+        checkpoint = {"data": ((len(FIELDS), *g.shape), "f8"), "scalars": ((3,), "f8")}
+        attrs = {"fields": list(self.stored), "all_fields": list(FIELDS.names),
+                 "grid_shape": list(g.shape), "grid_extent": list(g.extent),
+                 "float32": self.float32, "metric_options": self.metric_options}
+        return Layout(self.model, coords, fields, diagnostics, checkpoint, attrs,
+                      self.initial.data)
+
+    def fields(self) -> dict[str, np.ndarray]:
+        s = self.stepper.state
+        return {name: s[name] for name in self.stored}
+
+    def diagnostics(self, wall_seconds: float) -> dict[str, float]:
+        return self._diagnostics(self.stepper.state, self.stepper.dt, wall_seconds)
+
+    def checkpoint(self) -> dict[str, np.ndarray]:
+        s = self.stepper.state
+        return {"data": s.data, "scalars": np.array([s.t, s.step, self.stepper.dt])}
+
+    def restore(self, arrays: dict[str, np.ndarray]) -> None:
+        t, step, dt = (float(v) for v in arrays["scalars"])
+        self._reset(State(self.stepper.state.grid, arrays["data"], t=t, step=int(step)), dt)
