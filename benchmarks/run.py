@@ -55,7 +55,7 @@ def traffic(parameters: pm.Parameters | None = None) -> dict:
     Counted like STREAM counts the triad: every array element read or written once in a
     pass over memory is 8 bytes, and a store is not charged for the cache-line read that
     write-allocate adds (that variant is returned too). Passes over memory, from
-    ``pde_meta/kernels/step.py`` and ``tridiag.py``:
+    ``pde_meta/models/invasion/kernels/step.py`` and ``pde_meta/numerics/tridiag.py``:
 
     * ``explicit_step`` reads the five fields of the old state (the membrane through the
       face mobility) and writes the new tumour, ECM, MMP and oxygen; the membrane plane

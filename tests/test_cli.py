@@ -15,7 +15,7 @@ import pytest
 
 from pde_meta import storage as io
 from pde_meta.cli import main
-from pde_meta.runner import run
+from pde_meta.runner import progress, run
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -118,7 +118,7 @@ def test_run_output_option_file_and_directory(tmp_path, capsys):
 
 
 def test_progress_lines_when_not_a_terminal(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(run, "LOG_EVERY", 0.0)
+    monkeypatch.setattr(progress, "LOG_EVERY", 0.0)
     code, out, err = cli(capsys, "run", config_file(tmp_path))
     assert code == 0
     assert "ETA" in err and "cell-updates/s" in err and "ETA" not in out
@@ -270,6 +270,32 @@ def test_info_shows_status_versions_snapshots_diagnostics_config(tmp_path, capsy
                  "snapshots    3, t = 0 ... 0.5", "checkpoint", "cell-updates/s",
                  "diagnostics:", "tumor_mass", "config:", "[grid]"):
         assert text in out, text
+    table = out.split("diagnostics:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert table[0].split() == ["diagnostic", "t", "=", "0", "t", "=", "0.25", "t", "=", "0.5"]
+    stored = io.read_info(tmp_path / "small.h5").diagnostics
+    assert [row.split()[0] for row in table[1:]] == list(stored)  # every one, in file order
+    mass = next(row for row in table if row.startswith("  tumor_mass "))
+    assert float(mass.split()[-1]) == pytest.approx(stored["tumor_mass"][-1], rel=1e-5)
+
+
+def test_sweep_table_shows_keys_status_and_event_times_first():
+    import pandas as pd
+
+    from pde_meta.cli.sweep import summary
+
+    table = pd.DataFrame({
+        "member": [0, 1], "file": ["0-a.h5", "1-b.h5"],
+        "parameters.mmp_production": [0.5, 2.0], "status": ["complete", "failed"],
+        "action": ["ran", "ran"], "message": ["", "boom"], "wall_seconds": [1.25, 0.5],
+        "tumor_mass": [0.1, 0.2], "invaded_area": [0.3, 0.4], "front_max_depth": [0.1, 0.2],
+        "membrane_breach_time": [1.5, float("nan")], "roughness": [1.0, 1.1]})
+    lines = summary(table).splitlines()
+    assert lines[0].split() == ["member", "mmp_production", "status", "action", "stepping",
+                                "s", "membrane_breach_time", "tumor_mass", "invaded_area",
+                                "front_max_depth"]
+    assert lines[1].split() == ["0", "0.5", "complete", "ran", "1.25", "1.5", "0.1", "0.3",
+                                "0.1"]
+    assert lines[2].split()[5] == "-"  # never breached
 
 
 def test_resume_extends_a_finished_run(tmp_path, capsys):

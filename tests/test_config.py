@@ -17,10 +17,14 @@ from pde_meta.config import (
     loads_config,
     output_times,
     reference_markdown,
-    tomllib,
 )
 from pde_meta.errors import ConfigError
 from pde_meta.runner.run import initial_state
+
+try:  # Python >= 3.11
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 # configs/sweep_*.toml are sweep files (docs/sweeps.md), not run configs
@@ -105,6 +109,30 @@ def test_every_shipped_config_loads_and_round_trips(path):
     assert again.to_toml() == config.to_toml()
     assert config.name == path.stem
     assert "#" in path.read_text()  # commented
+
+
+def _as_toml_data(value):
+    """``value`` as tomllib reads it back: tuples become lists."""
+    if isinstance(value, dict):
+        return {k: _as_toml_data(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_as_toml_data(v) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.stem)
+def test_toml_written_by_tomli_w_reads_back_as_the_same_data(path):
+    config = load_config(path)
+    text = config.to_toml()
+    assert tomllib.loads(text) == _as_toml_data(config.to_dict())
+    assert loads_config(text, base_dir=path.parent) == config
+
+
+def test_dump_toml_drops_none_and_refuses_what_toml_cannot_hold():
+    text = dump_toml({"a": 1, "b": None, "t": {"x": None, "y": (1.0, 2.0)}})
+    assert tomllib.loads(text) == {"a": 1, "t": {"y": [1.0, 2.0]}}
+    with pytest.raises(TypeError):
+        dump_toml({"a": [1, None]})
 
 
 def test_anderson2005_config_is_exactly_the_benchmark():
@@ -271,6 +299,43 @@ compression = "gzp"
 ])
 def test_single_problems_are_named(text, expected):
     assert expected in problems_of(text)
+
+
+def test_grid_walls_and_step_check_the_same_rules_as_the_config():
+    import pde_meta as pm
+
+    def error(make):
+        with pytest.raises(ConfigError) as info:
+            make()
+        return str(info.value)
+
+    text = "[grid]\nshape = [8, 8]\n[time]\nt_end = 1\n"
+    assert (error(lambda: pm.Grid(shape=[2, 10], extent=[1.0, -1.0]))
+            == problems_of(text.replace("[8, 8]", "[2, 10]\nextent = [1.0, -1.0]"))
+            .removeprefix("2 problems: "))
+    assert error(lambda: pm.OxygenWalls(top=-1)) == problems_of(
+        text + "[oxygen_walls]\ntop = -1\n")
+    state = pm.State.from_fields(pm.Grid.square(8))
+    for key, value in (("safety", 2), ("reaction_cfl", 0)):
+        assert error(lambda k=key, v=value: pm.Stepper(state, pm.Parameters(), **{k: v})
+                     ) == problems_of(text + f"{key} = {value}\n")
+
+
+def test_initial_types_are_the_model_registry():
+    from pde_meta.config import TYPE_OPTION
+
+    assert INITIAL_TYPES is initial.INITIAL_TYPES
+    assert TYPE_OPTION.choices == tuple(INITIAL_TYPES)
+    assert {k for k, t in INITIAL_TYPES.items() if t.derived} == {"anderson", "scaled"}
+    assert all(callable(t.build) for t in INITIAL_TYPES.values())
+
+
+def test_fields_option_takes_its_names_from_the_option():
+    from pde_meta.core.options import Option, check_option
+
+    opt = Option("keep", "fields", ("u", "v", "w"), "", choices=("u", "v", "w"))
+    assert check_option("keep", ["w", "u"], opt) == (("u", "w"), None)
+    assert "from u, v, w" in check_option("keep", ["tumor"], opt)[1]
 
 
 def test_toml_syntax_error_names_the_line(tmp_path):

@@ -14,8 +14,10 @@ from pde_meta import plotting as P  # noqa: E402
 from pde_meta.core.grid import Grid  # noqa: E402
 from pde_meta.errors import ConfigError  # noqa: E402
 from pde_meta.models.invasion import diagnostics  # noqa: E402
+from pde_meta.models.invasion.fields import FIELDS as TABLE  # noqa: E402
+from pde_meta.plotting.invasion import breach_times  # noqa: E402
 
-FIELDS = ("tumor", "ecm", "membrane", "mmp", "oxygen")
+FIELDS = TABLE.names
 CENTER = (0.5, 0.375)
 
 
@@ -46,6 +48,8 @@ def synthetic_run(times=(0.0, 1.0, 2.0), shape=(24, 32)):
     data = {name: (("time", "y", "x"), np.array(stack[name])) for name in FIELDS}
     data.update({k: ("time", [row[k] for row in rows]) for k in rows[0]})
     ds = xr.Dataset(data, coords=coords, attrs={"config": "[grid]\nshape = [24, 32]\n"})
+    for name in FIELDS:  # as the run file's writer stores them
+        ds[name].attrs.update(TABLE[name].attrs())
     ds["tumor"].attrs.update(long_name="tumour density", units="n0")
     for name in rows[0]:
         ds[name].attrs["units"] = diagnostics.METRIC_UNITS[name]
@@ -87,13 +91,16 @@ def test_default_sizes_give_figsize_times_dpi(run, tmp_path):
 
 
 def test_plot_fields_panel_grid_shares_one_colour_scale_per_field(run):
-    fig = P.plot_fields(run, times=[0.0, 2.0], fields=["tumor", "oxygen"])
+    fig = P.plot_fields(run, times=[0.0, 2.0], fields=["tumor", "oxygen", "membrane"])
     panels = [ax for ax in fig.axes if ax.images]
-    assert len(panels) == 4
+    assert len(panels) == 6
     colorbars = [ax for ax in fig.axes if not ax.images]
-    assert len(colorbars) == 2
+    assert len(colorbars) == 3
     labels = sorted(ax.get_xlabel() for ax in colorbars)
-    assert labels == ["oxygen concentration c\n(non-dimensional)", "tumour density [n0]"]
+    assert labels == ["basement membrane density b\n(non-dimensional)",
+                      "oxygen concentration c [c]", "tumour density [n0]"]
+    cmaps = {ax.get_title().split(",")[0]: ax.images[0].get_cmap().name for ax in panels}
+    assert cmaps == {name: TABLE[name].cmap for name in ("tumor", "oxygen", "membrane")}
     by_field = {}
     for ax in panels:
         image = ax.images[0]
@@ -108,7 +115,8 @@ def test_plot_fields_panel_grid_shares_one_colour_scale_per_field(run):
 
 def test_plot_fields_defaults_to_every_field_and_nearest_times(run):
     fig = P.plot_fields(run, times=[0.9, 1.1])                 # both nearest t = 1
-    assert len([ax for ax in fig.axes if ax.images]) == len(FIELDS)
+    panels = [ax for ax in fig.axes if ax.images]
+    assert [ax.get_title().split(",")[0] for ax in panels] == list(FIELDS)
     with pytest.raises(ConfigError, match="outside the run"):
         P.plot_fields(run, times=[5.0])
     with pytest.raises(ConfigError, match="available"):
@@ -147,7 +155,28 @@ def test_plot_membrane_breach_colours_broken_cells_by_time(run):
 def test_breach_times_are_interpolated_per_cell():
     t = np.array([0.0, 1.0, 2.0])
     b = np.array([[[1.0, 0.4]], [[0.6, 0.2]], [[0.2, 0.1]]])
-    assert P._breach_times(t, b, 0.5)[0].tolist() == pytest.approx([1.25, 0.0])
+    assert breach_times(t, b, 0.5)[0].tolist() == pytest.approx([1.25, 0.0])
+
+
+def test_variables_without_attrs_get_generic_labels_and_colours():
+    bare = synthetic_run()
+    for name in FIELDS:
+        bare[name].attrs.clear()
+    bare["ecm"].attrs["cmap"] = "no-such-map"
+    fig = P.plot_fields(bare, times=[0.0], fields=["tumor", "ecm"])
+    panels = [ax for ax in fig.axes if ax.images]
+    assert [ax.images[0].get_cmap().name for ax in panels] == ["viridis", "viridis"]
+    labels = [ax.get_xlabel() for ax in fig.axes if not ax.images]
+    assert labels == ["tumor", "ecm"]
+
+
+def test_membrane_figure_is_for_datasets_with_a_membrane_band(run):
+    assert P.has_membrane_band(run)
+    assert not P.has_membrane_band(run.drop_vars("membrane"))
+    assert not P.has_membrane_band(run.assign(membrane=run["membrane"] * 0.5))
+    assert list(P.run_figures(run)) == ["fields", "diagnostics", "fronts", "membrane"]
+    assert list(P.run_figures(run.drop_vars("membrane"))) == ["fields", "diagnostics",
+                                                              "fronts"]
 
 
 def test_gif_movie_has_one_frame_per_snapshot(run, tmp_path):
@@ -157,6 +186,12 @@ def test_gif_movie_has_one_frame_per_snapshot(run, tmp_path):
     with Image.open(path) as movie:
         assert movie.format == "GIF"
         assert movie.n_frames == run.sizes["time"]
+
+
+def test_movie_defaults_to_the_first_field(run, tmp_path):
+    first = P.make_movie(run, tmp_path / "a.gif", dpi=30, writer="pillow")
+    named = P.make_movie(run, tmp_path / "b.gif", field=FIELDS[0], dpi=30, writer="pillow")
+    assert first.read_bytes() == named.read_bytes()
 
 
 @pytest.mark.skipif(not animation.writers.is_available("ffmpeg"), reason="no ffmpeg")

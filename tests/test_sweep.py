@@ -219,8 +219,8 @@ def test_failing_member_is_recorded_with_its_error(tmp_path, monkeypatch):
         raise SimulationError("field 'tumor' became non-finite in step 7")
 
     monkeypatch.setattr(run, "simulate", blow_up)
-    row = sweep._run_member({"config": m.config, "path": str(tmp_path / m.file),
-                             "action": "run"})
+    row = sweep.run_member({"config": m.config, "path": str(tmp_path / m.file),
+                            "action": "run"})
     assert row["status"] == "failed" and "non-finite in step 7" in row["message"]
     assert row["action"] == "ran" and row["task_seconds"] >= 0
 

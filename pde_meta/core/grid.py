@@ -8,8 +8,20 @@ from functools import cached_property
 import numpy as np
 
 from ..errors import ConfigError
+from .options import REQUIRED, Option, check_option
 
-__all__ = ["Grid"]
+__all__ = ["Grid", "GRID_OPTIONS", "MAX_CELLS_PER_SIDE"]
+
+#: largest number of cells along one side of the grid
+MAX_CELLS_PER_SIDE = 16384
+
+#: the rules of a grid: the ``[grid]`` section of a config, and :class:`Grid` itself
+GRID_OPTIONS = (
+    Option("shape", "ipair", REQUIRED, "`[ny, nx]`: cells along y and x (integers)",
+           low=3, high=MAX_CELLS_PER_SIDE),
+    Option("extent", "pair", (1.0, 1.0), "`[Ly, Lx]`: side lengths of the domain", low=0,
+           low_open=True, units="L"),
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -31,23 +43,18 @@ class Grid:
     extent: tuple[float, float] = (1.0, 1.0)
 
     def __post_init__(self) -> None:
-        problems = []
-        shape = tuple(self.shape)
-        extent = tuple(self.extent)
-        if len(shape) != 2 or not all(isinstance(s, int | np.integer) for s in shape):
-            problems.append(f"grid.shape = {self.shape!r} must be two integers (ny, nx)")
-        elif min(shape) < 3:
-            problems.append(f"grid.shape = {shape!r}: each side needs at least 3 cells")
-        if len(extent) != 2 or not all(
-            isinstance(v, int | float | np.floating) and np.isfinite(v) and v > 0 for v in extent
-        ):
-            problems.append(
-                f"grid.extent = {self.extent!r} must be two finite positive lengths (Ly, Lx)"
-            )
+        checked, problems = {}, []
+        for opt in GRID_OPTIONS:
+            value = getattr(self, opt.key)
+            if isinstance(value, np.ndarray):
+                value = tuple(value.tolist())
+            checked[opt.key], found = check_option(f"grid.{opt.key}", value, opt)
+            if found:
+                problems.append(found)
         if problems:
-            raise ConfigError("; ".join(problems))
-        object.__setattr__(self, "shape", (int(shape[0]), int(shape[1])))
-        object.__setattr__(self, "extent", (float(extent[0]), float(extent[1])))
+            raise ConfigError(" | ".join(problems))
+        object.__setattr__(self, "shape", checked["shape"])
+        object.__setattr__(self, "extent", checked["extent"])
 
     @classmethod
     def square(cls, n: int, length: float = 1.0) -> Grid:

@@ -91,8 +91,8 @@ def initial_state(config: RunConfig) -> State:
 
 def metric_options(config: RunConfig) -> dict:
     """Arguments of the invasion diagnostics for this run's geometry."""
-    parts = config.initial_sources().get("tumor", ())
-    return _metric_options((p.type, p.options) for p in parts)
+    return _metric_options({name: [(p.type, p.options) for p in parts]
+                            for name, parts in config.initial_sources().items()})
 
 
 def check_output(path, overwrite: bool) -> Path:

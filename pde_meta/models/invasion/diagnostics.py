@@ -76,11 +76,12 @@ BASE_DIAGNOSTICS: dict[str, tuple[str, str]] = {
 }
 
 
-def metric_options(tumor_sources) -> dict:
-    """Arguments of :func:`snapshot_metrics` for a tumour built from ``tumor_sources``
-    (the ``(type, options)`` parts of its initial field): depths from the wall of a band,
-    radii from the centre of a disc or Gaussian, else from the centre of mass."""
-    parts = tuple(tumor_sources)
+def metric_options(sources: dict) -> dict:
+    """Arguments of :func:`snapshot_metrics` for the initial fields made from ``sources``
+    (field name -> the ``(type, options)`` parts of its initial field), from the tumour's:
+    depths from the wall of a band, radii from the centre of a disc or Gaussian, else from
+    the centre of mass."""
+    parts = tuple(sources.get("tumor", ()))
     if len(parts) == 1 and parts[0][0] == "band":
         return {"wall": dict(parts[0][1])["wall"]}
     if len(parts) == 1 and parts[0][0] in ("gaussian", "ellipse"):

@@ -2,24 +2,30 @@
 
 Every builder takes a :class:`~pde_meta.grid.Grid` and returns an ``(ny, nx)`` array;
 :func:`anderson2005` and :func:`build_state` assemble a whole
-:class:`~pde_meta.state.State`.
+:class:`~pde_meta.state.State`. :data:`INITIAL_TYPES` is the one table of the ``type`` s
+of a config's ``[initial.<field>]``: each with its description, its options (which the
+config validates and documents) and its builder, which :func:`initial_state` calls.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from ...core.grid import Grid
+from ...core.options import REQUIRED, Option
 from ...errors import ConfigError
 from .fields import FIELDS
+from .parameters import WALLS
 from .state import State
 
 __all__ = [
     "gaussian", "band", "ellipse", "uniform", "anderson_ecm", "random_ecm",
     "membrane_ring", "membrane_line", "load_array", "check_field", "anderson2005",
-    "build_state", "initial_state",
+    "build_state", "initial_state", "INITIAL_TYPES", "InitialType", "BuildContext",
 ]
 
 def gaussian(grid: Grid, center=(0.5, 0.5), width: float = 0.05, amplitude: float = 1.0
@@ -178,73 +184,174 @@ def anderson2005(n: int = 256) -> State:
 
     ``n0 = exp(-r^2/0.0025)`` centred at (0.5, 0.5), ``f0 = 1 - 0.5 n0``,
     ``m0 = 0.5 n0``, ``c0 = 1``, no membrane. Run it with the default
-    :class:`~pde_meta.model.Parameters` to ``t = 10``.
+    :class:`~pde_meta.models.invasion.parameters.Parameters` to ``t = 10``.
     """
     grid = Grid.square(n)
     n0 = gaussian(grid, (0.5, 0.5), width=0.05)
     return build_state(grid, tumor=n0, ecm=anderson_ecm(n0), mmp=0.5 * n0, oxygen=1.0)
 
 
+# --------------------------------------------------------------------------- the registry
+
+
+class BuildContext(NamedTuple):
+    """What a builder of :data:`INITIAL_TYPES` may use besides its own options."""
+
+    grid: Grid
+    field: str  #: the field it builds
+    index: int  #: which part of the field
+    seed: int  #: the run's seed
+    sources: dict  #: every field's parts
+    read_snapshot: Callable  #: ``(path, field, time, where=...) -> (values, t)``
+    done: dict  #: the fields built so far (the derived types use them)
+
+
+class InitialType(NamedTuple):
+    """One ``type`` of an ``[initial.<field>]`` section: its description (for the config
+    reference), its options, and its builder ``build(options, context) -> array``.
+
+    A derived type is built from the initial values of another field:
+    ``derived_from(options)`` names that field. ``fields`` are the only fields it may
+    describe (empty: any).
+    """
+
+    description: str
+    options: tuple[Option, ...]
+    build: Callable[[dict, BuildContext], np.ndarray]
+    derived_from: Callable[[dict], str] | None = None
+    fields: tuple[str, ...] = ()
+
+    @property
+    def derived(self) -> bool:
+        return self.derived_from is not None
+
+
 def _source_name(name: str, k: int, count: int) -> str:
     return f"initial.{name}" if count == 1 else f"initial.{name}[{k}]"
+
+
+def _random(o: dict, at: BuildContext) -> np.ndarray:
+    seed = o["seed"]
+    if seed is None:
+        seed = np.random.SeedSequence(at.seed, spawn_key=(FIELDS.index(at.field), at.index))
+    return random_ecm(at.grid, seed, o["correlation_length"], o["mean"], o["amplitude"])
+
+
+def _snapshot(o: dict, at: BuildContext) -> np.ndarray:
+    where = f"{_source_name(at.field, at.index, len(at.sources[at.field]))}: "
+    values, _ = at.read_snapshot(o["path"], o["field"] or at.field, o["time"], where=where)
+    return check_field(at.field, values, at.grid, source=o["path"])
+
+
+def _done(at: BuildContext, name: str) -> np.ndarray:
+    return at.done.get(name, np.zeros(at.grid.shape))
+
+
+_CENTER = Option("center", "pair", None, "`[x, y]` of the centre; default: the domain centre",
+                 units="L")
+_AMPLITUDE = Option("amplitude", "number", 1.0, "peak value", low=0)
+_WALL = Option("wall", "choice", "left", "the wall it lies along", choices=WALLS)
+_THICKNESS = Option("thickness", "number", 0.02, "thickness (keep it >= 2 cells)", low=0,
+                    low_open=True, units="L")
+_DENSITY = Option("density", "number", 1.0, "membrane density", low=0, high=1)
+_SEED = Option("seed", "integer", None, "seed of this field; default: derived from the "
+               "top-level `seed` and the field", low=0, high=2**63 - 1)
+
+#: every ``type`` of an initial field: the one place a type is written
+INITIAL_TYPES: dict[str, InitialType] = {
+    "gaussian": InitialType(
+        "`amplitude * exp(-r^2 / width^2)` around `center`",
+        (_CENTER, Option("width", "number", 0.05, "width (Anderson 2005: 0.05, i.e. "
+                         "r^2/0.0025)", low=0, low_open=True, units="L"), _AMPLITUDE),
+        lambda o, at: gaussian(at.grid, o["center"], o["width"], o["amplitude"])),
+    "band": InitialType(
+        "a band along a wall, `depth` thick, optionally with a smooth edge",
+        (_WALL, Option("depth", "number", 0.1, "thickness of the band", low=0, units="L"),
+         Option("smoothness", "number", 0.0, "Gaussian edge width beyond `depth` (0: a "
+                "step)", low=0, units="L"), _AMPLITUDE),
+        lambda o, at: band(at.grid, o["wall"], o["depth"], o["smoothness"], o["amplitude"])),
+    "ellipse": InitialType(
+        "a disc or axis-aligned ellipse of uniform density",
+        (_CENTER, Option("radii", "pair", (0.1, 0.1), "`[rx, ry]`", low=0, low_open=True,
+                         units="L"), _AMPLITUDE),
+        lambda o, at: ellipse(at.grid, o["center"], o["radii"], o["amplitude"])),
+    "uniform": InitialType(
+        "the same value everywhere",
+        (Option("value", "number", 1.0, "the value", low=0),),
+        lambda o, at: uniform(at.grid, o["value"])),
+    "anderson": InitialType(
+        "the ECM of Anderson (2005): `1 - 0.5 n0` (only for `ecm`)", (),
+        lambda o, at: anderson_ecm(_done(at, "tumor")),
+        derived_from=lambda o: "tumor", fields=("ecm",)),
+    "scaled": InitialType(
+        "`offset + factor * <of>`, another field's initial values rescaled",
+        (Option("of", "choice", "tumor", "the field it is computed from",
+                choices=FIELDS.names),
+         Option("factor", "number", REQUIRED, "the factor"),
+         Option("offset", "number", 0.0, "the offset")),
+        lambda o, at: o["offset"] + o["factor"] * _done(at, o["of"]),
+        derived_from=lambda o: o["of"]),
+    "random": InitialType(
+        "a Gaussian random field, clipped at 0 (`pde_meta.initial.random_ecm`)",
+        (Option("correlation_length", "number", 0.05, "smoothing length", low=0,
+                low_open=True, units="L"),
+         Option("mean", "number", 1.0, "mean value", low=0),
+         Option("amplitude", "number", 0.3, "standard deviation before clipping", low=0),
+         _SEED),
+        _random),
+    "ring": InitialType(
+        "a basement membrane as an annulus around `center`",
+        (_CENTER, Option("radius", "number", 0.15, "inner radius", low=0, low_open=True,
+                         units="L"), _THICKNESS, _DENSITY),
+        lambda o, at: membrane_ring(at.grid, o["center"], o["radius"], o["thickness"],
+                                    o["density"])),
+    "line": InitialType(
+        "a basement membrane parallel to a wall",
+        (_WALL, Option("position", "number", 0.1, "distance from the wall", low=0,
+                       units="L"), _THICKNESS, _DENSITY),
+        lambda o, at: membrane_line(at.grid, o["wall"], o["position"], o["thickness"],
+                                    o["density"])),
+    "file": InitialType(
+        "an array from a `.npy` file or one array of a `.npz` file (shape `[ny, nx]`)",
+        (Option("path", "path", REQUIRED, "the file, relative to the config file"),
+         Option("key", "string", None, "the array of a `.npz` file; default: the field "
+                "name, else its only array")),
+        lambda o, at: load_array(o["path"], at.grid, at.field, key=o["key"])),
+    "snapshot": InitialType(
+        "a field of an earlier pde-meta run (same grid)",
+        (Option("path", "path", REQUIRED, "the run's HDF5 file, relative to the config "
+                "file"),
+         Option("time", "number", None, "the snapshot time; default: the last snapshot",
+                low=0, units="T"),
+         Option("field", "choice", None, "the field to read; default: the same field",
+                choices=FIELDS.names)),
+        _snapshot),
+}
 
 
 def initial_state(grid: Grid, sources: dict, seed: int, read_snapshot) -> State:
     """The initial state made from ``sources`` (fields without a source are 0).
 
-    ``sources`` maps a field name to its parts, each with a ``type`` and ``options``
-    (``config.initial_sources()``); the parts of a field are added. ``seed`` seeds the
-    random fields that give no seed of their own; ``read_snapshot(path, field, time,
-    where=...)`` returns ``(values, t)`` of a snapshot of an earlier run. Reads
-    ``.npy``/``.npz`` files; every field is checked for shape, finiteness and range.
-    Raises :class:`ConfigError` naming the field on failure.
+    ``sources`` maps a field name to its parts, each with a ``type`` of
+    :data:`INITIAL_TYPES` and ``options`` (``config.initial_sources()``); the parts of a
+    field are added. ``seed`` seeds the random fields that give no seed of their own;
+    ``read_snapshot(path, field, time, where=...)`` returns ``(values, t)`` of a snapshot
+    of an earlier run. Reads ``.npy``/``.npz`` files; every field is checked for shape,
+    finiteness and range. Raises :class:`ConfigError` naming the field on failure.
     """
     values: dict[str, np.ndarray] = {}
-    derived = ("anderson", "scaled")
-    order = sorted(sources, key=lambda n: any(s.type in derived for s in sources[n]))
+    order = sorted(sources, key=lambda n: any(INITIAL_TYPES[s.type].derived
+                                              for s in sources[n]))
     for name in order:
         parts = sources[name]
         total = np.zeros(grid.shape)
         for k, part in enumerate(parts):
-            total += _build(name, k, part, grid, seed, sources, read_snapshot, values)
-        values[name] = check_field(name, total, grid,
-                                            source=", ".join(p.type for p in parts))
+            at = BuildContext(grid, name, k, seed, sources, read_snapshot, values)
+            total += _build(part, at)
+        values[name] = check_field(name, total, grid, source=", ".join(p.type for p in parts))
     return build_state(grid, **values)
 
 
-def _build(name: str, k: int, part, grid: Grid, seed: int, sources: dict, read_snapshot,
-           done: dict) -> np.ndarray:
-    o = dict(part.options)
-    kind = part.type
-    if kind == "gaussian":
-        return gaussian(grid, o["center"], o["width"], o["amplitude"])
-    if kind == "band":
-        return band(grid, o["wall"], o["depth"], o["smoothness"], o["amplitude"])
-    if kind == "ellipse":
-        return ellipse(grid, o["center"], o["radii"], o["amplitude"])
-    if kind == "uniform":
-        return uniform(grid, o["value"])
-    if kind == "anderson":
-        return anderson_ecm(done.get("tumor", np.zeros(grid.shape)))
-    if kind == "scaled":
-        return o["offset"] + o["factor"] * done.get(o["of"], np.zeros(grid.shape))
-    if kind == "random":
-        field_seed = o["seed"]
-        if field_seed is None:
-            field_seed = np.random.SeedSequence(seed, spawn_key=(FIELDS.index(name), k))
-        return random_ecm(grid, field_seed, o["correlation_length"], o["mean"],
-                                   o["amplitude"])
-    if kind == "ring":
-        return membrane_ring(grid, o["center"], o["radius"], o["thickness"],
-                                      o["density"])
-    if kind == "line":
-        return membrane_line(grid, o["wall"], o["position"], o["thickness"],
-                                      o["density"])
-    if kind == "file":
-        return load_array(o["path"], grid, name, key=o["key"])
-    if kind == "snapshot":
-        where = f"{_source_name(name, k, len(sources[name]))}: "
-        values, _ = read_snapshot(o["path"], o["field"] or name, o["time"],
-                                           where=where)
-        return check_field(name, values, grid, source=o["path"])
-    raise AssertionError(kind)  # pragma: no cover - config validates the type
+def _build(part, at: BuildContext) -> np.ndarray:
+    """One part of a field, by the builder of its type."""
+    return INITIAL_TYPES[part.type].build(dict(part.options), at)

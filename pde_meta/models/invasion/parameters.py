@@ -9,15 +9,16 @@ generated texts equal).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from ...core.options import Option, check_option
 from ...core.parameters import ParameterSpec, parameter_class
 from ...errors import ConfigError
 
-__all__ = ["PARAMETER_SPECS", "Parameters", "OxygenWalls", "ECM_REMODELLING_FORMS", "WALLS"]
+__all__ = ["PARAMETER_SPECS", "Parameters", "OxygenWalls", "ECM_REMODELLING_FORMS", "WALLS",
+           "WALL_OPTIONS"]
 
 ECM_REMODELLING_FORMS = ("logistic", "relaxation")
 WALLS = ("left", "right", "bottom", "top")
@@ -79,6 +80,12 @@ degradation) is off.
 """, __name__)
 
 
+#: the rule of each wall: the ``[oxygen_walls]`` section of a config, and :class:`OxygenWalls`
+WALL_OPTIONS = tuple(
+    Option(side, "number", None, f"fixed oxygen level on the {side} wall (a vessel); "
+           "omitted: zero flux", low=0) for side in WALLS)
+
+
 @dataclass(frozen=True, kw_only=True)
 class OxygenWalls:
     """Oxygen boundary condition on each wall: ``None`` = zero flux, a number = fixed value.
@@ -93,15 +100,13 @@ class OxygenWalls:
     top: float | None = None
 
     def __post_init__(self) -> None:
-        for side in WALLS:
-            v = getattr(self, side)
-            if v is not None and not (
-                isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-                and v >= 0
-            ):
-                raise ConfigError(
-                    f"oxygen_walls.{side} = {v!r} is not allowed; allowed: omit it (zero flux) "
-                    f"or a finite oxygen level >= 0; fix: e.g. oxygen_walls.{side} = 1.0")
+        for opt in WALL_OPTIONS:
+            v = getattr(self, opt.key)
+            if v is not None:
+                v, problem = check_option(f"oxygen_walls.{opt.key}", v, opt)
+                if problem:
+                    raise ConfigError(problem)
+                object.__setattr__(self, opt.key, v)
 
     def as_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """``(is_fixed[4], value[4])`` in the order left, right, bottom, top."""

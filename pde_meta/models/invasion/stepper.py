@@ -25,6 +25,7 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
+from ...core.options import Option, check_option
 from ...errors import ConfigError, SimulationError
 from . import kernels, reference
 from .fields import FIELDS
@@ -32,7 +33,8 @@ from .kernels import layout
 from .parameters import OxygenWalls, Parameters
 from .state import State
 
-__all__ = ["Stepper", "solve", "iterate", "StepStats", "DtBound", "stable_dt", "rhs"]
+__all__ = ["Stepper", "solve", "iterate", "StepStats", "DtBound", "stable_dt", "rhs",
+           "STEP_OPTIONS"]
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +123,15 @@ class StepStats:
     calls: int = 0
 
 
+#: the rules of the automatic step: keys of a config's ``[time]``, and :class:`Stepper`'s
+STEP_OPTIONS = (
+    Option("safety", "number", 0.9, "fraction of the positivity bound used by the automatic "
+           "step", low=0, high=1, low_open=True),
+    Option("reaction_cfl", "number", 0.5, "largest dt x (fastest reaction rate) of the "
+           "automatic step", low=0, high=10, low_open=True),
+)
+
+
 class Stepper:
     """Advance a :class:`~pde_meta.state.State` in time.
 
@@ -150,12 +161,10 @@ class Stepper:
                  threads: int | None = None) -> None:
         if not isinstance(parameters, Parameters):
             raise ConfigError(f"parameters must be a Parameters object, got {parameters!r}")
-        if not (isinstance(safety, int | float) and 0 < safety <= 1):
-            raise ConfigError(f"time.safety = {safety!r} is not allowed; allowed: a number in "
-                              f"(0, 1]; fix: e.g. safety = 0.9")
-        if not (isinstance(reaction_cfl, int | float) and 0 < reaction_cfl <= 10):
-            raise ConfigError(f"time.reaction_cfl = {reaction_cfl!r} is not allowed; allowed: "
-                              f"a number in (0, 10]; fix: e.g. reaction_cfl = 0.5")
+        for opt, value in zip(STEP_OPTIONS, (safety, reaction_cfl), strict=True):
+            problem = check_option(f"time.{opt.key}", value, opt)[1]
+            if problem:
+                raise ConfigError(problem)
         self.state = state.copy()
         self.parameters = parameters
         self.oxygen_walls = oxygen_walls or OxygenWalls()

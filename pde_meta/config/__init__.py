@@ -1,0 +1,90 @@
+"""Run configuration: a TOML file in, a frozen and validated :class:`RunConfig` out.
+
+A config file has these sections (every key, its type, default and allowed range is in
+``docs/config.md``, which :func:`reference_markdown` generates from the tables below)::
+
+    name = "default"          # label of the run (default: the file name without .toml)
+    seed = 0                  # seed of every random initial field
+
+    [grid]                    # shape = [ny, nx], extent = [Ly, Lx]
+    [parameters]              # model parameters, non-dimensional (the model's specs)
+    [physical_parameters]     # the same names in physical units, converted with [units]
+    [units]                   # length scale (cm) and reference diffusivity (cm^2/s)
+    [oxygen_walls]            # fixed oxygen level on a wall (a vessel); omitted = zero flux
+    [initial.<field>]         # how each field starts (omitted fields start at 0);
+                              # [[initial.<field>]] several times adds the parts
+    [time]                    # t_end, dt, snapshots
+    [output]                  # HDF5 path, stored fields, float32, compression, checkpoints
+
+Every problem of a file is reported at once, in one :class:`~pde_meta.errors.ConfigError`
+whose message is a single line: each problem names its key path, the value, what is
+allowed and the fix; an unknown key comes with a did-you-mean suggestion. Paths in a
+config are relative to the config file; a loaded config holds them absolute, so that
+:meth:`RunConfig.to_toml` (stored in every run's HDF5 file) reads the same from anywhere.
+
+The package: :mod:`.schema` (the option tables), :mod:`.run_config` (:class:`RunConfig`
+and its parts), :mod:`.load` (reading and validating), :mod:`.toml` (writing TOML),
+:mod:`.reference` (``docs/config.md``). The names below are its public face; the generic
+option machinery (:class:`Option`, :func:`check_option`, the message helpers) lives in
+:mod:`pde_meta.core.options`.
+"""
+
+from ..core.options import (
+    REQUIRED,
+    Option,
+    check_option,
+    did_you_mean,
+    problem,
+    read_options,
+    read_top,
+    short,
+    unknown_key,
+    valid,
+)
+from .load import config_from_dict, file_name, load_config, loads_config, merge_changes
+from .reference import reference_markdown
+from .run_config import (
+    FieldSource,
+    OutputConfig,
+    RunConfig,
+    TimeConfig,
+    Units,
+    absolute_path,
+    output_times,
+    physical_units,
+    unit_exponents,
+)
+from .schema import (
+    FIELDS,
+    GRID_OPTIONS,
+    INITIAL_TYPES,
+    MAX_CELLS_PER_SIDE,
+    MAX_SNAPSHOTS,
+    OUTPUT_OPTIONS,
+    PARAMETER_OPTIONS,
+    SECTIONS,
+    TIME_OPTIONS,
+    TIME_TOLERANCE,
+    TOP_KEYS,
+    TOP_OPTIONS,
+    TYPE_OPTION,
+    UNITS_OPTIONS,
+    WALL_OPTIONS,
+)
+from .toml import dump_toml
+
+__all__ = [
+    # the config and its parts
+    "RunConfig", "FieldSource", "TimeConfig", "OutputConfig", "Units",
+    # reading and writing
+    "load_config", "loads_config", "config_from_dict", "merge_changes", "dump_toml",
+    "reference_markdown", "output_times", "physical_units", "unit_exponents",
+    "absolute_path", "file_name",
+    # the schema
+    "SECTIONS", "TOP_OPTIONS", "TOP_KEYS", "GRID_OPTIONS", "TIME_OPTIONS", "OUTPUT_OPTIONS",
+    "UNITS_OPTIONS", "WALL_OPTIONS", "PARAMETER_OPTIONS", "INITIAL_TYPES", "TYPE_OPTION",
+    "FIELDS", "MAX_CELLS_PER_SIDE", "MAX_SNAPSHOTS", "TIME_TOLERANCE",
+    # options and their messages (from pde_meta.core.options)
+    "Option", "REQUIRED", "check_option", "read_options", "read_top", "valid", "problem",
+    "short", "did_you_mean", "unknown_key",
+]

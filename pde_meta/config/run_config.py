@@ -1,0 +1,220 @@
+"""The validated config of one run (:class:`RunConfig`) and its parts, the output schedule,
+and the units that convert physical values to the model's."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..core.grid import Grid
+from ..core.options import to_float
+from ..errors import ConfigError
+from ..models.invasion.parameters import WALLS, OxygenWalls, Parameters
+from .schema import FIELDS, TIME_TOLERANCE
+from .toml import dump_toml
+
+__all__ = ["RunConfig", "FieldSource", "TimeConfig", "OutputConfig", "Units", "output_times",
+           "unit_exponents", "physical_units", "absolute_path"]
+
+
+def absolute_path(path) -> Path:
+    """An absolute, normalised path (``..`` folded, symlinks kept)."""
+    return Path(os.path.abspath(path))
+
+
+@dataclass(frozen=True)
+class FieldSource:
+    """One part of an initial field: a builder ``type`` and its resolved options."""
+
+    type: str
+    options: tuple[tuple[str, Any], ...] = ()
+
+    def __getitem__(self, key: str) -> Any:
+        return dict(self.options)[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return dict(self.options).get(key, default)
+
+    def as_dict(self) -> dict:
+        return {"type": self.type, **{k: v for k, v in self.options if v is not None}}
+
+
+@dataclass(frozen=True)
+class TimeConfig:
+    t_end: float
+    dt: float | None = None
+    safety: float = 0.9
+    reaction_cfl: float = 0.5
+    snapshot_interval: float | None = None
+    snapshot_times: tuple[float, ...] = ()
+
+    def output_times(self, t_end: float | None = None) -> np.ndarray:
+        """Every output time from 0 to ``t_end`` (default: this config's), ascending."""
+        return output_times(self.t_end if t_end is None else t_end, self.snapshot_interval,
+                            self.snapshot_times)
+
+
+@dataclass(frozen=True)
+class OutputConfig:
+    path: Path
+    fields: tuple[str, ...] = FIELDS
+    float32: bool = False
+    compression: str = "gzip"
+    compression_level: int = 4
+    checkpoint_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
+class Units:
+    """Scales that turn physical values (cm, s) into the model's non-dimensional ones."""
+
+    length_scale: float
+    diffusivity_scale: float
+    tumor_scale: float = 1.0
+    ecm_scale: float = 1.0
+    mmp_scale: float = 1.0
+    oxygen_scale: float = 1.0
+
+    @property
+    def time_scale(self) -> float:
+        """``T = L^2 / D`` in seconds."""
+        return self.length_scale**2 / self.diffusivity_scale
+
+    def scale_of(self, units: str) -> float:
+        """The physical size of one model unit of a quantity with ``units`` (e.g. L^2/T)."""
+        symbols = {"L": self.length_scale, "T": self.time_scale, "n": self.tumor_scale,
+                   "f": self.ecm_scale, "m": self.mmp_scale, "c": self.oxygen_scale}
+        return math.prod(symbols[s] ** p for s, p in unit_exponents(units).items())
+
+    def as_dict(self) -> dict:
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d["time_scale"] = self.time_scale
+        d["length_unit"], d["time_unit"], d["diffusivity_unit"] = "cm", "s", "cm^2/s"
+        return d
+
+
+def unit_exponents(units: str) -> dict[str, int]:
+    """``"L^2/(T f)"`` -> ``{"L": 2, "T": -1, "f": -1}``."""
+    num, _, den = units.partition("/")
+    out: dict[str, int] = {}
+    for part, sign in ((num, 1), (den.strip("()"), -1)):
+        for token in part.split():
+            if token == "1":
+                continue
+            sym, _, power = token.partition("^")
+            out[sym] = out.get(sym, 0) + sign * int(power or 1)
+    return out
+
+
+def physical_units(units: str) -> str:
+    """The physical units of a model quantity: L -> cm, T -> s, densities in brackets."""
+    names = {"L": "cm", "T": "s", "n": "[n]", "f": "[f]", "m": "[m]", "c": "[c]"}
+    return re.sub(r"\b([LTnfmc])\b", lambda m: names[m.group(1)], units)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """A validated run configuration (see :mod:`pde_meta.config` and ``docs/config.md``)."""
+
+    name: str
+    grid: Grid
+    time: TimeConfig
+    output: OutputConfig
+    parameters: Parameters = field(default_factory=Parameters)
+    oxygen_walls: OxygenWalls = field(default_factory=OxygenWalls)
+    initial: tuple[tuple[str, tuple[FieldSource, ...]], ...] = ()
+    seed: int = 0
+    description: str = ""
+    units: Units | None = None
+    physical_parameters: tuple[tuple[str, float], ...] = ()
+    source: Path | None = field(default=None, compare=False)
+
+    def initial_sources(self) -> dict[str, tuple[FieldSource, ...]]:
+        return dict(self.initial)
+
+    def output_times(self, t_end: float | None = None) -> np.ndarray:
+        return self.time.output_times(t_end)
+
+    def with_t_end(self, t_end: float) -> RunConfig:
+        """The same run with a different final time (the snapshot schedule is kept)."""
+        if not (to_float(t_end) is not None and math.isfinite(t_end) and t_end > 0):
+            raise ConfigError(f"t_end = {t_end!r} is not allowed; allowed: a finite number "
+                              f"> 0; fix: e.g. --t-end 10")
+        return replace(self, time=replace(self.time, t_end=float(t_end)))
+
+    def with_output(self, path) -> RunConfig:
+        return replace(self, output=replace(self.output, path=absolute_path(path)))
+
+    def to_dict(self) -> dict:
+        """The config as plain TOML-ready data (every key explicit, paths absolute)."""
+        d: dict[str, Any] = {"name": self.name}
+        if self.description:
+            d["description"] = self.description
+        d["seed"] = self.seed
+        d["grid"] = {"shape": list(self.grid.shape), "extent": list(self.grid.extent)}
+        physical = dict(self.physical_parameters)
+        d["parameters"] = {k: v for k, v in self.parameters.to_dict().items()
+                           if k not in physical}
+        if self.units is not None:
+            d["units"] = {f.name: getattr(self.units, f.name) for f in fields(self.units)}
+        if physical:
+            d["physical_parameters"] = physical
+        walls = {s: getattr(self.oxygen_walls, s) for s in WALLS
+                 if getattr(self.oxygen_walls, s) is not None}
+        if walls:
+            d["oxygen_walls"] = walls
+        if self.initial:
+            d["initial"] = {}
+            for name, parts in self.initial:
+                items = [p.as_dict() for p in parts]
+                d["initial"][name] = items[0] if len(items) == 1 else items
+        t = self.time
+        d["time"] = {"t_end": t.t_end, **({"dt": t.dt} if t.dt is not None else {}),
+                     "safety": t.safety, "reaction_cfl": t.reaction_cfl}
+        if t.snapshot_interval is not None:
+            d["time"]["snapshot_interval"] = t.snapshot_interval
+        if t.snapshot_times:
+            d["time"]["snapshot_times"] = list(t.snapshot_times)
+        o = self.output
+        d["output"] = {"path": str(o.path), "fields": list(o.fields), "float32": o.float32,
+                       "compression": o.compression,
+                       "compression_level": o.compression_level,
+                       "checkpoint_seconds": o.checkpoint_seconds}
+        return d
+
+    def to_toml(self) -> str:
+        """The config as TOML text; :func:`~pde_meta.config.loads_config` reads it back to
+        an equal config."""
+        return dump_toml(self.to_dict())
+
+
+def output_times(t_end: float, interval: float | None, times=()) -> np.ndarray:
+    """``0``, every multiple of ``interval`` up to ``t_end``, the extra ``times`` <= t_end,
+    and ``t_end``, ascending, with times closer than a relative 1e-9 merged.
+
+    Multiples are computed as ``k * interval`` (never summed), so a longer run has exactly
+    the same output times as a shorter one up to the shorter one's end.
+    """
+    tol = TIME_TOLERANCE * max(1.0, abs(t_end))
+    candidates = [0.0, float(t_end)]
+    if interval:
+        count = int(math.floor(t_end / interval * (1 + TIME_TOLERANCE)))
+        candidates += [k * interval for k in range(1, count + 1)]
+    candidates += [float(x) for x in times]
+    out: list[float] = []
+    for t in sorted(candidates):
+        if t > t_end + tol:
+            continue
+        t = min(t, float(t_end))
+        if out and t - out[-1] <= tol:
+            if t == t_end:
+                out[-1] = t  # keep t_end exactly
+            continue
+        out.append(t)
+    return np.array(out)

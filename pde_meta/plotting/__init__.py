@@ -1,0 +1,30 @@
+"""Figures and movies of a run, read from an :class:`xarray.Dataset`.
+
+The dataset is what :func:`pde_meta.storage.open_run` returns: dimensions ``(time, y, x)``;
+one data variable per stored field over ``(time, y, x)``, in the model's order;
+coordinates ``time``, ``y``, ``x`` (cell centres); scalar diagnostics as data variables
+over ``time``. Any dataset of that shape works, whatever wrote it: this package never
+imports the solver or a model. Labels, units and colour maps come from each variable's
+``long_name``, ``units`` and ``cmap`` attributes (the run file stores them from the
+model's field table), with generic fallbacks (the variable's name, ``viridis``).
+
+Modules: :mod:`.fields` (:func:`plot_fields`), :mod:`.series` (:func:`plot_diagnostics`),
+:mod:`.invasion` (:func:`plot_fronts`, :func:`plot_membrane_breach`: the figures that know
+the invasion model's field names), :mod:`.movie` (:func:`make_movie`), :mod:`.style`
+(labels, colour maps, limits, :func:`save_figure`), :mod:`.select` (which variables and
+snapshots) and :mod:`.report` (:func:`run_figures`: the figures of ``pde-meta plot``).
+
+Every plotting function returns a :class:`matplotlib.figure.Figure` built without pyplot
+(no global figure state, no display needed); write it with :func:`save_figure`.
+:func:`make_movie` returns the path of the movie it wrote.
+"""
+
+from .fields import plot_fields
+from .invasion import has_membrane_band, plot_fronts, plot_membrane_breach
+from .movie import make_movie
+from .report import run_figures
+from .series import plot_diagnostics
+from .style import save_figure
+
+__all__ = ["plot_fields", "plot_diagnostics", "plot_fronts", "plot_membrane_breach",
+           "has_membrane_band", "run_figures", "make_movie", "save_figure"]
