@@ -291,10 +291,11 @@ def test_every_shipped_config_runs_briefly(tmp_path, path):
                                           snapshot_interval=None, snapshot_times=()))
     result = run.simulate(config, output=tmp_path / "out.h5", progress="none")
     assert result.status == "complete" and result.step >= 1
-    ds = io.open_run(result.path)
-    assert ds.sizes["time"] == 2
-    for name in config.output.fields:
-        assert np.isfinite(ds[name].values).all()
+    for tissue in config.tissues():
+        ds = io.open_run(result.path, compartment=tissue.name)
+        assert ds.sizes["time"] == 2
+        for name in config.output.fields:
+            assert np.isfinite(ds[name].values).all()
 
 
 def test_progress_bar_goes_to_stderr(tmp_path, capsys):

@@ -31,6 +31,8 @@ def add_parser(sub, epilog: str) -> None:
                    "the movie (default: all stored; the movie: the first stored)")
     p.add_argument("--movie", metavar="PATH", help="also write a movie here")
     p.add_argument("--dpi", type=float, default=150, help="resolution (default 150)")
+    p.add_argument("--compartment", metavar="NAME", help="the compartment to plot (needed "
+                   "when the run has several grid compartments)")
     p.set_defaults(func=command)
 
 
@@ -49,9 +51,10 @@ def command(args) -> int:
 
     if args.dpi <= 0:
         raise ConfigError(f"--dpi = {args.dpi} is not allowed; allowed: a positive number")
-    ds = storage.open_run(args.run)
+    ds = storage.open_run(args.run, compartment=args.compartment)
     path = Path(args.run)
-    out = Path(args.output) if args.output else path.with_name(f"{path.stem}_plots")
+    stem = path.stem if args.compartment is None else f"{path.stem}_{args.compartment}"
+    out = Path(args.output) if args.output else path.with_name(f"{stem}_plots")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,16 @@ from ..core.options import (
 )
 from ..errors import ConfigError
 from ..models.invasion.parameters import PARAMETER_SPECS, OxygenWalls, Parameters
-from .run_config import FieldSource, OutputConfig, RunConfig, TimeConfig, Units, absolute_path
+from .compartments import COMPARTMENT_OPTIONS, TISSUE_KEYS, read_coupling
+from .run_config import (
+    FieldSource,
+    OutputConfig,
+    RunConfig,
+    TimeConfig,
+    TissueConfig,
+    Units,
+    absolute_path,
+)
 from .schema import (
     FIELDS,
     INITIAL_TYPES,
@@ -120,23 +130,85 @@ def config_from_dict(data: dict, base_dir=None, *, name: str = "run", source=Non
     top = read_top(data, TOP_KEYS, TOP_OPTIONS, problems)
     run_name = file_name(top["name"], name, "run", problems)
 
-    grid = _read_grid(_section(data, "grid", problems, required=True), problems)
     units = _read_units(data, problems)
-    parameters, physical = _read_parameters(data, units, problems)
-    walls = _read_walls(_section(data, "oxygen_walls", problems), problems)
+    if "compartments" in data:
+        tissues = read_compartments(data, units, base, problems, check_files)
+        if not all(tissues):
+            tissues = [t for t in tissues if t] or [None]
+    else:
+        tissues = [_read_tissue(data, "", "tissue", units, base, problems, check_files)]
     time = _read_time(_section(data, "time", problems, required=True), problems)
     output = _read_output(_section(data, "output", problems), base, run_name, problems)
-    initial = _read_initial(data.get("initial", {}), grid, base, problems, check_files)
+    interval, exchanges = read_coupling(data, [t.name for t in tissues if t], problems)
 
     if problems:
         where = f"{source}: " if source is not None else ""
         count = f"{len(problems)} problems: " if len(problems) > 1 else ""
         raise ConfigError(where + count + " | ".join(" ".join(p.split()) for p in problems))
-    return RunConfig(name=run_name, grid=grid, time=time, output=output,
-                     parameters=parameters, oxygen_walls=walls, initial=initial,
-                     seed=top["seed"], description=top["description"], units=units,
-                     physical_parameters=physical,
-                     source=Path(source).resolve() if source is not None else None)
+    first = tissues[0]
+    if first is None:  # pragma: no cover - a None tissue always comes with a problem
+        raise ConfigError("no valid compartment")
+    return RunConfig(name=run_name, grid=first.grid, time=time, output=output,
+                     parameters=first.parameters, oxygen_walls=first.oxygen_walls,
+                     initial=first.initial, seed=top["seed"],
+                     description=top["description"], units=units,
+                     physical_parameters=first.physical_parameters,
+                     source=Path(source).resolve() if source is not None else None,
+                     compartment=first.name, others=tuple(tissues[1:]),
+                     exchanges=exchanges, coupling_interval=interval)
+
+
+def read_compartments(data: dict, units: Units | None, base: Path, problems: list[str],
+                      check_files: bool) -> list[TissueConfig | None]:
+    """The ``[compartments.<name>]`` tables: each a tissue with its own sections."""
+    table = data["compartments"]
+    clash = [k for k in TISSUE_KEYS if k in data]
+    if clash:
+        problems.append(f"{', '.join(clash)} given at the top level and [compartments] "
+                        f"declared; allowed: one of the two forms; fix: move them into "
+                        f"[compartments.<name>]")
+    if not isinstance(table, dict) or not table:
+        problems.append(f"compartments = {short(table)} is not allowed; allowed: one or more "
+                        f"[compartments.<name>] tables; fix: e.g. [compartments.tissue] "
+                        f"with model = \"invasion\" and its [grid], [parameters], "
+                        f"[initial.*]")
+        return [None]
+    out = []
+    for name, part in table.items():
+        prefix = f"compartments.{name}."
+        if not isinstance(part, dict):
+            problems.append(f"{prefix.rstrip('.')} = {short(part)} is a "
+                            f"{type(part).__name__}; allowed: a table; fix: write it as "
+                            f"[{prefix.rstrip('.')}]")
+            out.append(None)
+            continue
+        file_name(name, name, "tissue", problems)
+        known = (*(o.key for o in COMPARTMENT_OPTIONS), *TISSUE_KEYS)
+        for key in part:
+            if key not in known:
+                problems.append(unknown_key(prefix, key, known))
+        model = read_options({k: v for k, v in part.items() if k == "model"},
+                             COMPARTMENT_OPTIONS, prefix, problems)["model"]
+        tissue = _read_tissue(part, prefix, name, units, base, problems, check_files)
+        out.append(replace(tissue, model=model) if tissue and valid(model) else tissue)
+    return out
+
+
+def _read_tissue(data: dict, prefix: str, name: str, units: Units | None, base: Path,
+                 problems: list[str], check_files: bool) -> TissueConfig | None:
+    """The tissue sections of ``data`` (the top level, or one ``[compartments.<name>]``
+    table whose key paths start with ``prefix``)."""
+    count = len(problems)
+    grid = _read_grid(_section(data, "grid", problems, required=True, prefix=prefix),
+                      problems, prefix)
+    parameters, physical = _read_parameters(data, units, problems, prefix)
+    walls = _read_walls(_section(data, "oxygen_walls", problems, prefix=prefix), problems,
+                        prefix)
+    initial = _read_initial(data.get("initial", {}), grid, base, problems, check_files,
+                            prefix)
+    if len(problems) > count:
+        return None
+    return TissueConfig(name, grid, parameters, walls, initial, physical)
 
 
 def file_name(given, default: str, kind: str, problems: list[str]) -> str:
@@ -150,22 +222,23 @@ def file_name(given, default: str, kind: str, problems: list[str]) -> str:
     return value
 
 
-def _section(data: dict, name: str, problems: list[str], required: bool = False) -> dict:
+def _section(data: dict, name: str, problems: list[str], required: bool = False,
+             prefix: str = "") -> dict:
     value = data.get(name, {} if not required else None)
     if value is None:
-        problems.append(f"[{name}] is missing; allowed: a table with "
-                        f"{', '.join(o.key for o in SECTIONS[name])}; fix: add a [{name}] "
-                        f"section")
+        problems.append(f"[{prefix}{name}] is missing; allowed: a table with "
+                        f"{', '.join(o.key for o in SECTIONS[name])}; fix: add a "
+                        f"[{prefix}{name}] section")
         return {}
     if not isinstance(value, dict):
-        problems.append(f"{name} = {short(value)} is a {type(value).__name__}; allowed: a "
-                        f"table; fix: write it as a [{name}] section")
+        problems.append(f"{prefix}{name} = {short(value)} is a {type(value).__name__}; "
+                        f"allowed: a table; fix: write it as a [{prefix}{name}] section")
         return {}
     return value
 
 
-def _read_grid(table: dict, problems: list[str]) -> Grid | None:
-    v = read_options(table, SECTIONS["grid"], "grid.", problems)
+def _read_grid(table: dict, problems: list[str], prefix: str = "") -> Grid | None:
+    v = read_options(table, SECTIONS["grid"], f"{prefix}grid.", problems)
     if not valid(v["shape"], v["extent"]):
         return None
     return Grid(shape=v["shape"], extent=v["extent"])  # the same options: it holds
@@ -180,27 +253,28 @@ def _read_units(data: dict, problems: list[str]) -> Units | None:
     return Units(**v)
 
 
-def _read_parameters(data: dict, units: Units | None, problems: list[str]
+def _read_parameters(data: dict, units: Units | None, problems: list[str], prefix: str = ""
                      ) -> tuple[Parameters, tuple[tuple[str, float], ...]]:
     by_key = {o.key: o for o in PARAMETER_OPTIONS}
     values: dict[str, Any] = {}
     for section in ("parameters", "physical_parameters"):
         table = data.get(section, {})
         if not isinstance(table, dict):
-            problems.append(f"{section} = {short(table)} is a {type(table).__name__}; "
-                            f"allowed: a table; fix: write it as a [{section}] section")
+            problems.append(f"{prefix}{section} = {short(table)} is a "
+                            f"{type(table).__name__}; allowed: a table; fix: write it as a "
+                            f"[{prefix}{section}] section")
             continue
         for key, value in table.items():
             if key not in by_key or (section == "physical_parameters"
                                      and by_key[key].kind != "number"):
                 allowed = [k for k in by_key
                            if section == "parameters" or by_key[k].kind == "number"]
-                problems.append(unknown_key(f"{section}.", key, allowed))
+                problems.append(unknown_key(f"{prefix}{section}.", key, allowed))
                 continue
             if key in values:
-                problems.append(f"parameters.{key} is given in both [parameters] and "
-                                f"[physical_parameters]; allowed: one of them; fix: remove "
-                                f"one")
+                problems.append(f"{prefix}parameters.{key} is given in both [parameters] "
+                                f"and [physical_parameters]; allowed: one of them; fix: "
+                                f"remove one")
                 continue
             values[key] = (section, value)
     physical = {k: v for k, (s, v) in values.items() if s == "physical_parameters"}
@@ -213,7 +287,7 @@ def _read_parameters(data: dict, units: Units | None, problems: list[str]
     bad = False
     for key, (section, value) in values.items():
         opt = by_key[key]
-        path = f"{section}.{key}"
+        path = f"{prefix}{section}.{key}"
         if opt.kind == "number" and to_float(value) is None:
             problems.append(check_option(path, value, opt)[1])
             bad = True
@@ -230,7 +304,7 @@ def _read_parameters(data: dict, units: Units | None, problems: list[str]
             nondim[key] = converted
         else:
             direct[key] = nondim[key] = value
-    found = Parameters.problems(direct)
+    found = Parameters.problems(direct, prefix=f"{prefix}parameters.")
     problems.extend(found)
     if bad or found:
         return Parameters(), ()
@@ -242,8 +316,8 @@ def _read_parameters(data: dict, units: Units | None, problems: list[str]
     return parameters, tuple((k, float(v)) for k, v in physical.items())
 
 
-def _read_walls(table: dict, problems: list[str]) -> OxygenWalls:
-    v = read_options(table, WALL_OPTIONS, "oxygen_walls.", problems)
+def _read_walls(table: dict, problems: list[str], prefix: str = "") -> OxygenWalls:
+    v = read_options(table, WALL_OPTIONS, f"{prefix}oxygen_walls.", problems)
     if not valid(*v.values()):
         return OxygenWalls()
     return OxygenWalls(**v)
@@ -292,24 +366,26 @@ def _read_output(table: dict, base: Path, run_name: str, problems: list[str]
 
 
 def _read_initial(table: Any, grid: Grid | None, base: Path, problems: list[str],
-                  check_files: bool) -> tuple[tuple[str, tuple[FieldSource, ...]], ...]:
+                  check_files: bool, at: str = ""
+                  ) -> tuple[tuple[str, tuple[FieldSource, ...]], ...]:
     if not isinstance(table, dict):
-        problems.append(f"initial = {short(table)} is a {type(table).__name__}; allowed: "
-                        f"[initial.<field>] sections; fix: e.g. [initial.tumor]")
+        problems.append(f"{at}initial = {short(table)} is a {type(table).__name__}; "
+                        f"allowed: [{at}initial.<field>] sections; fix: e.g. "
+                        f"[{at}initial.tumor]")
         return ()
     out = {}
     for name, spec in table.items():
         if name not in FIELDS:
-            problems.append(unknown_key("initial.", name, FIELDS))
+            problems.append(unknown_key(f"{at}initial.", name, FIELDS))
             continue
         parts = spec if isinstance(spec, list) else [spec]
         if not parts:
-            problems.append(f"initial.{name} is an empty list; allowed: a table or a list "
-                            f"of tables; fix: remove it or describe the field")
+            problems.append(f"{at}initial.{name} is an empty list; allowed: a table or a "
+                            f"list of tables; fix: remove it or describe the field")
             continue
         sources = []
         for k, part in enumerate(parts):
-            prefix = f"initial.{name}." if len(parts) == 1 else f"initial.{name}[{k}]."
+            prefix = f"{at}initial.{name}." if len(parts) == 1 else f"{at}initial.{name}[{k}]."
             source = _read_source(name, part, prefix, grid, base, problems, check_files)
             if source is not None:
                 sources.append(source)
@@ -323,7 +399,7 @@ def _read_initial(table: Any, grid: Grid | None, base: Path, problems: list[str]
                 ref = kind.derived_from(dict(s.options))
                 ref_sources = out.get(ref, ())
                 if ref == name or any(INITIAL_TYPES[r.type].derived for r in ref_sources):
-                    problems.append(f"initial.{name}: type {s.type!r} refers to {ref!r}, "
+                    problems.append(f"{at}initial.{name}: type {s.type!r} refers to {ref!r}, "
                                     f"which is itself derived; allowed: a field given "
                                     f"directly; fix: describe {ref!r} directly")
     return tuple((f, out[f]) for f in FIELDS if f in out)

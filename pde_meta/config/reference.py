@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from ..core.options import REQUIRED, Option
+from .compartments import COMPARTMENT_OPTIONS, COUPLING_OPTIONS, EXCHANGE_OPTIONS, TISSUE_KEYS
 from .schema import FIELDS, INITIAL_TYPES, SECTIONS, TOP_OPTIONS
 from .toml import inline_toml
 
@@ -95,4 +96,33 @@ def reference_markdown() -> str:
         out += [f"### `type = \"{kind}\"`", "", doc[0].upper() + doc[1:] + ".", ""]
         if spec.options:
             out += [*_table(spec.options), ""]
+    sections = ", ".join(f"`[{k}]`" if k != "initial" else "`[initial.<field>]`"
+                         for k in TISSUE_KEYS)
+    out += [
+        "## `[compartments.<name>]`",
+        "",
+        "Optional: several compartments in one run. Without it the file describes one "
+        "tissue named `tissue`, its sections at the top level. With it each "
+        "`[compartments.<name>]` is a tissue with its own " + sections + " (the same keys "
+        "as above, key paths `compartments.<name>.grid.shape`, ...), and none of these may "
+        "stand at the top level; `[time]`, `[output]`, `[units]` and `seed` are shared. The "
+        "first compartment is the one `RunConfig.grid`, `.parameters`, ... describe. The run "
+        "file holds a group per compartment (`docs/hdf5.md`); each compartment draws its "
+        "own random initial fields from `seed`. Example: `configs/two_tissues.toml`.",
+        "",
+        *_table(COMPARTMENT_OPTIONS, with_units=False),
+        "",
+        "## `[coupling]` and `[[exchanges]]`",
+        "",
+        "Exchanges move material between compartments at the coupling times, the multiples "
+        "of `coupling.interval`; between them each compartment takes its own steps. Each "
+        "`[[exchanges]]` names a registered `kind` (`pde_meta.coupling.EXCHANGES`), the "
+        "compartments it connects and the options of its kind; every transfer is recorded "
+        "in the run file's `/ledger`. This version registers no exchange kind yet.",
+        "",
+        *_table(COUPLING_OPTIONS),
+        "",
+        *_table(EXCHANGE_OPTIONS, with_units=False),
+        "",
+    ]
     return "\n".join(out).rstrip("\n") + "\n"

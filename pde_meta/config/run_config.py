@@ -119,8 +119,65 @@ def physical_units(units: str) -> str:
 
 
 @dataclass(frozen=True)
+class TissueConfig:
+    """One tissue compartment: its name, model, grid, parameters and initial fields."""
+
+    name: str
+    grid: Grid
+    parameters: Parameters = field(default_factory=Parameters)
+    oxygen_walls: OxygenWalls = field(default_factory=OxygenWalls)
+    initial: tuple[tuple[str, tuple[FieldSource, ...]], ...] = ()
+    physical_parameters: tuple[tuple[str, float], ...] = ()
+    model: str = "invasion"
+
+    def initial_sources(self) -> dict[str, tuple[FieldSource, ...]]:
+        return dict(self.initial)
+
+    def to_dict(self) -> dict:
+        """The compartment's sections as TOML-ready data."""
+        d: dict[str, Any] = {"grid": {"shape": list(self.grid.shape),
+                                      "extent": list(self.grid.extent)}}
+        physical = dict(self.physical_parameters)
+        d["parameters"] = {k: v for k, v in self.parameters.to_dict().items()
+                           if k not in physical}
+        if physical:
+            d["physical_parameters"] = physical
+        walls = {s: getattr(self.oxygen_walls, s) for s in WALLS
+                 if getattr(self.oxygen_walls, s) is not None}
+        if walls:
+            d["oxygen_walls"] = walls
+        if self.initial:
+            d["initial"] = {}
+            for name, parts in self.initial:
+                items = [p.as_dict() for p in parts]
+                d["initial"][name] = items[0] if len(items) == 1 else items
+        return d
+
+
+@dataclass(frozen=True)
+class ExchangeConfig:
+    """One ``[[exchanges]]`` entry: a registered exchange ``kind`` from one compartment to
+    another, with the options of its kind."""
+
+    kind: str
+    source: str
+    target: str
+    options: tuple[tuple[str, Any], ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "from": self.source, "to": self.target,
+                **{k: v for k, v in self.options if v is not None}}
+
+
+@dataclass(frozen=True)
 class RunConfig:
-    """A validated run configuration (see :mod:`pde_meta.config` and ``docs/config.md``)."""
+    """A validated run configuration (see :mod:`pde_meta.config` and ``docs/config.md``).
+
+    ``grid``, ``parameters``, ``oxygen_walls``, ``initial`` and ``physical_parameters``
+    are those of the first tissue compartment (named ``compartment``); ``others`` holds
+    any further ones, ``exchanges`` and ``coupling_interval`` how they are coupled. A
+    config without ``[compartments]`` has the one tissue ``"tissue"``.
+    """
 
     name: str
     grid: Grid
@@ -134,9 +191,24 @@ class RunConfig:
     units: Units | None = None
     physical_parameters: tuple[tuple[str, float], ...] = ()
     source: Path | None = field(default=None, compare=False)
+    compartment: str = "tissue"
+    others: tuple[TissueConfig, ...] = ()
+    exchanges: tuple[ExchangeConfig, ...] = ()
+    coupling_interval: float | None = None
 
     def initial_sources(self) -> dict[str, tuple[FieldSource, ...]]:
         return dict(self.initial)
+
+    def tissues(self) -> tuple[TissueConfig, ...]:
+        """Every tissue compartment, the first one first."""
+        first = TissueConfig(self.compartment, self.grid, self.parameters, self.oxygen_walls,
+                             self.initial, self.physical_parameters)
+        return (first, *self.others)
+
+    @property
+    def declares_compartments(self) -> bool:
+        """Whether the config needs the ``[compartments]`` form to be written out."""
+        return bool(self.others or self.exchanges or self.compartment != "tissue")
 
     def output_times(self, t_end: float | None = None) -> np.ndarray:
         return self.time.output_times(t_end)
@@ -157,23 +229,17 @@ class RunConfig:
         if self.description:
             d["description"] = self.description
         d["seed"] = self.seed
-        d["grid"] = {"shape": list(self.grid.shape), "extent": list(self.grid.extent)}
-        physical = dict(self.physical_parameters)
-        d["parameters"] = {k: v for k, v in self.parameters.to_dict().items()
-                           if k not in physical}
+        tissues = self.tissues()
+        if self.declares_compartments:
+            d["compartments"] = {c.name: {"model": c.model, **c.to_dict()} for c in tissues}
+        else:
+            d.update(tissues[0].to_dict())
         if self.units is not None:
             d["units"] = {f.name: getattr(self.units, f.name) for f in fields(self.units)}
-        if physical:
-            d["physical_parameters"] = physical
-        walls = {s: getattr(self.oxygen_walls, s) for s in WALLS
-                 if getattr(self.oxygen_walls, s) is not None}
-        if walls:
-            d["oxygen_walls"] = walls
-        if self.initial:
-            d["initial"] = {}
-            for name, parts in self.initial:
-                items = [p.as_dict() for p in parts]
-                d["initial"][name] = items[0] if len(items) == 1 else items
+        if self.coupling_interval is not None:
+            d["coupling"] = {"interval": self.coupling_interval}
+        if self.exchanges:
+            d["exchanges"] = [e.to_dict() for e in self.exchanges]
         t = self.time
         d["time"] = {"t_end": t.t_end, **({"dt": t.dt} if t.dt is not None else {}),
                      "safety": t.safety, "reaction_cfl": t.reaction_cfl}

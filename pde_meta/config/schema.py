@@ -102,7 +102,8 @@ SECTIONS: dict[str, tuple[Option, ...]] = {
     "units": UNITS_OPTIONS,
 }
 #: every key a config may have at its top level
-TOP_KEYS = (*(o.key for o in TOP_OPTIONS), *SECTIONS, "physical_parameters", "initial")
+TOP_KEYS = (*(o.key for o in TOP_OPTIONS), *SECTIONS, "physical_parameters", "initial",
+            "compartments", "coupling", "exchanges")
 
 #: the ``type`` key of an ``[initial.<field>]`` section
 TYPE_OPTION = Option("type", "choice", REQUIRED, "how the field is made",

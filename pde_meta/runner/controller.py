@@ -35,18 +35,22 @@ TIME_TOLERANCE = 1e-9
 
 @dataclass
 class Counters:
-    """Stepping time and steps: of the whole run (all sessions) and of this session."""
+    """Stepping time and steps (summed over compartments): of the whole run (all sessions)
+    and of this session; ``session_updates`` counts cell-updates (each compartment's
+    steps times its unknowns)."""
 
     wall: float = 0.0
     steps: int = 0
     session_wall: float = 0.0
     session_steps: int = 0
+    session_updates: int = 0
 
-    def add(self, seconds: float, steps: int) -> None:
+    def add(self, seconds: float, steps: int, updates: int) -> None:
         self.wall += seconds
         self.session_wall += seconds
         self.steps += steps
         self.session_steps += steps
+        self.session_updates += updates
 
 
 class Observer:
@@ -92,7 +96,7 @@ class Controller:
     def rate(self) -> float:
         """Cell-updates per second of this session."""
         c = self.counters
-        return self.cells * c.session_steps / max(c.session_wall, 1e-12)
+        return c.session_updates / max(c.session_wall, 1e-12)
 
     def _call(self, hook: str, *args) -> None:
         for observer in self.observers:
@@ -126,10 +130,13 @@ class Controller:
             if t_out <= self.done + tol or t_out < self.t - tol:
                 continue
             while self.t < t_out:
+                before = [c.step_count for c in self.coupler]
                 start = time.perf_counter()
                 taken = self.coupler.advance(float(t_out), max_steps=chunk)
                 elapsed = time.perf_counter() - start
-                self.counters.add(elapsed, taken)
+                updates = sum(c.size * (c.step_count - b)
+                              for c, b in zip(self.coupler, before, strict=True))
+                self.counters.add(elapsed, taken, updates)
                 if elapsed > 0:
                     chunk = int(min(max(chunk * CHUNK_SECONDS / elapsed, 1), 4 * chunk,
                                     10**7))

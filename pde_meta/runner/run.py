@@ -33,7 +33,7 @@ import numpy as np
 
 from .. import storage as io
 from ..config import TIME_TOLERANCE, RunConfig, load_config, loads_config, physical_units
-from ..coupling import Coupler
+from ..coupling import EXCHANGES, Coupler, Ledger, Transfer
 from ..errors import ConfigError, SimulationError
 from ..models.invasion import initial as builders
 from ..models.invasion.compartment import Tissue
@@ -49,7 +49,7 @@ from .progress import Progress
 FIELDS = FIELD_TABLE.names
 
 __all__ = ["RunResult", "Plan", "simulate", "resume", "initial_state", "plan",
-           "check_output", "warm_up", "compartments"]
+           "check_output", "warm_up", "compartments", "coupler_of"]
 
 log = logging.getLogger("pde_meta.runner")
 
@@ -70,29 +70,32 @@ class RunResult:
     wall_seconds: float = 0.0
     cells: int = 0
     message: str = ""
+    updates: int = 0  #: cell-updates of this session (each compartment's steps x cells)
 
     @property
     def cell_updates_per_second(self) -> float:
-        return self.cells * self.steps / self.wall_seconds if self.wall_seconds > 0 else 0.0
+        return self.updates / self.wall_seconds if self.wall_seconds > 0 else 0.0
 
 
 # --------------------------------------------------------------------------- set-up
 
 
-def initial_state(config: RunConfig) -> State:
-    """The initial state described by ``config.initial`` (fields without a source are 0).
+def initial_state(config: RunConfig, tissue: int = 0) -> State:
+    """The initial state of tissue compartment ``tissue`` of ``config`` (fields without a
+    source are 0).
 
     Reads ``.npy``/``.npz`` files and snapshots of earlier runs; every field is checked for
     shape, finiteness and range. Raises :class:`ConfigError` naming the field on failure.
     """
-    return builders.initial_state(config.grid, config.initial_sources(), config.seed,
-                                  io.read_snapshot_field)
+    c = config.tissues()[tissue]
+    return builders.initial_state(c.grid, c.initial_sources(), config.seed,
+                                  io.read_snapshot_field, (tissue,) if tissue else ())
 
 
-def metric_options(config: RunConfig) -> dict:
-    """Arguments of the invasion diagnostics for this run's geometry."""
+def metric_options(tissue) -> dict:
+    """Arguments of the invasion diagnostics for a tissue's geometry."""
     return _metric_options({name: [(p.type, p.options) for p in parts]
-                            for name, parts in config.initial_sources().items()})
+                            for name, parts in tissue.initial_sources().items()})
 
 
 def check_output(path, overwrite: bool) -> Path:
@@ -130,18 +133,29 @@ def warm_up(threads: int = 1) -> float:
     return time.perf_counter() - start
 
 
-def compartments(config: RunConfig, state: State | None = None,
-                 threads: int | None = None, initial: State | None = None) -> list[Tissue]:
-    """The compartments of ``config``: today one tissue grid named ``tissue``, starting
-    from ``state`` (default: the config's initial state; ``initial``: the run's initial
-    state when ``state`` is a later one)."""
-    t = config.time
-    start = initial_state(config) if state is None else state
-    o = config.output
-    return [Tissue("tissue", start, config.parameters, config.oxygen_walls, dt=t.dt,
-                   safety=t.safety, reaction_cfl=t.reaction_cfl, threads=threads,
-                   fields=o.fields, float32=o.float32, metric_options=metric_options(config),
-                   initial=initial)]
+def compartments(config: RunConfig, threads: int | None = None, states=None,
+                 initial=None) -> list[Tissue]:
+    """The compartments of ``config``, in order: its tissues, starting from ``states``
+    (name -> state; default: the config's initial states), with ``initial`` (name -> the
+    run's initial state) when the states are later ones (a restart)."""
+    t, o = config.time, config.output
+    out = []
+    for k, c in enumerate(config.tissues()):
+        start = initial_state(config, k) if states is None else states[c.name]
+        out.append(Tissue(c.name, start, c.parameters, c.oxygen_walls, dt=t.dt,
+                          safety=t.safety, reaction_cfl=t.reaction_cfl, threads=threads,
+                          fields=o.fields, float32=o.float32,
+                          metric_options=metric_options(c),
+                          initial=None if initial is None else initial[c.name]))
+    return out
+
+
+def coupler_of(config: RunConfig, parts, ledger: Ledger | None = None) -> Coupler:
+    """The compartments coupled by the config's exchanges (``ledger``: the transfers
+    so far, when a run continues)."""
+    exchanges = [EXCHANGES[e.kind](f"{e.kind}[{k}]", e.source, e.target, **dict(e.options))
+                 for k, e in enumerate(config.exchanges)]
+    return Coupler(parts, exchanges, config.coupling_interval, ledger)
 
 
 def _root_attrs(config: RunConfig) -> dict:
@@ -178,7 +192,7 @@ class Plan:
 
 def plan(config: RunConfig) -> Plan:
     """Build the initial state and the stepper of ``config`` and estimate the run."""
-    (tissue,) = compartments(config, threads=1)
+    tissue = compartments(config, threads=1)[0]
     state, stepper = tissue.state, tissue.stepper
     bound = stepper.dt_bound()
     cells = config.grid.size
@@ -213,7 +227,8 @@ def _drive(config: RunConfig, coupler: Coupler, writer: io.RunWriter, rng_state:
         writer.set_status(status, message)
     result = RunResult(config.name, writer.path, status, lead.t, config.time.t_end,
                        lead.step_count, writer.count, counters.session_steps,
-                       counters.session_wall, controller.cells, message)
+                       counters.session_wall, controller.cells, message,
+                       counters.session_updates)
     if status == "failed":
         error = SimulationError(message)
         error.result = result
@@ -263,7 +278,7 @@ def simulate(config, output=None, overwrite: bool = False, progress: str = "auto
     if output is not None:
         config = config.with_output(output)
     path = check_output(config.output.path, overwrite)
-    coupler = Coupler(compartments(config, threads=threads))
+    coupler = coupler_of(config, compartments(config, threads=threads))
     log.debug("kernels ready in %.3g s", warm_up(next(iter(coupler)).threads))
     rng_state = json.dumps(np.random.default_rng(config.seed).bit_generator.state)
     o = config.output
@@ -334,11 +349,15 @@ def resume(path, t_end: float | None = None, progress: str = "auto",
     if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
         raise ConfigError(f"{path} or its directory is not writable; fix: check the "
                           f"permissions")
-    parts = compartments(config, ck.state, threads,
-                         initial=State(ck.state.grid, io.read_initial(path, "tissue")))
+    states, initial = {}, {}
+    for c in config.tissues():
+        states[c.name] = State(c.grid, ck.arrays[c.name]["data"])
+        initial[c.name] = State(c.grid, io.read_initial(path, c.name))
+    parts = compartments(config, threads, states, initial)
     for c in parts:
         c.restore(ck.arrays[c.name])
-    coupler = Coupler(parts)
+    ledger = Ledger([Transfer(*row) for row in io.read_ledger(path, ck.ledger_rows)])
+    coupler = coupler_of(config, parts, ledger)
     log.debug("kernels ready in %.3g s", warm_up(parts[0].threads))
     if not info.clean:
         log.warning("%s was not closed (its writer was killed); recovering it", path)

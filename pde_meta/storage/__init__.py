@@ -15,6 +15,7 @@ from .reader import (
     read_checkpoint,
     read_info,
     read_initial,
+    read_ledger,
     read_snapshot_field,
     snapshot_count,
 )
@@ -23,5 +24,5 @@ from .writer import RunWriter
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "STATUS_NAMES", "STATUS_CODES", "Checkpoint",
            "RunInfo", "RunWriter", "is_clean", "open_run", "open_tree", "read_checkpoint",
-           "read_info", "read_initial",
+           "read_info", "read_initial", "read_ledger",
            "read_snapshot_field", "recover", "snapshot_count"]

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Checkpoint", "RunInfo", "read_info", "read_checkpoint", "read_snapshot_field",
            "snapshot_count", "open_run", "open_tree", "is_clean", "open_read", "read_initial",
+           "read_ledger",
            "compartment_groups", "layout_version", "LEGACY_NAME", "read_checkpoint_of",
            "time_series_paths"]
 
@@ -289,12 +290,26 @@ def _pick(f: h5py.File, compartment: str | None, path) -> tuple[str, h5py.Group]
         grids = [n for n, g in groups.items() if "fields" in g and len(g["fields"])]
         if len(grids) != 1:
             raise ConfigError(f"{path} has the compartments {list(groups)}; fix: name one "
-                              f"with compartment=...")
+                              f"(compartment=... in Python, --compartment on the command "
+                              f"line)")
         compartment = grids[0]
     if compartment not in groups:
         raise ConfigError(f"{path} has no compartment {compartment!r}; it has "
                           f"{list(groups)}")
     return compartment, groups[compartment]
+
+
+def read_ledger(path, rows: int | None = None) -> list[tuple]:
+    """The first ``rows`` (default: all) transfers of the ledger, as
+    ``(t, exchange, source, target, amount)`` tuples (empty without exchanges)."""
+    with open_read(path) as f:
+        if "ledger" not in f:
+            return []
+        g = f["ledger"]
+        n = g["t"].shape[0] if rows is None else min(rows, g["t"].shape[0])
+        cols = [g[c][:n] for c in ("t", "exchange", "source", "target", "amount")]
+    return [(float(t), e.decode(), s.decode(), d.decode(), float(a))
+            for t, e, s, d, a in zip(*cols, strict=True)]
 
 
 def read_initial(path, compartment: str | None = None) -> np.ndarray:

@@ -204,6 +204,7 @@ class BuildContext(NamedTuple):
     sources: dict  #: every field's parts
     read_snapshot: Callable  #: ``(path, field, time, where=...) -> (values, t)``
     done: dict  #: the fields built so far (the derived types use them)
+    stream: tuple = ()  #: the compartment's random stream (empty: the first one)
 
 
 class InitialType(NamedTuple):
@@ -233,7 +234,8 @@ def _source_name(name: str, k: int, count: int) -> str:
 def _random(o: dict, at: BuildContext) -> np.ndarray:
     seed = o["seed"]
     if seed is None:
-        seed = np.random.SeedSequence(at.seed, spawn_key=(FIELDS.index(at.field), at.index))
+        seed = np.random.SeedSequence(
+            at.seed, spawn_key=(*at.stream, FIELDS.index(at.field), at.index))
     return random_ecm(at.grid, seed, o["correlation_length"], o["mean"], o["amplitude"])
 
 
@@ -329,15 +331,18 @@ INITIAL_TYPES: dict[str, InitialType] = {
 }
 
 
-def initial_state(grid: Grid, sources: dict, seed: int, read_snapshot) -> State:
+def initial_state(grid: Grid, sources: dict, seed: int, read_snapshot, stream: tuple = ()
+                  ) -> State:
     """The initial state made from ``sources`` (fields without a source are 0).
 
     ``sources`` maps a field name to its parts, each with a ``type`` of
     :data:`INITIAL_TYPES` and ``options`` (``config.initial_sources()``); the parts of a
     field are added. ``seed`` seeds the random fields that give no seed of their own;
     ``read_snapshot(path, field, time, where=...)`` returns ``(values, t)`` of a snapshot
-    of an earlier run. Reads ``.npy``/``.npz`` files; every field is checked for shape,
-    finiteness and range. Raises :class:`ConfigError` naming the field on failure.
+    of an earlier run; ``stream`` keeps the random fields of several compartments apart
+    (``(k,)`` for compartment ``k > 0``). Reads ``.npy``/``.npz`` files; every field is
+    checked for shape, finiteness and range. Raises :class:`ConfigError` naming the field
+    on failure.
     """
     values: dict[str, np.ndarray] = {}
     order = sorted(sources, key=lambda n: any(INITIAL_TYPES[s.type].derived
@@ -346,7 +351,7 @@ def initial_state(grid: Grid, sources: dict, seed: int, read_snapshot) -> State:
         parts = sources[name]
         total = np.zeros(grid.shape)
         for k, part in enumerate(parts):
-            at = BuildContext(grid, name, k, seed, sources, read_snapshot, values)
+            at = BuildContext(grid, name, k, seed, sources, read_snapshot, values, stream)
             total += _build(part, at)
         values[name] = check_field(name, total, grid, source=", ".join(p.type for p in parts))
     return build_state(grid, **values)
