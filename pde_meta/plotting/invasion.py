@@ -66,12 +66,7 @@ def plot_fronts(ds, times=None, threshold: float = 0.1, *, field: str | None = N
         field = TUMOR if TUMOR in spatial else (spatial[0] if spatial else TUMOR)
     (name,) = field_names(ds, [field])
     index = time_indices(ds, times, MAX_DEFAULT_FRONTS)
-    extent = style.extent(ds)
-    aspect = style.aspect(extent)
-    if figsize is None:
-        figsize = (7.0, 4.6 * aspect + 0.9)
-    fig = Figure(figsize=figsize, layout="constrained")
-    ax = fig.subplots()
+    fig, ax, extent = style.map_figure(ds, figsize, 7.0, 4.6, 0.9)
     x = np.asarray(ds["x"].values, dtype=float)
     y = np.asarray(ds["y"].values, dtype=float)
     t = np.asarray(ds["time"].values, dtype=float)
@@ -161,12 +156,7 @@ def plot_membrane_breach(ds, threshold: float = 0.5, *, band_threshold: float = 
                           f"{band_threshold:g}; there is no membrane to map")
     when = breach_times(t, b, threshold)
     broken = band & np.isfinite(when)
-    extent = style.extent(ds)
-    aspect = style.aspect(extent)
-    if figsize is None:
-        figsize = (6.0, 4.4 * aspect + 1.6)
-    fig = Figure(figsize=figsize, layout="constrained")
-    ax = fig.subplots()
+    fig, ax, extent = style.map_figure(ds, figsize, 6.0, 4.4, 1.6)
     intact = np.ma.masked_where(~(band & ~broken), np.ones(band.shape))
     ax.imshow(intact, origin="lower", extent=extent, cmap=colors.ListedColormap(["0.78"]),
               vmin=0, vmax=1, interpolation="nearest", aspect="equal")

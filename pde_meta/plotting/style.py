@@ -15,6 +15,7 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 
 __all__ = ["DEFAULT_CMAP", "DIMENSIONLESS", "label", "axis_label", "time_text", "cmap",
+           "map_figure",
            "extent", "aspect", "limits", "save_figure"]
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,16 @@ def extent(ds) -> list[float]:
 def aspect(bounds: list[float]) -> float:
     """Height over width of the domain spanned by ``bounds`` (an :func:`extent`)."""
     return (bounds[3] - bounds[2]) / (bounds[1] - bounds[0])
+
+
+def map_figure(ds, figsize, width: float, height: float, extra: float):
+    """``(figure, axes, extent)`` of a single map of the domain: ``figsize`` if given, else
+    ``width`` wide and ``height * aspect + extra`` high."""
+    bounds = extent(ds)
+    if figsize is None:
+        figsize = (width, height * aspect(bounds) + extra)
+    fig = Figure(figsize=figsize, layout="constrained")
+    return fig, fig.subplots(), bounds
 
 
 def limits(values: np.ndarray) -> tuple[float, float]:
