@@ -294,6 +294,7 @@ def test_files_of_layout_1_still_open():
     ds = io.open_run(LAYOUT1)
     assert dict(ds.sizes) == {"time": 3, "y": 12, "x": 16}
     assert set(FIELDS) <= set(ds.data_vars) and "membrane_min_integrity" in ds
+    assert ds.tumor.attrs["cmap"] == "magma"  # styles the file lacks come from the model
     np.testing.assert_allclose(ds.time.values, [0.0, 0.1, 0.2])
     assert ds.tumor_mass.values[0] == pytest.approx(float(ds.tumor[0].sum()) / 192 * 0.75)
     info = io.read_info(LAYOUT1)

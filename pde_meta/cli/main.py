@@ -8,6 +8,8 @@ existing file is never touched by a command that ends with exit code 2.
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 
 from ..errors import ConfigError, SimulationError
 from . import check, info, plot, resume, run, sweep
@@ -17,6 +19,7 @@ from .common import (
     EXIT_CODES,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
+    EXIT_OK,
     error,
     setup_logging,
 )
@@ -71,5 +74,8 @@ def main(argv=None) -> int:
         error("interrupted; a run file keeps its last checkpoint: continue it with "
               "pde-meta resume RUN.h5")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the output went to a pipe that closed (``| head``)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     finally:
         restore()

@@ -363,11 +363,15 @@ def _dataset(f: h5py.File, g: h5py.Group, n: int, fields=None, path=None) -> xr.
         stored = fields
     coords = {name: (name, ds[:n] if name == "time" else ds[:], _attrs(ds))
               for name, ds in g["coords"].items()}
+    table = get_model(_group_attrs(f, g)["model"]).FIELDS
     data_vars = {}
     for name in stored:
         ds = g["fields"][name]
         dims = tuple(d.label for d in ds.dims) or ("time", "y", "x")
-        data_vars[name] = (dims, ds[:n], _attrs(ds))
+        attrs = _attrs(ds)
+        if name in table:  # files of layout 1 lack some attributes of the field table
+            attrs = {**table[name].attrs(), **attrs}
+        data_vars[name] = (dims, ds[:n], attrs)
     for name, ds in g["diagnostics"].items():
         data_vars[name] = ("time", ds[:n], _attrs(ds))
     attrs = {k: plain(v) for k, v in f.attrs.items()}
