@@ -315,3 +315,19 @@ def test_a_file_of_layout_1_is_not_continued_and_not_touched(tmp_path):
     with pytest.raises(ConfigError, match="layout 1 .*continues layout 2 only"):
         resume(copy, t_end=1.0, progress="none")
     assert copy.read_bytes() == LAYOUT1.read_bytes()
+
+
+def test_todays_solver_reproduces_the_layout_1_run(tmp_path):
+    """The config of tests/data/layout1.h5, run today: the same fields and diagnostics (to
+    round-off here; bit for bit on the machine that wrote it, which
+    ``scripts/compare_runs.py`` checks for every shipped config)."""
+    from pde_meta.config import load_config
+    from pde_meta.runner.run import simulate
+
+    config = load_config(ROOT / "tests" / "data" / "layout1.toml")
+    new = io.open_run(simulate(config, output=tmp_path / "new.h5", progress="none").path)
+    old = io.open_run(LAYOUT1)
+    for name in old.data_vars:
+        if name != "wall_seconds":
+            np.testing.assert_allclose(new[name].values, old[name].values, rtol=1e-12,
+                                       atol=0, err_msg=name)

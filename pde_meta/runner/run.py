@@ -191,15 +191,20 @@ class Plan:
 
 
 def plan(config: RunConfig) -> Plan:
-    """Build the initial state and the stepper of ``config`` and estimate the run."""
-    tissue = compartments(config, threads=1)[0]
+    """Build the initial states and steppers of ``config`` and estimate the run: the step
+    and its bound of the first compartment; output and memory of them all."""
+    parts = compartments(config, threads=1)
+    tissue = parts[0]
     state, stepper = tissue.state, tissue.stepper
     bound = stepper.dt_bound()
-    cells = config.grid.size
     snapshots = len(config.output_times())
     itemsize = 4 if config.output.float32 else 8
-    output = snapshots * len(config.output.fields) * cells * itemsize + 3 * 5 * cells * 8
-    memory = 4 * 5 * cells * 8 + 12 * cells * 8  # two buffers, copies, metric temporaries
+    output = memory = 0
+    for c in parts:
+        cells, planes = c.size, len(FIELD_TABLE)
+        # snapshots, the initial state and two checkpoint slots
+        output += snapshots * len(c.stored) * cells * itemsize + 3 * planes * cells * 8
+        memory += 4 * planes * cells * 8 + 12 * cells * 8  # two buffers, copies, metrics
     dt = stepper.dt
     return Plan(config, state, bound, dt, math.ceil(config.time.t_end / dt), snapshots,
                 output, memory)
