@@ -126,12 +126,7 @@ def test_progress_lines_when_not_a_terminal(tmp_path, capsys, monkeypatch):
 
 def test_batch_runs_in_parallel_and_a_failure_does_not_stop_the_others(tmp_path, capsys):
     good = config_file(tmp_path, "good")
-    bad = config_file(tmp_path, "bad",
-                      extra="mmp_production = 1e200\necm_degradation = 0").read_text()
-    bad = bad.replace('type = "gaussian"\nwidth = 0.1',
-                      'type = "uniform"\nvalue = 1e150').replace(
-        'type = "random"', 'type = "uniform"\nvalue = 1.0')
-    (tmp_path / "bad.toml").write_text(bad)
+    _bad_config(tmp_path)
     code, out, err = cli(capsys, "run", tmp_path / "good.toml", tmp_path / "bad.toml",
                          "--output", tmp_path / "runs", "--jobs", 2, "--quiet")
     assert code == 1
@@ -143,6 +138,102 @@ def test_batch_runs_in_parallel_and_a_failure_does_not_stop_the_others(tmp_path,
     assert io.read_info(tmp_path / "runs" / "good.h5").status == "complete"
     assert io.read_info(tmp_path / "runs" / "bad.h5").status == "failed"
     assert good.exists()
+
+
+def _bad_config(tmp_path, name="bad"):
+    """A config whose run fails (non-finite values) after its first snapshot."""
+    bad = config_file(tmp_path, name,
+                      extra="mmp_production = 1e200\necm_degradation = 0").read_text()
+    bad = bad.replace('type = "gaussian"\nwidth = 0.1',
+                      'type = "uniform"\nvalue = 1e150').replace(
+        'type = "random"', 'type = "uniform"\nvalue = 1.0')
+    (tmp_path / f"{name}.toml").write_text(bad)
+    return tmp_path / f"{name}.toml"
+
+
+def test_jobs_run_on_the_sweep_layer_like_serial_runs(tmp_path, capsys, monkeypatch):
+    """``run --jobs 2`` goes through :func:`pde_meta.sweep.batch.run_tasks` with the
+    validated configs; its files equal serial runs' bit for bit; a failing run gives exit
+    1 and the others complete; the workers' log lines reach this process."""
+    from pde_meta.cli import run as cli_run
+    from pde_meta.config import RunConfig
+    from pde_meta.sweep import batch
+
+    calls = []
+
+    def spy(function, tasks, **kw):
+        tasks = list(tasks)
+        calls.append((function, tasks, kw))
+        return batch.run_tasks(function, tasks, **kw)
+
+    monkeypatch.setattr(cli_run, "run_tasks", spy)
+    configs = [config_file(tmp_path, "one"), _bad_config(tmp_path),
+               config_file(tmp_path, "two", extra="mmp_production = 2.0")]
+    code, out, err = cli(capsys, "run", *configs, "--output", tmp_path / "jobs", "--jobs", 2)
+    assert code == 1
+    (function, tasks, kw), = calls
+    assert function is cli_run.run_job and kw["workers"] == 2 and kw["forward_logs"]
+    assert all(isinstance(t["config"], RunConfig) for t in tasks)  # nothing to re-parse
+    rows = out.strip().splitlines()
+    assert len(rows) == 4 and ["one.toml" in rows[1], "bad.toml" in rows[2],
+                               "two.toml" in rows[3]] == [True] * 3
+    assert "complete" in rows[1] and "failed" in rows[2] and "complete" in rows[3]
+    assert "non-finite" in err and "Traceback" not in err
+    for name in ("one", "two"):  # logged in the workers, printed here
+        assert f"{name}: done: t = 0.5" in err
+    assert "batch: 3/3 runs (100%)" in err
+    assert "distributed" not in err  # no dask noise
+
+    code, _, err = cli(capsys, "run", configs[0], configs[2], "--output", tmp_path / "serial",
+                       "--jobs", 1, "-q")
+    assert code == 0, err
+    assert len(calls) == 1  # one job at a time runs here
+    for name in ("one", "two"):
+        a, b = io.open_run(tmp_path / "jobs" / f"{name}.h5"), \
+            io.open_run(tmp_path / "serial" / f"{name}.h5")
+        assert a.attrs["status"] == b.attrs["status"] == "complete"
+        np.testing.assert_array_equal(a.time.values, b.time.values)
+        for var in a.data_vars:
+            if var != "wall_seconds":
+                np.testing.assert_array_equal(a[var].values, b[var].values, err_msg=var)
+    assert io.read_info(tmp_path / "jobs" / "bad.h5").status == "failed"
+
+
+def test_ctrl_c_stops_parallel_runs_and_leaves_no_process(tmp_path):
+    """SIGINT to the process group of ``pde-meta run a b --jobs 2``: exit 130 with one
+    line, no traceback, no worker process left, files that can be resumed."""
+    configs = [config_file(tmp_path, name, n=96, t_end=1000.0, interval=5.0)
+               for name in ("left", "right")]
+    out = tmp_path / "out"
+    proc = subprocess.Popen([*_command(), "run", *map(str, configs), "--output", str(out),
+                             "--jobs", "2"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    files = [out / "left.h5", out / "right.h5"]
+    while not all(f.exists() for f in files) and proc.poll() is None \
+            and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    assert proc.poll() is None, proc.stderr.read()
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    lines = [line for line in err.splitlines() if line.startswith("pde-meta: error:")]
+    assert len(lines) == 1 and "interrupted" in lines[0]
+    assert "Traceback" not in err and "distributed" not in err
+    deadline = time.monotonic() + 10
+    while _alive(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(proc.pid)
+    for f in files:
+        assert io.read_info(f).status != "complete"
+
+
+def _alive(group: int) -> list[str]:
+    """The processes of the session (and process group) ``group`` that are not zombies."""
+    found = subprocess.run(["ps", "-o", "stat=,pid=,args=", "-s", str(group)],
+                           capture_output=True, text=True).stdout.splitlines()
+    return [line for line in found if not line.strip().startswith("Z")]
 
 
 # --------------------------------------------------------------------------- bad input
@@ -351,3 +442,12 @@ def test_sigkill_at_random_moments_loses_nothing_flushed_and_resumes_exactly(tmp
             np.testing.assert_array_equal(done[name].values, ref[name].values, err_msg=name)
         assert not list(tmp_path.glob(".*.tmp"))
     assert killed_mid_run >= 1
+
+
+def test_output_into_a_closed_pipe_is_not_a_traceback():
+    """``pde-meta info RUN.h5 | true``: nobody reads the pipe; exit 0, no traceback."""
+    layout1 = ROOT / "tests" / "data" / "layout1.h5"
+    proc = subprocess.run(["bash", "-c", f"set -o pipefail; {sys.executable} -m pde_meta "
+                           f"info {layout1} | true"], capture_output=True, text=True,
+                          cwd=ROOT)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr

@@ -211,6 +211,41 @@ def test_invalid_member_is_reported_and_the_others_finish(tmp_path, cluster, cap
                for r in caplog.records) == 1
 
 
+def test_members_go_through_the_shared_layer_with_progress(tmp_path, cluster, caplog,
+                                                            monkeypatch):
+    """Sweeps and ``pde-meta run --jobs N`` share :func:`pde_meta.sweep.batch.run_tasks`
+    and :class:`pde_meta.runner.progress.Progress` (a log line per member here)."""
+    from pde_meta.config import RunConfig
+    from pde_meta.sweep import batch, schedule
+
+    calls = []
+
+    def spy(function, tasks, **kw):
+        tasks = list(tasks)
+        calls.append((function, tasks))
+        return batch.run_tasks(function, tasks, **kw)
+
+    monkeypatch.setattr(schedule, "run_tasks", spy)
+    s = sweep.load_sweep(write_sweep(tmp_path, mu="[1.0]"))
+    logger = logging.getLogger("pde_meta")
+    logger.addHandler(caplog.handler)
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        with caplog.at_level(logging.INFO, logger="pde_meta"):
+            result = sweep.run_sweep(s, tmp_path / "out", scheduler=cluster, progress="log")
+    finally:
+        logger.removeHandler(caplog.handler)
+        logger.propagate = propagate
+    assert result.ok and result.ran == 2
+    (function, tasks), = calls
+    assert function is sweep.run_member
+    assert all(isinstance(t["config"], RunConfig) for t in tasks)
+    lines = [r.getMessage() for r in caplog.records if " members (" in r.getMessage()]
+    assert [line.split(",")[0] for line in lines] == ["tiny_sweep: 1/2 members (50%)",
+                                                       "tiny_sweep: 2/2 members (100%)"]
+    assert all(" complete in " in line and "ETA" in line for line in lines)
+
+
 def test_failing_member_is_recorded_with_its_error(tmp_path, monkeypatch):
     s = sweep.load_sweep(write_sweep(tmp_path))
     m = s.members[0]

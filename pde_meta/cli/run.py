@@ -6,13 +6,13 @@ import argparse
 import logging
 import math
 import os
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 
 from ..config import load_config
 from ..errors import ConfigError, SimulationError
 from ..runner import run as runner
+from ..runner.progress import Progress
+from ..sweep.batch import run_tasks
 from .common import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -20,7 +20,6 @@ from .common import (
     error,
     one_line,
     prefixed,
-    setup_logging,
 )
 from .tables import fmt, render
 
@@ -37,8 +36,9 @@ def add_parser(sub, epilog: str) -> None:
     p.add_argument("--output", "-o", metavar="PATH", help="output file (one config) or "
                    "directory (several configs, or an existing directory): <name>.h5 in it; "
                    "default: output.path of each config")
-    p.add_argument("--jobs", "-j", type=int, metavar="N", help="parallel processes "
-                   "(default: one per config, at most one per CPU)")
+    p.add_argument("--jobs", "-j", type=int, metavar="N", help="parallel worker processes, "
+                   "of a local dask cluster as for sweeps (default: one per config, at most "
+                   "one per CPU; 1: one run after the other in this process)")
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs (an "
                    "old file stays until the new run has written its first snapshot)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress output")
@@ -67,9 +67,7 @@ def run_job(job: dict) -> dict:
     of the summary table.
     """
     config = job["config"]
-    row = {"config": job["label"], "output": str(config.output.path), "status": "bad input",
-           "t": math.nan, "t_end": math.nan, "steps": 0, "snapshots": 0, "wall": 0.0,
-           "rate": 0.0, "message": ""}
+    row = _row(job, "bad input")
     try:
         result = runner.simulate(config, overwrite=job["overwrite"], progress=job["progress"],
                                  threads=job["threads"])
@@ -94,21 +92,50 @@ def run_job(job: dict) -> dict:
     return row
 
 
-def _worker_init(quiet: bool) -> None:
-    setup_logging(quiet)
+def _row(job: dict, status: str, message: str = "") -> dict:
+    return {"config": job["label"], "output": str(job["config"].output.path),
+            "status": status, "t": math.nan, "t_end": math.nan, "steps": 0, "snapshots": 0,
+            "wall": 0.0, "rate": 0.0, "message": message}
+
+
+def _describe(job: dict, row: dict) -> tuple[bool, str]:
+    return row["status"] == "complete", (f"{row['config']} {row['status']} "
+                                         f"({row['wall']:.3g} s of stepping)")
+
+
+def _died(job: dict, exc: BaseException) -> dict:  # the worker process died
+    return _row(job, "error", f"{job['label']}: the worker process running it died "
+                f"({type(exc).__name__}: {one_line(str(exc))})")
 
 
 def run_jobs(jobs: list[dict], workers: int, quiet: bool) -> list[dict]:
     """Run every job of :func:`run_job`, ``workers`` at a time; the rows in job order.
 
-    One worker runs them here, one after the other; more run in spawned processes, each
-    receiving its already validated config (nothing is parsed twice).
+    One worker runs them here, one after the other (an interrupted run stops the batch).
+    More run in the worker processes of a local dask cluster through
+    :func:`pde_meta.sweep.batch.run_tasks`, the scheduling of sweeps: each receives its
+    already validated config (nothing is parsed twice), the records it logs are logged
+    here, and a line per finished run says how far the batch is (unless ``quiet``).
     """
+    rows: list[dict] = []
     if workers <= 1:
-        return [run_job(job) for job in jobs]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                             initializer=_worker_init, initargs=(quiet,)) as pool:
-        return list(pool.map(run_job, jobs))
+        for job in jobs:
+            rows.append(run_job(job))
+            if rows[-1]["status"] == "interrupted":
+                raise KeyboardInterrupt
+        return rows
+    order = {id(job): i for i, job in enumerate(jobs)}
+    rows = [_row(job, "error", f"{job['label']}: no result came back") for job in jobs]
+    progress = Progress("none" if quiet else "log", "batch", 0, len(jobs), unit="runs",
+                        label=None, every=0)
+    try:
+        for job, row in run_tasks(run_job, jobs, workers=workers, progress=progress,
+                                  describe=_describe, on_error=_died, forward_logs=True,
+                                  name=lambda job: Path(job["label"]).stem):
+            rows[order[id(job)]] = row
+    finally:
+        progress.close()
+    return rows
 
 
 def summary(rows: list[dict]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from .controller import Controller, Observer
-from .progress import Progress
+from .progress import Progress, run_text
 
 __all__ = ["FileObserver", "ProgressObserver", "snapshot_values", "checkpoint_arrays"]
 
@@ -61,15 +61,17 @@ class FileObserver(Observer):
 
 
 class ProgressObserver(Observer):
-    """Reports time, step, snapshots and speed through a :class:`Progress`."""
+    """Reports simulated time, step, snapshots and speed through a :class:`Progress`."""
 
     def __init__(self, progress: Progress, writer, lead) -> None:
         self.progress, self.writer, self.lead = progress, writer, lead
 
     def _update(self, controller: Controller, with_rate: bool) -> None:
         lead = self.lead
-        self.progress.update(controller.t, lead.dt, lead.step_count, self.writer.count,
+        bar, line = run_text(controller.t, lead.dt, lead.step_count, self.writer.count,
+                             len(controller.schedule),
                              controller.rate() if with_rate else 0.0)
+        self.progress.update(controller.t, bar, line)
 
     def on_chunk(self, controller: Controller) -> None:
         self._update(controller, True)

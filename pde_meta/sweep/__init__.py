@@ -49,7 +49,8 @@ hold one row per member; :func:`open_sweep` reads it back as a :class:`pandas.Da
 
 The package: :mod:`.spec` (sweep files, :class:`Sweep`, :class:`Member`), :mod:`.paths`
 (key paths), :mod:`.expand` (the ``[vary]`` grid and the ``[sample]`` points),
-:mod:`.schedule` (running on dask), :mod:`.summary` (the summary table).
+:mod:`.schedule` (what each member needs: run, resume, skip), :mod:`.batch` (the dask
+scheduling layer that `pde-meta run --jobs N` uses too), :mod:`.summary` (the summary table).
 """
 
 from .expand import MAX_MEMBERS, SAMPLE_OPTIONS

@@ -1,18 +1,15 @@
-"""Running a sweep on dask.distributed: the client (an embedded ``LocalCluster`` or a
-remote scheduler), what to do with each member's file (run, resume, rerun, skip), and
-each member's run in a worker process."""
+"""Running a sweep: what to do with each member's file (run, resume, rerun, skip), each
+member's run in a worker process (:func:`run_member`), and the members sent to
+dask.distributed through :func:`~pde_meta.sweep.batch.run_tasks`, the scheduling layer
+that ``pde-meta run --jobs N`` uses too."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
-import os
 import re
-import sys
 import threading
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +18,8 @@ from ..config import TIME_TOLERANCE, absolute_path, loads_config
 from ..core.options import short
 from ..errors import ConfigError, SimulationError
 from ..runner import run as runner
+from ..runner.progress import MODES, Progress
+from .batch import CONNECT_TIMEOUT, run_tasks
 from .spec import Member, Sweep, load_sweep
 from .summary import INDEX_FILE, SUMMARY_FILE, SweepResult, file_row, one_line, write_summary
 
@@ -28,44 +27,8 @@ __all__ = ["run_sweep", "run_member", "CONNECT_TIMEOUT"]
 
 log = logging.getLogger(__package__)
 
-#: seconds to wait for a remote scheduler
-CONNECT_TIMEOUT = 30
-
 #: the name of a member's file
 _MEMBER_FILE = re.compile(r"^\d{4,}-[0-9a-f]{8}\.h5$")
-
-
-class _Progress:
-    """A tqdm bar over members (``"bar"``), a log line per member (``"log"``), or nothing."""
-
-    def __init__(self, mode: str, name: str, total: int, done: int):
-        if mode == "auto":
-            mode = "bar" if sys.stderr.isatty() else "log"
-        self.mode, self.name, self.total, self.done = mode, name, total, done
-        self.failed = 0
-        self.bar = None
-        if mode == "bar":
-            from tqdm.auto import tqdm
-
-            self.bar = tqdm(total=total, initial=done, desc=name, unit="member",
-                            file=sys.stderr, dynamic_ncols=True)
-
-    def update(self, member: Member, row: dict) -> None:
-        self.done += 1
-        if row["status"] != "complete":
-            self.failed += 1
-        if self.bar is not None:
-            self.bar.set_postfix_str(f"{self.failed} not complete" if self.failed else "",
-                                     refresh=False)
-            self.bar.update(1)
-        elif self.mode == "log":
-            log.info("%s: %d/%d members done: %s %s in %.3g s (%s)", self.name, self.done,
-                     self.total, member.file, row["status"], row["task_seconds"],
-                     member.label())
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
 
 class _Collect(logging.Handler):
@@ -191,44 +154,6 @@ def _plan(member: Member, path: Path) -> tuple[str, str | None]:
     return "resume", None
 
 
-@contextlib.contextmanager
-def _client(scheduler: str | None, workers: int | None, tasks: int):
-    """A dask client: of the scheduler at ``scheduler``, or of an embedded LocalCluster."""
-    from dask.distributed import Client, LocalCluster
-
-    if scheduler is not None:
-        try:
-            client = Client(scheduler, timeout=CONNECT_TIMEOUT)
-        except (OSError, TimeoutError, ValueError, TypeError) as exc:
-            raise ConfigError(f"cannot connect to the dask scheduler at {scheduler!r} "
-                              f"({one_line(exc)}); allowed: the address of a running "
-                              f"scheduler, e.g. tcp://10.0.0.1:8786; fix: start one with "
-                              f"dask scheduler, or omit --scheduler for a local "
-                              f"cluster") from None
-        with client:
-            threads = {w.get("nthreads", 1) for w in
-                       client.scheduler_info().get("workers", {}).values()}
-            if any(n > 1 for n in threads):
-                log.warning("the workers of %s run %s threads each; members run one per "
-                            "thread; start workers with --nthreads 1 so that each member "
-                            "has a process (and a core) of its own", scheduler,
-                            max(threads))
-            yield client
-        return
-    n = min(workers or os.cpu_count() or 1, tasks)
-    log.info("starting a local dask cluster: %d worker process(es), 1 thread each", n)
-    try:
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               dashboard_address=":0")
-    except Exception as exc:
-        raise SimulationError(f"the local dask cluster did not start ({type(exc).__name__}: "
-                              f"{one_line(exc)}); fix: run from a script file (worker "
-                              f"processes re-import it: keep its work under if __name__ == "
-                              f"\"__main__\":), or give --scheduler") from exc
-    with cluster, Client(cluster) as client:
-        yield client
-
-
 def run_sweep(sweep, output_dir=None, scheduler: str | None = None,
               workers: int | None = None, progress: str = "auto") -> SweepResult:
     """Run every member of ``sweep`` (a :class:`Sweep` or a path to a sweep file).
@@ -272,9 +197,9 @@ def run_sweep(sweep, output_dir=None, scheduler: str | None = None,
                                 or workers < 1):
         raise ConfigError(f"workers = {workers!r} is not allowed; allowed: an integer >= 1; "
                           f"fix: e.g. --workers 2")
-    if progress not in ("auto", "bar", "log", "none"):
-        raise ConfigError(f"progress = {progress!r} is not allowed; allowed: 'auto', 'bar', "
-                          f"'log', 'none'")
+    if progress not in MODES:
+        raise ConfigError(f"progress = {progress!r} is not allowed; allowed: "
+                          f"{', '.join(repr(m) for m in MODES)}")
     out = absolute_path(output_dir if output_dir is not None else sweep.output)
     valid = [m for m in sweep.members if m.valid]
     if not valid:
@@ -318,7 +243,8 @@ def run_sweep(sweep, output_dir=None, scheduler: str | None = None,
     log.info("%s: %d members: %d to run, %d done before, %d invalid -> %s", sweep.name,
              len(sweep.members), len(todo), len(valid) - len(todo), len(sweep.invalid), out)
     if todo:
-        progress_bar = _Progress(progress, sweep.name, len(valid), len(valid) - len(todo))
+        progress_bar = Progress(progress, sweep.name, len(valid) - len(todo), len(valid),
+                                unit="members", label=None, every=0, logger=log)
         try:
             _run_all(sweep, todo, actions, out, scheduler, workers, rows, progress_bar)
         except BaseException as exc:
@@ -346,26 +272,24 @@ def run_sweep(sweep, output_dir=None, scheduler: str | None = None,
 
 
 def _run_all(sweep: Sweep, todo: list[Member], actions: dict, out: Path, scheduler,
-             workers, rows: dict, progress: _Progress) -> None:
-    from dask.distributed import as_completed
+             workers, rows: dict, progress: Progress) -> None:
+    members = {m.index: m for m in todo}
+    tasks = [{"member": m.index, "config": m.config.with_output(out / m.file),
+              "path": str(out / m.file), "action": actions[m.index]} for m in todo]
 
-    with _client(scheduler, workers, len(todo)) as client:
-        futures = {}
-        for m in todo:
-            task = {"config": m.config.with_output(out / m.file), "path": str(out / m.file),
-                    "action": actions[m.index]}
-            future = client.submit(run_member, task, pure=False,
-                                   key=f"{m.name}-{uuid.uuid4().hex[:8]}")
-            futures[future] = m
-        for future in as_completed(futures):
-            m = futures[future]
-            try:
-                row = future.result()
-            except Exception as exc:  # the worker died (e.g. killed for memory)
-                row = {"status": "error", "action": "none", "task_seconds": math.nan,
-                       "message": f"{type(exc).__name__}: {one_line(exc)}"}
-            rows[m.index] = row
-            progress.update(m, row)
+    def describe(task: dict, row: dict) -> tuple[bool, str]:
+        m = members[task["member"]]
+        return row["status"] == "complete", (f"{m.file} {row['status']} in "
+                                             f"{row['task_seconds']:.3g} s ({m.label()})")
+
+    def died(task: dict, exc: BaseException) -> dict:  # e.g. killed for memory
+        return {"status": "error", "action": "none", "task_seconds": math.nan,
+                "message": f"{type(exc).__name__}: {one_line(exc)}"}
+
+    for task, row in run_tasks(run_member, tasks, workers=workers, scheduler=scheduler,
+                               progress=progress, describe=describe, on_error=died,
+                               name=lambda task: members[task["member"]].name):
+        rows[task["member"]] = row
 
 
 def _report_warnings(sweep: Sweep, rows: dict) -> None:
