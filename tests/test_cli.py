@@ -451,3 +451,34 @@ def test_output_into_a_closed_pipe_is_not_a_traceback():
                            f"info {layout1} | true"], capture_output=True, text=True,
                           cwd=ROOT)
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_ctrl_c_always_stops_a_run_keeps_its_state_and_resumes_exactly(tmp_path, capsys):
+    """SIGINT to ``pde-meta run`` at random moments while it steps: exit 130 at once with
+    one line, the file ``interrupted`` with a checkpoint of the step it stopped at, and
+    ``resume`` finishes it bit for bit like an uninterrupted run."""
+    config = config_file(tmp_path, "ctrlc", n=128, t_end=40.0, interval=5.0, checkpoint=60)
+    reference = run.simulate(config, output=tmp_path / "reference.h5", progress="none")
+    stepping = reference.wall_seconds  # interrupt within its first half
+    ref = io.open_run(reference.path)
+    rng = random.Random(130)
+    for trial in range(3):
+        out = tmp_path / f"stopped{trial}.h5"
+        proc = subprocess.Popen([*_command(), "run", str(config), "--output", str(out), "-q"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while not out.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        time.sleep(rng.uniform(0.1, 0.5) * stepping)
+        assert proc.poll() is None, proc.stderr.read()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=10)
+        assert proc.returncode == 130, err
+        assert "Exception ignored" not in err and "Traceback" not in err, err
+        info = io.read_info(out)
+        assert info.status == "interrupted" and 0 < info.checkpoint.state.t < 40.0
+        code, _, err = cli(capsys, "resume", out, "-q")
+        assert code == 0, err
+        done = io.open_run(out)
+        for name in ("tumor", "ecm", "mmp", "oxygen", "dt", "step", "tumor_mass"):
+            np.testing.assert_array_equal(done[name].values, ref[name].values, err_msg=name)

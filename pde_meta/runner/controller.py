@@ -9,14 +9,25 @@ results), and calls every observer
 * ``on_chunk(controller)`` after each chunk (progress, wall-clock checkpoints),
 * ``on_output(controller)`` at each output time (snapshots and checkpoints),
 * ``on_failure(controller, message)`` when a compartment cannot go on (it is left at its
-  last good state), and ``on_finish(controller, status, message)`` at the end.
+  last good state), ``on_interrupt(controller)`` after a Ctrl-C taken between two chunks,
+  and ``on_finish(controller, status, message)`` at the end.
 
 Observers are what make a run visible; the controller and the compartments never touch a
 file or a terminal.
+
+Ctrl-C (SIGINT) is taken at a safe point: while the controller runs in the main thread,
+the first SIGINT only sets a flag, which the loop checks after every chunk (a quarter of a
+second at most) and turns into a ``KeyboardInterrupt`` there; the default handler would
+raise it wherever the interpreter happens to be, also inside a finaliser or a weakref
+callback, where Python prints "Exception ignored" and goes on. A second Ctrl-C raises at
+once.
 """
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 import time
 from dataclasses import dataclass
 
@@ -53,6 +64,40 @@ class Counters:
         self.session_updates += updates
 
 
+class _Interrupts:
+    """SIGINT as a flag while a run is inside the controller (main thread only)."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.safe = False
+        self.previous = None
+
+    def _handler(self, signum, frame) -> None:
+        if self.requested:  # the second Ctrl-C: stop now
+            signal.signal(signal.SIGINT, self.previous or signal.default_int_handler)
+            raise KeyboardInterrupt
+        self.requested = True
+
+    @contextlib.contextmanager
+    def deferred(self):
+        main = threading.current_thread() is threading.main_thread()
+        if main:
+            self.previous = signal.signal(signal.SIGINT, self._handler)
+        try:
+            yield self
+        finally:
+            if main:
+                signal.signal(signal.SIGINT, self.previous or signal.default_int_handler)
+
+    def check(self) -> None:
+        """Raise the deferred ``KeyboardInterrupt`` (at a point where every compartment
+        holds a whole step: ``safe``)."""
+        if self.requested:
+            self.requested = False
+            self.safe = True
+            raise KeyboardInterrupt
+
+
 class Observer:
     """Base of the observers: every hook does nothing."""
 
@@ -61,6 +106,9 @@ class Observer:
 
     def on_output(self, controller: Controller) -> None:
         """At each output time (after the compartments reached it)."""
+
+    def on_interrupt(self, controller: Controller) -> None:
+        """Ctrl-C between two chunks: every compartment holds a whole step."""
 
     def on_failure(self, controller: Controller, message: str) -> None:
         """A compartment failed; every compartment holds its last good state."""
@@ -83,6 +131,7 @@ class Controller:
         self.counters = counters or Counters()
         self.done = done
         self.outputs = 0
+        self.interrupts = _Interrupts()
 
     @property
     def t(self) -> float:
@@ -107,13 +156,16 @@ class Controller:
         :class:`SimulationError` of a compartment ends the run as ``failed``; an
         interruption (Ctrl-C) is reported as ``interrupted`` and raised again."""
         try:
-            self._loop()
+            with self.interrupts.deferred():
+                self._loop()
         except SimulationError as exc:
             message = " ".join(str(exc).split())
             self._call("on_failure", message)
             self._call("on_finish", "failed", message)
             return "failed", message
         except KeyboardInterrupt:
+            if self.interrupts.safe:
+                self._call("on_interrupt")
             self._call("on_finish", "interrupted",
                        "stopped by the user; continue with pde-meta resume")
             raise
@@ -137,6 +189,7 @@ class Controller:
                 updates = sum(c.size * (c.step_count - b)
                               for c, b in zip(self.coupler, before, strict=True))
                 self.counters.add(elapsed, taken, updates)
+                self.interrupts.check()
                 if elapsed > 0:
                     chunk = int(min(max(chunk * CHUNK_SECONDS / elapsed, 1), 4 * chunk,
                                     10**7))
@@ -144,3 +197,4 @@ class Controller:
             self.outputs += 1
             self.done = float(t_out)
             self._call("on_output")
+            self.interrupts.check()

@@ -51,6 +51,9 @@ class FileObserver(Observer):
         self.write_snapshot(controller)
         self.write_checkpoint(controller)
 
+    def on_interrupt(self, controller: Controller) -> None:
+        self.write_checkpoint(controller)  # resume continues from this very step
+
     def on_failure(self, controller: Controller, message: str) -> None:
         if controller.t > self.writer.last_time:
             self.write_snapshot(controller)
