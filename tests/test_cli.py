@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import h5py
 import numpy as np
 import pytest
 
@@ -229,6 +230,29 @@ def test_ctrl_c_stops_parallel_runs_and_leaves_no_process(tmp_path):
         assert io.read_info(f).status != "complete"
 
 
+def test_workers_exit_with_their_parent(tmp_path):
+    """SIGKILL of ``pde-meta run a b --jobs 2`` itself (not its group): its workers must
+    not go on without it."""
+    configs = [config_file(tmp_path, name, n=96, t_end=1000.0, interval=5.0)
+               for name in ("left", "right")]
+    out = tmp_path / "out"
+    proc = subprocess.Popen([*_command(), "run", *map(str, configs), "--output", str(out),
+                             "--jobs", "2"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not (out / "left.h5").exists() and proc.poll() is None \
+            and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    assert proc.poll() is None and _alive(proc.pid)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 20
+    while _alive(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(proc.pid)
+
+
 def _alive(group: int) -> list[str]:
     """The processes of the session (and process group) ``group`` that are not zombies."""
     found = subprocess.run(["ps", "-o", "stat=,pid=,args=", "-s", str(group)],
@@ -427,8 +451,16 @@ def test_sigkill_at_random_moments_loses_nothing_flushed_and_resumes_exactly(tmp
         ds = io.open_run(out)  # 1. the file opens
         n = ds.sizes["time"]
         assert n >= 1
-        if ds.attrs["status"] == "running":
+        if ds.attrs["status"] == "stopped":  # killed while it ran, as info says
             killed_mid_run += 1
+            assert ds.attrs["recorded_status"] == "running"
+            assert io.read_info(out).state == "stopped"
+            if killed_mid_run == 1:  # plain HDF5 refuses the file until it is repaired
+                with pytest.raises(OSError):
+                    h5py.File(out, "r").close()
+                code, text, _ = cli(capsys, "repair", out)
+                assert code == 0 and "repaired" in text
+                h5py.File(out, "r").close()
         # 2. every snapshot written before the kill is there, intact and exact
         np.testing.assert_array_equal(ds.time.values, ref.time.values[:n])
         for name in ("tumor", "ecm", "membrane", "mmp", "oxygen", "tumor_mass", "step"):

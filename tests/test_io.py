@@ -119,7 +119,7 @@ def test_open_run_returns_a_labelled_dataset(tmp_path):
     assert "ecm" not in ds and ds.tumor_mass.dims == ("time",)
     np.testing.assert_allclose(ds.tumor.values[0], state.tumor, rtol=1e-7)
     assert ds.tumor_mass.values[0] == pytest.approx(state.tumor_mass())
-    assert ds.attrs["config"] == "name = 'x'\n" and ds.attrs["status"] == "running"
+    assert ds.attrs["config"] == "name = 'x'\n" and ds.attrs["status"] == "stopped"
     assert list(io.open_run(path, fields="oxygen").data_vars)[0] == "oxygen"
     with pytest.raises(ConfigError, match="not stored"):
         io.open_run(path, fields=["ecm"])

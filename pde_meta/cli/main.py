@@ -12,7 +12,7 @@ import os
 import sys
 
 from ..errors import ConfigError, SimulationError
-from . import check, info, plot, resume, run, sweep
+from . import check, info, plot, repair, resume, run, sweep
 from .common import (
     EPILOG,
     EXIT_BAD_INPUT,
@@ -27,7 +27,7 @@ from .common import (
 __all__ = ["main", "parser", "EXIT_CODES"]
 
 #: the commands, in the order of ``--help``; each module has ``add_parser`` and ``command``
-COMMANDS = (run, check, resume, info, sweep, plot)
+COMMANDS = (run, check, resume, info, repair, sweep, plot)
 
 
 class UsageError(Exception):

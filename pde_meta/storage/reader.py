@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Checkpoint", "RunInfo", "read_info", "read_checkpoint", "read_snapshot_field",
            "snapshot_count", "open_run", "open_tree", "is_clean", "open_read", "read_initial",
-           "read_ledger",
+           "read_ledger", "effective_status",
            "compartment_groups", "layout_version", "LEGACY_NAME", "read_checkpoint_of",
            "time_series_paths"]
 
@@ -225,6 +225,29 @@ class RunInfo:
     def config_toml(self) -> str:
         return str(self.attrs.get("config", ""))
 
+    @property
+    def state(self) -> str:
+        """What the run is now: ``running`` (its writer is alive), ``stopped`` (killed,
+        or still marked running with no live writer: continue it with resume), or the
+        recorded status (``complete``, ``failed``, ``interrupted``)."""
+        return effective_status(self.status, self.clean, self.writer_alive())
+
+
+def effective_status(recorded: str, clean: bool, writer_alive: bool) -> str:
+    """See :attr:`RunInfo.state`."""
+    if writer_alive:
+        return "running"
+    if recorded == "running" or not clean:
+        return "stopped"
+    return recorded
+
+
+def _writer_alive(f: h5py.File, clean: bool) -> bool:
+    host = plain(f["run/host"][()]).rstrip("\x00")
+    info = RunInfo(Path(f.filename), {}, "", "", 0.0, np.empty(0), (), {}, None, clean,
+                   (host, int(f["run/pid"][()])))
+    return info.writer_alive()
+
 
 def snapshot_count(f: h5py.File) -> int:
     """The number of complete snapshots in an open run file.
@@ -377,7 +400,10 @@ def _dataset(f: h5py.File, g: h5py.Group, n: int, fields=None, path=None) -> xr.
     attrs = {k: plain(v) for k, v in f.attrs.items()}
     if g is not f:
         attrs.update({f"compartment_{k}": v for k, v in _group_attrs(f, g).items()})
-    attrs["status"] = STATUS_NAMES.get(int(f["run/status"][()]), "unknown")
+    recorded = STATUS_NAMES.get(int(f["run/status"][()]), "unknown")
+    clean = not f.swmr_mode  # a file of a killed (or live) writer opens in SWMR mode
+    attrs["status"] = effective_status(recorded, clean, _writer_alive(f, clean))
+    attrs["recorded_status"] = recorded
     attrs["message"] = plain(f["run/message"][()]).rstrip("\x00")
     attrs["t_end"] = float(f["run/t_end"][()])
     units = json.loads(attrs.get("units", "null") or "null")
@@ -423,7 +449,9 @@ def open_tree(path) -> xr.DataTree:
                     for name, g in compartment_groups(f).items()}
         root = {k: plain(v) for k, v in f.attrs.items()}
         root = {k: (json.dumps(v) if isinstance(v, list) else v) for k, v in root.items()}
-        root["status"] = STATUS_NAMES.get(int(f["run/status"][()]), "unknown")
+        recorded = STATUS_NAMES.get(int(f["run/status"][()]), "unknown")
+        root["status"] = effective_status(recorded, not f.swmr_mode,
+                                          _writer_alive(f, not f.swmr_mode))
         if "ledger" in f:
             g = f["ledger"]
             cols = {k: ("transfer", ds[:].astype(str) if ds.dtype.kind == "S" else ds[:])
