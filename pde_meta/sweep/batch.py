@@ -39,7 +39,9 @@ LOGGER = "pde_meta"
 def dask_client(scheduler: str | None = None, workers: int | None = None, tasks: int = 1):
     """A dask client: of the scheduler at ``scheduler``, or of an embedded LocalCluster of
     ``workers`` (default: one per CPU, at most ``tasks``) single-threaded worker
-    processes, without a dashboard, whose own logging is silenced below errors."""
+    processes, without a dashboard, whose own logging is silenced: its errors at
+    shutdown (a heartbeat to a scheduler that is gone, ...) are noise to a user, and a
+    task's own failure comes back as its result."""
     from dask.distributed import Client, LocalCluster
 
     if scheduler is not None:
@@ -65,7 +67,7 @@ def dask_client(scheduler: str | None = None, workers: int | None = None, tasks:
     log.info("starting a local dask cluster: %d worker process(es), 1 thread each", n)
     try:
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+                               dashboard_address=None, silence_logs=logging.CRITICAL)
     except Exception as exc:
         raise SimulationError(f"the local dask cluster did not start ({type(exc).__name__}: "
                               f"{one_line(exc)}); fix: run from a script file (worker "
