@@ -331,3 +331,16 @@ def test_todays_solver_reproduces_the_layout_1_run(tmp_path):
         if name != "wall_seconds":
             np.testing.assert_allclose(new[name].values, old[name].values, rtol=1e-12,
                                        atol=0, err_msg=name)
+
+
+def test_planes_are_matched_to_the_field_table_by_name():
+    """A state stored when the model had other fields (fewer, more, or in another order)
+    is read into today's table by name: new fields start at 0, dropped ones are left."""
+    from pde_meta.core.fields import FieldSpec, FieldTable
+    from pde_meta.storage.reader import planes_by_name
+
+    table = FieldTable([FieldSpec(n, n, "1", 0, 1, n) for n in ("a", "b", "c")])
+    data = np.stack([np.full((2, 2), v) for v in (1.0, 2.0, 3.0)])
+    assert planes_by_name(data, ["a", "b", "c"], table) is data
+    out = planes_by_name(data, ["c", "gone", "a"], table)
+    assert out[:, 0, 0].tolist() == [3.0, 0.0, 1.0]

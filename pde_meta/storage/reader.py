@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["Checkpoint", "RunInfo", "read_info", "read_checkpoint", "read_snapshot_field",
            "snapshot_count", "open_run", "open_tree", "is_clean", "open_read", "read_initial",
            "read_ledger", "effective_status",
+           "planes_by_name", "stored_planes",
            "compartment_groups", "layout_version", "LEGACY_NAME", "read_checkpoint_of",
            "time_series_paths"]
 
@@ -117,6 +118,28 @@ def compartment_groups(f: h5py.File) -> dict[str, h5py.Group]:
     return {str(n): f[str(n)] for n in f.attrs["compartments"]}
 
 
+def stored_planes(f: h5py.File, g: h5py.Group) -> list[str]:
+    """The field names of the planes of a compartment's initial state and checkpoint, as
+    the file says (``all_fields``, or the ``fields`` attribute of layout 1's ``/initial``)."""
+    attrs = _group_attrs(f, g)
+    if "all_fields" in attrs:
+        return list(attrs["all_fields"])
+    return [str(v) for v in plain(g["initial"].attrs["fields"])]
+
+
+def planes_by_name(data: np.ndarray, names: list[str], table) -> np.ndarray:
+    """``data`` (planes named ``names``) in the order of the field table ``table``: a
+    file written when the model had other fields still gives a state (fields it lacks
+    start at 0; fields the model no longer has are dropped)."""
+    if list(names) == list(table.names):
+        return data
+    out = np.zeros((len(table), *data.shape[1:]), dtype=data.dtype)
+    for k, name in enumerate(names):
+        if name in table:
+            out[table.index(name)] = data[k]
+    return out
+
+
 def _group_attrs(f: h5py.File, g: h5py.Group) -> dict:
     attrs = {k: plain(v) for k, v in g.attrs.items()}
     if g is f or "model" not in attrs:
@@ -178,7 +201,9 @@ def read_checkpoint_of(f: h5py.File) -> Checkpoint | None:
         if "grid_shape" in attrs and "data" in arrays[name]:
             t, step, dt = (float(v) for v in arrays[name]["scalars"])
             model = get_model(attrs["model"])
-            state = model.State(_grid_of(attrs), arrays[name]["data"], t=t, step=int(step))
+            data = planes_by_name(arrays[name]["data"], stored_planes(f, g), model.FIELDS)
+            arrays[name]["data"] = data
+            state = model.State(_grid_of(attrs), data, t=t, step=int(step))
             break
     rows = int(ck["ledger_rows"][slot]) if "ledger_rows" in ck else 0
     return Checkpoint(state, dt, rng, int(run["snapshots"]), run["wall_seconds"],
@@ -336,10 +361,13 @@ def read_ledger(path, rows: int | None = None) -> list[tuple]:
 
 
 def read_initial(path, compartment: str | None = None) -> np.ndarray:
-    """The initial state array a compartment stored (float64)."""
+    """The initial state array a compartment stored (float64), its planes in the order of
+    the model's field table."""
     with open_read(path) as f:
         _, g = _pick(f, compartment, path)
-        return np.array(g["initial"][...], dtype=np.float64)
+        table = get_model(_group_attrs(f, g)["model"]).FIELDS
+        data = np.array(g["initial"][...], dtype=np.float64)
+        return planes_by_name(data, stored_planes(f, g), table)
 
 
 def read_snapshot_field(path, field: str, time: float | None = None, *, where: str = "",
