@@ -14,12 +14,14 @@ at the last good state.
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 
 from ...core.compartment import Compartment, Coordinate, Layout, Variable
 from ...core.grid import Grid
 from ...errors import ConfigError, SimulationError
+from ...numerics.threads import ThreadChoice
 from .diagnostics import Diagnostics
 from .fields import FIELDS
 from .parameters import OxygenWalls, Parameters
@@ -51,7 +53,9 @@ class Tissue(Compartment):
     parameters : Parameters
     oxygen_walls : OxygenWalls, optional
     dt, safety, reaction_cfl, threads
-        As for :class:`~.stepper.Stepper`.
+        As for :class:`~.stepper.Stepper`. Without ``threads`` the count of each chunk of
+        steps is chosen by timing them (:class:`~pde_meta.numerics.threads.ThreadChoice`):
+        all threads on a quiet machine, one when other work slows the parallel regions.
     fields : sequence of str, optional
         The fields stored in snapshots (default: all).
     float32 : bool
@@ -79,6 +83,8 @@ class Tissue(Compartment):
                               f"(set by {bound.limiting}); allowed: a positive step; fix: "
                               f"check the initial fields and parameters for extreme values")
         self._settings = {"dt": dt, "safety": safety, "reaction_cfl": reaction_cfl}
+        #: with an automatic thread count, each chunk's count is chosen by timing
+        self.thread_choice = ThreadChoice(s.threads) if threads is None else None
         self.stored = FIELDS.ordered(fields) if fields is not None else FIELDS.names
         self.float32 = bool(float32)
         self.metric_options = dict(metric_options or {})
@@ -114,6 +120,10 @@ class Tissue(Compartment):
     def advance(self, t_end: float, max_steps: int | None = None) -> int:
         s = self.stepper
         before, dt_before = s.state.copy(), s.dt
+        choice = self.thread_choice
+        if choice is not None:  # any count gives the same bits
+            s.threads, max_steps = choice.next(max_steps)
+        start = time.perf_counter()
         try:
             s.advance(float(t_end), max_steps=max_steps)
         except SimulationError as exc:
@@ -121,6 +131,8 @@ class Tissue(Compartment):
             self._reset(good, dt_before)
             raise SimulationError(what) from None
         taken = s.state.step - before.step
+        if choice is not None:
+            choice.record(s.threads, time.perf_counter() - start, taken)
         if s.state.t <= before.t and taken > 0:
             self._reset(before, dt_before)
             raise SimulationError(f"the time step fell to {s.dt:g} at t = {before.t:.6g} "
