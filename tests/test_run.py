@@ -172,21 +172,41 @@ def test_non_finite_values_stop_the_run_naming_time_step_field_and_place(tmp_pat
     assert np.isfinite(ds.mmp.values).all() and ds.sizes["time"] == 1
 
 
-def test_a_vanishing_time_step_fails_at_once_instead_of_running_for_ever(tmp_path):
+def _vanishing_step_config(tmp_path):
     # MMP near 1e300 makes the ECM reaction limit dt ~ 1e-301: 1e301 steps to t = 1
     text = SMALL.format(t_end=1.0).replace(
         'type = "gaussian"\nwidth = 0.1', 'type = "uniform"\nvalue = 1e300').replace(
         "growth_rate = 0.5", "growth_rate = 0.5\nmmp_production = 1e300").replace(
         'type = "anderson"', 'type = "uniform"\nvalue = 1.0')
-    config = loads_config(text, base_dir=tmp_path)
+    return loads_config(text, base_dir=tmp_path)
+
+
+def test_a_vanishing_time_step_is_refused_before_the_run_starts(tmp_path):
+    config = _vanishing_step_config(tmp_path)
+    start = time.perf_counter()
+    for attempt in (run.plan, lambda c: run.simulate(c, progress="none")):
+        with pytest.raises(ConfigError) as info:
+            attempt(config)
+        message = str(info.value)
+        assert "time.t_end = 1 needs about 1e+301 steps" in message
+        assert "at most 1e+12 steps" in message and "fix:" in message and "\n" not in message
+    assert time.perf_counter() - start < 30
+    assert not config.output.path.exists()
+
+
+def test_a_vanishing_time_step_fails_at_once_instead_of_running_for_ever(tmp_path):
+    from pde_meta.models.invasion.compartment import Tissue
+
+    config = _vanishing_step_config(tmp_path)
+    c = config.tissues()[0]
+    tissue = Tissue("tissue", run.initial_state(config), c.parameters)
     start = time.perf_counter()
     with pytest.raises(SimulationError) as info:
-        run.simulate(config, progress="none")
+        tissue.advance(1.0, max_steps=10)
     assert time.perf_counter() - start < 30
     message = str(info.value)
     assert "time step fell to" in message and "more than 1e+12 steps" in message
-    assert "\n" not in message and "fix:" in message
-    assert io.read_info(config.output.path).status == "failed"
+    assert "\n" not in message
 
 
 def test_initial_fields_from_a_snapshot_of_an_earlier_run(tmp_path):

@@ -166,7 +166,7 @@ def command(args) -> int:
             config = load_config(path)
             out = output_for(config, args.output, several)
             config = config.with_output(out)
-            runner.check_output(out, args.overwrite)
+            runner.check_output(out, args.overwrite, config)
             runner.plan(config)  # initial fields, time step
         except ConfigError as exc:
             problems.append(prefixed(path, exc))

@@ -24,7 +24,8 @@ config are relative to the config file; a loaded config holds them absolute, so 
 
 The package: :mod:`.schema` (the option tables), :mod:`.run_config` (:class:`RunConfig`
 and its parts), :mod:`.load` (reading and validating), :mod:`.toml` (writing TOML),
-:mod:`.reference` (``docs/config.md``). The names below are its public face; the generic
+:mod:`.reference` (``docs/config.md``), :mod:`.limits` (snapshots, memory and steps of a
+run, checked before anything is allocated). The names below are its public face; the generic
 option machinery (:class:`Option`, :func:`check_option`, the message helpers) lives in
 :mod:`pde_meta.core.options`.
 """
@@ -41,6 +42,17 @@ from ..core.options import (
     unknown_key,
     valid,
 )
+from .limits import (
+    MAX_STEPS,
+    PLAN_MAX_CELLS,
+    RUN_PLANES,
+    check_limits,
+    check_run_memory,
+    check_steps,
+    dt_limits,
+    memory_estimate,
+    output_estimate,
+)
 from .load import config_from_dict, file_name, load_config, loads_config, merge_changes
 from .reference import reference_markdown
 from .run_config import (
@@ -50,6 +62,7 @@ from .run_config import (
     TimeConfig,
     Units,
     absolute_path,
+    check_snapshots,
     output_times,
     physical_units,
     unit_exponents,
@@ -79,7 +92,10 @@ __all__ = [
     # reading and writing
     "load_config", "loads_config", "config_from_dict", "merge_changes", "dump_toml",
     "reference_markdown", "output_times", "physical_units", "unit_exponents",
-    "absolute_path", "file_name",
+    "absolute_path", "file_name", "check_snapshots",
+    # the limits of a run
+    "MAX_STEPS", "PLAN_MAX_CELLS", "RUN_PLANES", "memory_estimate", "output_estimate",
+    "check_run_memory", "dt_limits", "check_steps", "check_limits",
     # the schema
     "SECTIONS", "TOP_OPTIONS", "TOP_KEYS", "GRID_OPTIONS", "TIME_OPTIONS", "OUTPUT_OPTIONS",
     "UNITS_OPTIONS", "WALL_OPTIONS", "PARAMETER_OPTIONS", "INITIAL_TYPES", "TYPE_OPTION",

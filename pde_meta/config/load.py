@@ -241,7 +241,11 @@ def _read_grid(table: dict, problems: list[str], prefix: str = "") -> Grid | Non
     v = read_options(table, SECTIONS["grid"], f"{prefix}grid.", problems)
     if not valid(v["shape"], v["extent"]):
         return None
-    return Grid(shape=v["shape"], extent=v["extent"])  # the same options: it holds
+    try:  # the same options hold; the cell size is checked by Grid itself
+        return Grid(shape=v["shape"], extent=v["extent"])
+    except ConfigError as exc:
+        problems.append(f"{prefix}{exc}" if prefix else str(exc))
+        return None
 
 
 def _read_units(data: dict, problems: list[str]) -> Units | None:

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from ..core.grid import MAX_CELL_SIZE, MEMORY_CHECK_ENV, MIN_CELL_SIZE
 from ..core.options import REQUIRED, Option
 from .compartments import COMPARTMENT_OPTIONS, COUPLING_OPTIONS, EXCHANGE_OPTIONS, TISSUE_KEYS
-from .schema import FIELDS, INITIAL_TYPES, SECTIONS, TOP_OPTIONS
+from .limits import MAX_STEPS, PLAN_MAX_CELLS, RUN_PLANES
+from .schema import FIELDS, INITIAL_TYPES, MAX_CELLS_PER_SIDE, MAX_SNAPSHOTS, SECTIONS, TOP_OPTIONS
 from .toml import inline_toml
 
 __all__ = ["reference_markdown"]
@@ -123,6 +125,30 @@ def reference_markdown() -> str:
         *_table(COUPLING_OPTIONS),
         "",
         *_table(EXCHANGE_OPTIONS, with_units=False),
+        "",
+        "## Limits",
+        "",
+        "`pde-meta check`, `run`, `resume` and `pde_meta.simulate` / `resume` refuse, before "
+        "they allocate or write anything, a run that breaks one of these limits (exit code 2, "
+        "a one-line message with the estimate and the fix):",
+        "",
+        f"- at most {MAX_CELLS_PER_SIDE} cells along a side, and cells (`extent / shape`) "
+        f"of a size in [{MIN_CELL_SIZE:g}, {MAX_CELL_SIZE:g}];",
+        f"- at most {MAX_SNAPSHOTS} output times (also for `resume --t-end`);",
+        f"- at most {MAX_STEPS:.0e} steps to `t_end` (estimated from the first step; "
+        "without the fields, from the longest step the grid allows: the fixed `dt` or "
+        "the MMP diffusion bound);",
+        f"- memory: about {RUN_PLANES * 8} bytes per cell of every compartment (the "
+        "estimate `pde-meta check` prints) must fit into the memory available now "
+        "(`MemAvailable` of `/proc/meminfo`, lowered by a cgroup limit or `ulimit -v`). "
+        f"The initial-field builders and `Stepper` apply the same check. Set the "
+        f"environment variable `{MEMORY_CHECK_ENV}=0` to switch it off (e.g. when the run "
+        "will use memory freed in the meantime).",
+        "",
+        "`pde-meta check` builds the initial fields (and so reports the time step of the "
+        f"state) only for runs up to {PLAN_MAX_CELLS} cells; for larger ones it reports "
+        "the bound from the grid alone, so that checking a large config allocates no "
+        "fields.",
         "",
     ]
     return "\n".join(out).rstrip("\n") + "\n"

@@ -3,6 +3,7 @@ and the units that convert physical values to the model's."""
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -15,12 +16,12 @@ import numpy as np
 from ..core.grid import Grid
 from ..core.options import to_float
 from ..errors import ConfigError
-from ..models.invasion.parameters import WALLS, OxygenWalls, Parameters
-from .schema import FIELDS, TIME_TOLERANCE
+from ..models.invasion.parameters import PARAMETER_SPECS, WALLS, OxygenWalls, Parameters
+from .schema import FIELDS, MAX_SNAPSHOTS, TIME_TOLERANCE
 from .toml import dump_toml
 
 __all__ = ["RunConfig", "FieldSource", "TimeConfig", "OutputConfig", "Units", "output_times",
-           "unit_exponents", "physical_units", "absolute_path"]
+           "unit_exponents", "physical_units", "absolute_path", "check_snapshots"]
 
 
 def absolute_path(path) -> Path:
@@ -213,11 +214,28 @@ class RunConfig:
     def output_times(self, t_end: float | None = None) -> np.ndarray:
         return self.time.output_times(t_end)
 
-    def with_t_end(self, t_end: float) -> RunConfig:
-        """The same run with a different final time (the snapshot schedule is kept)."""
+    def inputs(self) -> dict[Path, str]:
+        """The files the run reads (path -> what it is): its config file and the
+        ``file``/``snapshot`` initial fields of every compartment."""
+        out: dict[Path, str] = {}
+        if self.source is not None:
+            out[Path(self.source)] = "the config file"
+        for c in self.tissues():
+            prefix = f"compartments.{c.name}." if self.declares_compartments else ""
+            for name, parts in c.initial:
+                for k, part in enumerate(parts):
+                    if part.type in ("file", "snapshot"):
+                        where = f"initial.{name}" + (f"[{k}]" if len(parts) > 1 else "")
+                        out[Path(part["path"])] = f"the input {prefix}{where}.path"
+        return out
+
+    def with_t_end(self, t_end: float, key: str = "t_end") -> RunConfig:
+        """The same run with a different final time (the snapshot schedule is kept);
+        ``key`` names the value in messages (``--t-end`` for the CLI)."""
         if not (to_float(t_end) is not None and math.isfinite(t_end) and t_end > 0):
-            raise ConfigError(f"t_end = {t_end!r} is not allowed; allowed: a finite number "
-                              f"> 0; fix: e.g. --t-end 10")
+            raise ConfigError(f"{key} = {t_end!r} is not allowed; allowed: a finite number "
+                              f"> 0; fix: e.g. {key} 10")
+        check_snapshots(float(t_end), self.time.snapshot_interval, key)
         return replace(self, time=replace(self.time, t_end=float(t_end)))
 
     def with_output(self, path) -> RunConfig:
@@ -254,10 +272,41 @@ class RunConfig:
                        "checkpoint_seconds": o.checkpoint_seconds}
         return d
 
+    def run_attrs(self) -> dict:
+        """What a run file stores of its config (root attributes): the config as TOML,
+        name, seed, description, source, and the parameters, walls and units as JSON."""
+        attrs = {"config": self.to_toml(), "name": self.name, "seed": self.seed,
+                 "description": self.description,
+                 "config_path": str(self.source) if self.source else "",
+                 "parameters": json.dumps(self.parameters.to_dict()),
+                 "parameter_units": json.dumps({s.name: s.units for s in PARAMETER_SPECS}),
+                 "oxygen_walls": json.dumps({s: getattr(self.oxygen_walls, s)
+                                             for s in ("left", "right", "bottom", "top")}),
+                 "units": json.dumps(self.units.as_dict() if self.units else None)}
+        if self.physical_parameters:
+            specs = {s.name: s for s in PARAMETER_SPECS}
+            attrs["physical_parameters"] = json.dumps({
+                k: {"value": v, "units": physical_units(specs[k].units),
+                    "non_dimensional": getattr(self.parameters, k)}
+                for k, v in self.physical_parameters})
+        return attrs
+
     def to_toml(self) -> str:
         """The config as TOML text; :func:`~pde_meta.config.loads_config` reads it back to
         an equal config."""
         return dump_toml(self.to_dict())
+
+
+def check_snapshots(t_end: float, interval: float | None, key: str = "time.t_end") -> None:
+    """Refuse a ``t_end`` that gives more than :data:`MAX_SNAPSHOTS` output times with
+    ``interval`` (before any is made: a huge ``t_end`` would fill the memory)."""
+    if not interval or t_end / interval <= MAX_SNAPSHOTS:
+        return
+    raise ConfigError(f"{key} = {t_end:g} gives about {t_end / interval:.3g} snapshots, one "
+                      f"every {interval:g}; allowed: at most {MAX_SNAPSHOTS} snapshots, i.e. "
+                      f"{key} <= {interval * MAX_SNAPSHOTS:g} at this interval; fix: a smaller "
+                      f"{key}" + ("" if key.startswith("--") else
+                                  ", or a larger time.snapshot_interval"))
 
 
 def output_times(t_end: float, interval: float | None, times=()) -> np.ndarray:
@@ -267,6 +316,7 @@ def output_times(t_end: float, interval: float | None, times=()) -> np.ndarray:
     Multiples are computed as ``k * interval`` (never summed), so a longer run has exactly
     the same output times as a shorter one up to the shorter one's end.
     """
+    check_snapshots(t_end, interval)
     tol = TIME_TOLERANCE * max(1.0, abs(t_end))
     candidates = [0.0, float(t_end)]
     if interval:

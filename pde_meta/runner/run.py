@@ -20,10 +20,12 @@ only on a terminal) goes to stderr.
 
 from __future__ import annotations
 
+import glob
 import json
 import logging
 import math
 import os
+import re
 import tempfile
 import time
 from dataclasses import dataclass
@@ -32,14 +34,24 @@ from pathlib import Path
 import numpy as np
 
 from .. import storage as io
-from ..config import TIME_TOLERANCE, RunConfig, load_config, loads_config, physical_units
+from ..config import (
+    PLAN_MAX_CELLS,
+    TIME_TOLERANCE,
+    RunConfig,
+    check_limits,
+    check_steps,
+    load_config,
+    loads_config,
+    output_estimate,
+)
+from ..core.grid import available_memory
 from ..coupling import EXCHANGES, Coupler, Ledger, Transfer
 from ..errors import ConfigError, SimulationError
 from ..models.invasion import initial as builders
 from ..models.invasion.compartment import Tissue
 from ..models.invasion.diagnostics import metric_options as _metric_options
 from ..models.invasion.fields import FIELDS as FIELD_TABLE
-from ..models.invasion.parameters import PARAMETER_SPECS, Parameters
+from ..models.invasion.parameters import Parameters
 from ..models.invasion.state import State
 from ..models.invasion.stepper import DtBound, Stepper
 from .controller import Controller, Counters
@@ -49,7 +61,8 @@ from .progress import Progress
 FIELDS = FIELD_TABLE.names
 
 __all__ = ["RunResult", "Plan", "simulate", "resume", "initial_state", "plan",
-           "check_output", "warm_up", "compartments", "coupler_of"]
+           "check_output", "clean_temporaries", "warm_up", "compartments",
+           "coupler_of", "PLAN_MAX_CELLS"]
 
 log = logging.getLogger("pde_meta.runner")
 
@@ -98,16 +111,93 @@ def metric_options(tissue) -> dict:
                             for name, parts in tissue.initial_sources().items()})
 
 
-def check_output(path, overwrite: bool) -> Path:
-    """Refuse an output path that exists (without ``overwrite``), is a directory, or lies
-    in a directory that cannot be written. Touches nothing that exists."""
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _writes(pid: int, path: Path) -> bool:
+    """Whether process ``pid`` (of this host) runs and, where ``/proc`` tells, holds
+    ``path`` open: a zombie or a PID reused by another program does not count."""
+    if pid == os.getpid():
+        return True
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+        if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+            return False
+        target = os.path.realpath(path)
+        return any(os.path.realpath(fd) == target for fd in Path(f"/proc/{pid}/fd").iterdir())
+    except (ProcessLookupError, OverflowError):
+        return False
+    except (OSError, IndexError):  # not allowed to look, or no /proc: assume it writes
+        return True
+
+
+def clean_temporaries(path) -> list[Path]:
+    """Remove the temporaries a killed writer left next to run file ``path``
+    (``.NAME.new-PID.tmp`` of a run killed before its first snapshot,
+    ``.NAME.recover-PID.tmp`` of a killed recovery), logging each; returns them.
+
+    Raises :class:`ConfigError` when a live process still writes one (another run or
+    recovery of the same file is under way)."""
+    path = Path(path).absolute()
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.([a-z]+)-(\d+)\.tmp")
+    removed = []
+    for tmp in sorted(path.parent.glob(f".{glob.escape(path.name)}.*-*.tmp")):
+        found = pattern.fullmatch(tmp.name)
+        if not found:
+            continue
+        purpose, pid = found.group(1), int(found.group(2))
+        if _writes(pid, tmp):
+            raise ConfigError(f"output {str(path)!r}: process {pid} is writing it (its "
+                              f"temporary {tmp.name!r} exists, a {purpose!r} file); allowed: "
+                              f"one writer per run file; fix: wait for that process, or stop "
+                              f"it, or choose another output path")
+        try:
+            tmp.unlink()
+        except OSError as exc:
+            log.warning("%s: cannot remove the stale temporary %s (%s)", path, tmp.name,
+                        exc.strerror)
+            continue
+        removed.append(tmp)
+        log.warning("%s: removed %s, left by process %d, which no longer runs (%s)", path,
+                    tmp.name, pid, "a run killed before its first snapshot"
+                    if purpose == "new" else f"a killed {purpose}")
+    return removed
+
+
+def check_output(path, overwrite: bool, config: RunConfig | None = None) -> Path:
+    """Refuse an output path that exists (without ``overwrite``), is being written by a
+    live process (even with ``overwrite``), is one of the inputs of ``config``
+    (:meth:`RunConfig.inputs`), is a directory, or lies in a directory that cannot be written.
+    Removes the stale temporaries of killed writers of the same path
+    (:func:`clean_temporaries`, logged); touches nothing else."""
     path = Path(path).absolute()
     if path.is_dir():
         raise ConfigError(f"output {str(path)!r} is a directory; fix: give a file path "
                           f"such as {str(path / 'run.h5')!r}")
+    for source, what in (config.inputs() if config is not None else {}).items():
+        if _same_file(path, source):
+            raise ConfigError(f"output {str(path)!r} is {what} of this run; allowed: an "
+                              f"output that is none of its inputs; fix: choose another output "
+                              f"path (a new .h5 file)")
     if path.exists() and not overwrite:
         raise ConfigError(f"output {str(path)!r} exists; fix: pass --overwrite (or "
                           f"overwrite=True) to replace it, or choose another output path")
+    if path.is_file():
+        try:
+            info = io.read_info(path, with_checkpoint=False)
+        except (ConfigError, OSError):  # not a run file: --overwrite replaces it
+            info = None
+        if info is not None and info.writer_alive():
+            raise ConfigError(f"output {str(path)!r} is being written by process "
+                              f"{info.writer[1]}; allowed: --overwrite of a run no live "
+                              f"process writes; fix: wait for it to finish, or stop it, or "
+                              f"choose another output path")
     parent = path.parent
     while not parent.exists():
         parent = parent.parent
@@ -121,6 +211,7 @@ def check_output(path, overwrite: bool) -> Path:
     except OSError as exc:
         raise ConfigError(f"output directory {str(parent)!r} is not writable "
                           f"({exc.strerror}); fix: choose another output path") from None
+    clean_temporaries(path)
     return path
 
 
@@ -158,58 +249,74 @@ def coupler_of(config: RunConfig, parts, ledger: Ledger | None = None) -> Couple
     return Coupler(parts, exchanges, config.coupling_interval, ledger)
 
 
-def _root_attrs(config: RunConfig) -> dict:
-    attrs = {"config": config.to_toml(), "name": config.name, "seed": config.seed,
-             "description": config.description,
-             "config_path": str(config.source) if config.source else "",
-             "parameters": json.dumps(config.parameters.to_dict()),
-             "parameter_units": json.dumps({s.name: s.units for s in PARAMETER_SPECS}),
-             "oxygen_walls": json.dumps({s: getattr(config.oxygen_walls, s)
-                                         for s in ("left", "right", "bottom", "top")}),
-             "units": json.dumps(config.units.as_dict() if config.units else None)}
-    if config.physical_parameters:
-        specs = {s.name: s for s in PARAMETER_SPECS}
-        attrs["physical_parameters"] = json.dumps({
-            k: {"value": v, "units": physical_units(specs[k].units),
-                "non_dimensional": getattr(config.parameters, k)}
-            for k, v in config.physical_parameters})
-    return attrs
-
-
 @dataclass(frozen=True)
 class Plan:
-    """What a run will do, for ``pde-meta check``."""
+    """What a run will do, for ``pde-meta check``.
+
+    ``state`` is the first compartment's initial state, ``bound`` its step bound, ``dt``
+    its first step and ``steps`` about how many it takes. When :func:`plan` did not build
+    the fields (a large run), ``state``, ``bound`` and ``dt`` are None, ``dt_note`` says
+    why and ``steps`` is the lower bound ``t_end / dt_max``. ``dt_max``: the longest step
+    the run can take, from its grids alone (the fixed dt, else the MMP diffusion bound).
+    ``available_bytes``: the memory available now (None: unknown).
+    """
 
     config: RunConfig
-    state: State
-    bound: DtBound
-    dt: float
+    state: State | None
+    bound: DtBound | None
+    dt: float | None
     steps: int
     snapshots: int
     output_bytes: int
     memory_bytes: int
+    dt_max: float = math.inf
+    dt_note: str = ""
+    available_bytes: int | None = None
 
 
-def plan(config: RunConfig) -> Plan:
-    """Build the initial states and steppers of ``config`` and estimate the run: the step
-    and its bound of the first compartment; output and memory of them all."""
-    parts = compartments(config, threads=1)
-    tissue = parts[0]
-    state, stepper = tissue.state, tissue.stepper
-    bound = stepper.dt_bound()
+def _steps(t_end: float, dt: float | None) -> int:
+    if not dt or not math.isfinite(t_end / dt):
+        return 0
+    return math.ceil(t_end / dt)
+
+
+def plan(config: RunConfig, build: bool | None = None) -> Plan:
+    """Estimate the run of ``config``: the step and its bound of the first compartment;
+    output and memory of them all. Refuses (:class:`ConfigError`) a run over the limits
+    (:func:`pde_meta.config.check_limits`: snapshots, memory, steps) before allocating.
+
+    ``build``: build the initial states and steppers, for the step of the state (and to
+    validate the initial fields); default: only for runs of at most
+    :data:`PLAN_MAX_CELLS` cells, so that checking a large config allocates no fields.
+    """
     snapshots = len(config.output_times())
-    itemsize = 4 if config.output.float32 else 8
-    output = memory = 0
-    for c in parts:
-        cells, planes = c.size, len(FIELD_TABLE)
-        # snapshots, the initial state and two checkpoint slots
-        output += snapshots * len(c.stored) * cells * itemsize + 3 * planes * cells * 8
-        memory += 4 * planes * cells * 8 + 12 * cells * 8  # two buffers, copies, metrics
-    dt = stepper.dt
-    return Plan(config, state, bound, dt, math.ceil(config.time.t_end / dt), snapshots,
-                output, memory)
-
-
+    memory, limits = check_limits(config)
+    output = output_estimate(config, snapshots)
+    first = config.tissues()[0].name
+    dt_max = limits[first]
+    cells = sum(c.grid.size for c in config.tissues())
+    available = available_memory()
+    if build is None:
+        build = cells <= PLAN_MAX_CELLS
+    if not build:
+        t = config.time
+        note = (f"the initial fields are built only for runs up to {PLAN_MAX_CELLS} cells "
+                f"(this one has {cells})")
+        if t.dt is not None:
+            note += (f"; the fixed dt = {t.dt:g} is checked against their positivity bound "
+                     f"when the run starts")
+        elif math.isfinite(dt_max):
+            note += (f"; the step is at most {dt_max:.4g} (MMP diffusion), so the run takes "
+                     f"at least {_steps(t.t_end, dt_max)} steps")
+        return Plan(config, None, None, None, _steps(t.t_end, dt_max), snapshots, output,
+                    memory, dt_max, note, available)
+    parts = compartments(config, threads=1)
+    check_steps(config, {c.name: c.dt for c in parts})
+    tissue = parts[0]
+    bound = tissue.stepper.dt_bound()
+    dt = tissue.stepper.dt
+    return Plan(config, tissue.state, bound, dt, _steps(config.time.t_end, dt), snapshots,
+                output, memory, dt_max, "", available)
 
 
 def _drive(config: RunConfig, coupler: Coupler, writer: io.RunWriter, rng_state: str,
@@ -282,12 +389,15 @@ def simulate(config, output=None, overwrite: bool = False, progress: str = "auto
         config = load_config(config)
     if output is not None:
         config = config.with_output(output)
-    path = check_output(config.output.path, overwrite)
-    coupler = coupler_of(config, compartments(config, threads=threads))
+    path = check_output(config.output.path, overwrite, config)
+    check_limits(config)
+    parts = compartments(config, threads=threads)
+    check_steps(config, {c.name: c.dt for c in parts})
+    coupler = coupler_of(config, parts)
     log.debug("kernels ready in %.3g s", warm_up(next(iter(coupler)).threads))
     rng_state = json.dumps(np.random.default_rng(config.seed).bit_generator.state)
     o = config.output
-    writer = io.RunWriter.create(path, _layouts(coupler), attrs=_root_attrs(config),
+    writer = io.RunWriter.create(path, _layouts(coupler), attrs=config.run_attrs(),
                                  t_end=config.time.t_end, ledger=bool(coupler.exchanges),
                                  compression=o.compression,
                                  compression_level=o.compression_level)
@@ -323,7 +433,7 @@ def resume(path, t_end: float | None = None, progress: str = "auto",
         As for :func:`simulate`.
     """
     path = Path(path)
-    info = io.read_info(path)
+    info = io.read_info(path, with_checkpoint=False)
     if info.writer_alive():
         raise ConfigError(f"{path} is being written by process {info.writer[1]}; fix: wait "
                           f"for it to finish, or stop it first")
@@ -337,23 +447,28 @@ def resume(path, t_end: float | None = None, progress: str = "auto",
                               name=str(info.attrs.get("name", path.stem)))
     except ConfigError as exc:
         raise ConfigError(f"{path}: the stored config is invalid ({exc})") from None
-    ck = info.checkpoint
-    if ck is None:
-        raise ConfigError(f"{path} holds no checkpoint; fix: run the config again")
     target = info.t_end if t_end is None else t_end
     if not (isinstance(target, int | float) and not isinstance(target, bool)
             and math.isfinite(target) and target > 0):
         raise ConfigError(f"--t-end = {target!r} is not allowed; allowed: a finite time > 0; "
                           f"fix: e.g. --t-end {2 * info.t_end:g}")
+    stored_t_end = config.time.t_end
+    config = config.with_t_end(float(target), "--t-end").with_output(path)
+    check_limits(config, key="--t-end")  # snapshots, memory: before anything is read
+    ck = io.read_info(path).checkpoint
+    if ck is None:
+        raise ConfigError(f"{path} holds no checkpoint; fix: run the config again")
     tol = TIME_TOLERANCE * max(1.0, abs(target))
     if target < ck.state.t - tol:
         raise ConfigError(f"--t-end = {target:g} lies before the checkpoint of {path} "
                           f"(t = {ck.state.t:g}); allowed: t_end >= {ck.state.t:g}; fix: give "
                           f"a later time")
-    config = config.with_t_end(float(target)).with_output(path)
+    check_steps(config, {name: float(a["scalars"][2]) for name, a in ck.arrays.items()},
+                ck.state.t, key="--t-end")
     if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
         raise ConfigError(f"{path} or its directory is not writable; fix: check the "
                           f"permissions")
+    clean_temporaries(path)
     states, initial = {}, {}
     for c in config.tissues():
         states[c.name] = State(c.grid, ck.arrays[c.name]["data"])
@@ -367,7 +482,8 @@ def resume(path, t_end: float | None = None, progress: str = "auto",
     if not info.clean:
         log.warning("%s was not closed (its writer was killed); recovering it", path)
         io.recover(path)
-    writer = io.RunWriter.reopen(path)
+    extended = config.time.t_end != stored_t_end  # the stored config says what it does
+    writer = io.RunWriter.reopen(path, {"config": config.to_toml()} if extended else None)
     try:
         first = writer.f[writer.names[0]]["coords/time"]
         keep = int(np.count_nonzero(first[:writer.count] <= ck.state.t))

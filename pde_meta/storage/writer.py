@@ -108,8 +108,10 @@ class RunWriter:
         return cls(f, path, tmp)
 
     @classmethod
-    def reopen(cls, path) -> RunWriter:
-        """Open a cleanly closed run file to continue writing it (in SWMR mode at once)."""
+    def reopen(cls, path, attrs: dict | None = None) -> RunWriter:
+        """Open a cleanly closed run file to continue writing it: set the root ``attrs``
+        given (e.g. the config of an extended run), then switch to SWMR mode (attributes
+        are not changed in SWMR mode, where readers may be looking)."""
         path = Path(path)
         try:
             f = h5py.File(path, "r+", libver="latest")
@@ -123,6 +125,8 @@ class RunWriter:
                               f"still reads it: info, plot, open_run); fix: run the config "
                               f"again to extend it")
         try:
+            for key, value in (attrs or {}).items():
+                f.attrs[key] = value
             f.swmr_mode = True
             return cls(f, path, None)
         except BaseException:

@@ -26,12 +26,10 @@ from .diagnostics import Diagnostics
 from .fields import FIELDS
 from .parameters import OxygenWalls, Parameters
 from .state import State
-from .stepper import Stepper
+from .stepper import MAX_STEPS_AHEAD, Stepper
 
 __all__ = ["Tissue", "MAX_STEPS_AHEAD"]
 
-#: a run whose time step would need more steps than this to reach the next output fails
-MAX_STEPS_AHEAD = 1e12
 #: checkpoint entries besides the state array
 _SCALARS = ("t", "step", "dt")
 

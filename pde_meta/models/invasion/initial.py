@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ...core.grid import Grid
+from ...core.grid import Grid, check_memory
 from ...core.options import REQUIRED, Option
 from ...errors import ConfigError
 from .fields import FIELDS
@@ -26,7 +26,19 @@ __all__ = [
     "gaussian", "band", "ellipse", "uniform", "anderson_ecm", "random_ecm",
     "membrane_ring", "membrane_line", "load_array", "check_field", "anderson2005",
     "build_state", "initial_state", "INITIAL_TYPES", "InitialType", "BuildContext",
+    "BUILD_PLANES", "check_build_memory",
 ]
+
+#: float64 grid planes the builders hold at their peak (the fields, their parts, the
+#: coordinates and temporaries; measured: 11 to 16 for the shipped configs)
+BUILD_PLANES = 4 * len(FIELDS)
+
+
+def check_build_memory(grid: Grid, what: str = "the initial state") -> None:
+    """Refuse, before allocating, to build fields on a grid that does not fit into the
+    available memory (:func:`pde_meta.core.grid.check_memory`)."""
+    check_memory(grid.size * 8 * BUILD_PLANES, f"{what} on a {grid.ny} x {grid.nx} grid",
+                 "use a smaller grid")
 
 def gaussian(grid: Grid, center=(0.5, 0.5), width: float = 0.05, amplitude: float = 1.0
              ) -> np.ndarray:
@@ -122,6 +134,10 @@ def membrane_line(grid: Grid, wall: str = "left", position: float = 0.1,
 def check_field(name: str, values, grid: Grid, source: str = "array") -> np.ndarray:
     """Validate a user-given field: shape, finiteness and range; returns a float64 copy."""
     where = f"initial.{name} ({source})"
+    if np.iscomplexobj(values):
+        raise ConfigError(f"{where}: complex values (dtype {np.asarray(values).dtype}); "
+                          f"allowed: real numbers; fix: save the real part, e.g. "
+                          f"numpy.save(path, values.real)")
     try:
         a = np.array(values, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -176,6 +192,8 @@ def load_array(path, grid: Grid, name: str, key: str | None = None) -> np.ndarra
 def build_state(grid: Grid, **fields) -> State:
     """A state from named fields (arrays, scalars); each is validated, missing ones are 0."""
     FIELDS.require_known(fields, "initial")
+    check_memory(grid.size * 8 * 2 * len(FIELDS), f"a state on a {grid.ny} x {grid.nx} grid",
+                 "use a smaller grid")
     return State.from_fields(grid, **{k: check_field(k, v, grid) for k, v in fields.items()})
 
 
@@ -187,6 +205,7 @@ def anderson2005(n: int = 256) -> State:
     :class:`~pde_meta.models.invasion.parameters.Parameters` to ``t = 10``.
     """
     grid = Grid.square(n)
+    check_build_memory(grid, f"anderson2005({n})")
     n0 = gaussian(grid, (0.5, 0.5), width=0.05)
     return build_state(grid, tumor=n0, ecm=anderson_ecm(n0), mmp=0.5 * n0, oxygen=1.0)
 
@@ -344,6 +363,7 @@ def initial_state(grid: Grid, sources: dict, seed: int, read_snapshot, stream: t
     checked for shape, finiteness and range. Raises :class:`ConfigError` naming the field
     on failure.
     """
+    check_build_memory(grid)
     values: dict[str, np.ndarray] = {}
     order = sorted(sources, key=lambda n: any(INITIAL_TYPES[s.type].derived
                                               for s in sources[n]))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import math
+import numbers
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -25,6 +26,7 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
+from ...core.grid import Grid, check_memory
 from ...core.options import Option, check_option
 from ...errors import ConfigError, SimulationError
 from . import kernels, reference
@@ -34,12 +36,14 @@ from .parameters import OxygenWalls, Parameters
 from .state import State
 
 __all__ = ["Stepper", "solve", "iterate", "StepStats", "DtBound", "stable_dt", "rhs",
-           "STEP_OPTIONS"]
+           "STEP_OPTIONS", "dt_limit", "MAX_STEPS_AHEAD", "check_time"]
 
 log = logging.getLogger(__name__)
 
 #: grids with fewer cells than this run on one thread by default
 SERIAL_BELOW = 96 * 96
+#: a call that would need more steps than this (at its current step) is refused
+MAX_STEPS_AHEAD = 1e12
 
 #: status code -> (what happened, remedy)
 STATUS_MESSAGES = {
@@ -77,15 +81,38 @@ def stable_dt(state: State, parameters: Parameters, safety: float = 0.9,
     p = parameters
     g = state.grid
     rate = reference.transport_rate(state.data, g.dx, g.dy, p.as_tuple())
-    mmp_rate = 2 * p.mmp_diffusivity * (1 / g.dx**2 + 1 / g.dy**2)
     reaction = reference.reaction_rate(state.data, p.as_tuple())
     limits = {
         "tumour transport": safety / rate if rate > 0 else math.inf,
-        "MMP diffusion": safety / mmp_rate if mmp_rate > 0 else math.inf,
+        "MMP diffusion": dt_limit(g, p, safety).dt,
         "reactions": reaction_limit / reaction if reaction > 0 else math.inf,
     }
     name = min(limits, key=limits.get)
     return DtBound(limits[name], name, limits)
+
+
+def dt_limit(grid: Grid, parameters: Parameters, safety: float = 0.9) -> DtBound:
+    """The part of :func:`stable_dt` that does not depend on the state: the MMP diffusion
+    bound ``safety / (2 D_m (1/dx^2 + 1/dy^2))`` (``inf`` without MMP diffusion). Every
+    step of a run is at most this long, so ``t / dt_limit`` is a lower bound on the steps
+    to time ``t``; it needs no fields (``pde-meta check`` of large grids)."""
+    mmp_rate = 2 * parameters.mmp_diffusivity * (1 / grid.dx**2 + 1 / grid.dy**2)
+    dt = safety / mmp_rate if mmp_rate > 0 else math.inf
+    return DtBound(dt, "MMP diffusion", {"MMP diffusion": dt})
+
+
+def check_time(t, name: str = "t_end", low: float | None = None, infinite: bool = False
+               ) -> float:
+    """``t`` as a float if it is a finite number (``>= low`` when given; ``+inf`` too with
+    ``infinite``), else a :class:`ConfigError` naming ``name``."""
+    ok = isinstance(t, numbers.Real) and not isinstance(t, bool | np.bool_)
+    value = float(t) if ok else math.nan
+    if (math.isfinite(value) or (infinite and value == math.inf)) and (
+            low is None or value >= low):
+        return value
+    rng = "a finite number" + (f" >= {low:.6g} (the current time)" if low is not None else "")
+    raise ConfigError(f"{name} = {t!r} is not allowed; allowed: {rng}; fix: give a finite "
+                      f"time" + (f" >= {low:.6g}" if low is not None else ""))
 
 
 def rhs(state: State, parameters: Parameters,
@@ -165,6 +192,9 @@ class Stepper:
             problem = check_option(f"time.{opt.key}", value, opt)[1]
             if problem:
                 raise ConfigError(problem)
+        g = state.grid
+        check_memory(2 * state.data.nbytes, f"a Stepper of a {g.ny} x {g.nx} grid",
+                     "use a smaller grid")
         self.state = state.copy()
         self.parameters = parameters
         self.oxygen_walls = oxygen_walls or OxygenWalls()
@@ -229,8 +259,13 @@ class Stepper:
             non-finite; the state is left at the last good step.
         """
         s = self.state
-        if t_end < s.t:
-            raise ConfigError(f"t_end = {t_end} is before the current time {s.t}")
+        t_end = check_time(t_end, "t_end", low=s.t, infinite=max_steps is not None)
+        if max_steps is None and t_end - s.t > MAX_STEPS_AHEAD * self._dt:
+            raise ConfigError(
+                f"t_end = {t_end:g} lies {t_end - s.t:.3g} ahead of t = {s.t:.6g}: about "
+                f"{(t_end - s.t) / self._dt:.2g} steps of dt = {self._dt:.3g}; allowed: at "
+                f"most {MAX_STEPS_AHEAD:.0e} steps in one call; fix: a nearer t_end, "
+                f"coarser cells, or max_steps to advance in chunks")
         limit = np.iinfo(np.int64).max if max_steps is None else int(max_steps)
         if self._static_membrane:  # the caller may have edited the state between calls
             self._work[layout.MEMBRANE] = s.data[layout.MEMBRANE]
@@ -267,9 +302,11 @@ class Stepper:
 
     def iterate(self, times: Iterable[float]) -> Iterator[State]:
         """Yield a copy of the state at each of ``times`` (ascending, >= current time)."""
-        times = [float(x) for x in times]
+        times = [check_time(x, f"times[{k}]", low=self.state.t)
+                 for k, x in enumerate(times)]
         if any(b < a for a, b in zip(times, times[1:], strict=False)):
-            raise ConfigError(f"output times must be ascending, got {times}")
+            raise ConfigError(f"times = {times} is not allowed; allowed: ascending times; "
+                              f"fix: sort them")
         for t_out in times:
             yield self.advance(t_out).copy()
 
@@ -289,7 +326,9 @@ def solve(state: State, parameters: Parameters, t_end: float, *,
     arguments (``oxygen_walls``, ``dt``, ``safety``, ``reaction_cfl``) go to
     :class:`Stepper`.
     """
-    times = [t_end] if times is None else sorted({*map(float, times), float(t_end)})
+    t_end = check_time(t_end, "t_end", low=state.t)
+    times = [t_end] if times is None else sorted(
+        {*(check_time(x, f"times[{k}]", low=state.t) for k, x in enumerate(times)), t_end})
     out = []
     for s in iterate(state, parameters, [x for x in times if x <= t_end], **kwargs):
         if callback is not None:
