@@ -12,9 +12,12 @@ Tolerances, and why:
   exact.
 """
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+import pde_meta as pm
 from pde_meta import initial
 from pde_meta import metrics as M
 from pde_meta.core.grid import Grid
@@ -374,7 +377,8 @@ def test_snapshot_metrics_of_a_breached_ring():
     assert out["hypoxic_area"] == pytest.approx(M.hypoxic_area(oxygen, grid))
     assert out["tumor_mass"] == pytest.approx(M.tumor_mass(n, grid))
     assert out["front_mean_radius"] == pytest.approx(
-        M.front_radius(n, grid, (0.5, 0.5)).mean, rel=1e-12)
+        M.front_radius(n, grid, (0.5, 0.5), threshold=D.invasion_threshold(n)).mean,
+        rel=1e-12)
     assert all(isinstance(v, float) for v in out.values())
     assert set(out) <= set(D.METRIC_UNITS)
 
@@ -433,3 +437,35 @@ def test_hypoxic_area_of_a_half_plane():
     assert M.hypoxic_area(oxygen, grid) == pytest.approx(0.4 * 0.6, rel=1e-12)
     ramp = x.copy()                               # threshold between cell centres
     assert M.hypoxic_area(ramp, grid, threshold=0.31) == pytest.approx(0.3 * 0.6, rel=1e-12)
+
+
+def test_the_invasion_threshold_follows_a_thinning_tumour():
+    n = np.array([[0.0, 0.02], [0.04, 0.03]])
+    assert D.invasion_threshold(n) == pytest.approx(0.004)
+    assert D.invasion_threshold(5 * n + 1) == M.DEFAULT_TUMOR_THRESHOLD
+    assert D.invasion_threshold(np.zeros((2, 2))) == M.DEFAULT_TUMOR_THRESHOLD
+
+
+SHIPPED = sorted(p for p in (Path(__file__).resolve().parents[1] / "configs").glob("*.toml")
+                 if not p.name.startswith("sweep_"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_every_shipped_config_has_meaningful_metrics_to_its_end(tmp_path, path):
+    """Run each shipped config to its t_end: at every snapshot the tumour has an invaded
+    area, a front and a mass (no metric frozen at 0 or NaN while the tumour is there)."""
+    from pde_meta.config import load_config
+    from pde_meta.runner.run import simulate
+
+    config = load_config(path)
+    result = simulate(config, output=tmp_path / "run.h5", progress="none")
+    for tissue in config.tissues():
+        ds = pm.open_run(result.path, compartment=tissue.name)
+        assert np.all(ds.tumor_mass.values > 0)
+        assert np.all(ds.invaded_area.values > 0), ds.invaded_area.values
+        front = [v for v in ("front_mean_radius", "front_mean_depth") if v in ds]
+        for name in front:
+            assert np.all(np.isfinite(ds[name].values)) and np.all(ds[name].values > 0)
+        assert np.all(np.isfinite(ds.roughness.values))
+        assert ds.invaded_area.values[-1] > ds.invaded_area.values[0]  # it invades

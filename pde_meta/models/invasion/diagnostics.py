@@ -46,6 +46,7 @@ from ...metrics import (
 from .fields import FIELDS
 
 __all__ = ["METRIC_UNITS", "BASE_DIAGNOSTICS", "Diagnostics", "snapshot_metrics",
+           "invasion_threshold", "RELATIVE_TUMOR_THRESHOLD",
            "time_metrics", "metric_options"]
 
 #: Units of every value :func:`snapshot_metrics` and :func:`time_metrics` return, for the
@@ -133,10 +134,25 @@ class Diagnostics:
         return {"units": units, "long_name": long_name}
 
 
+#: the default invasion threshold is this fraction of the peak density, at most
+#: :data:`~pde_meta.metrics.DEFAULT_TUMOR_THRESHOLD`
+RELATIVE_TUMOR_THRESHOLD = 0.1
+
+
+def invasion_threshold(tumor: np.ndarray) -> float:
+    """The default invasion threshold of a snapshot: ``min(0.1, 0.1 * max(n))`` (0.1 for
+    an empty one). A fixed density of 0.1 loses the Anderson (2005) tumour from t ~ 3 on,
+    as its peak falls below 0.1 while it invades; a tenth of the peak follows its edge."""
+    peak = float(np.max(tumor)) if tumor.size else 0.0
+    if not peak > 0:
+        return DEFAULT_TUMOR_THRESHOLD
+    return min(DEFAULT_TUMOR_THRESHOLD, RELATIVE_TUMOR_THRESHOLD * peak)
+
+
 def snapshot_metrics(fields: Mapping[str, np.ndarray], grid: Grid, *,
                      initial: Mapping[str, np.ndarray] | None = None, center=None,
                      wall: str | None = None,
-                     tumor_threshold: float = DEFAULT_TUMOR_THRESHOLD,
+                     tumor_threshold: float | None = None,
                      membrane_threshold: float = DEFAULT_MEMBRANE_THRESHOLD,
                      band_threshold: float = DEFAULT_BAND_THRESHOLD,
                      hypoxia_threshold: float = DEFAULT_HYPOXIA_THRESHOLD,
@@ -157,8 +173,11 @@ def snapshot_metrics(fields: Mapping[str, np.ndarray], grid: Grid, *,
         the initial tumour, else the centre of the domain.
     wall : {"left", "right", "bottom", "top"}, optional
         For a band tumour growing from this wall: report depths instead of radii.
-    tumor_threshold : float, default 0.1
+    tumor_threshold : float, optional
         Density above which tissue counts as invaded (areas, fronts, clusters, roughness).
+        Default: relative, :func:`invasion_threshold`: 0.1, or a tenth of the snapshot's
+        peak density when that is below 1, so that a tumour that spreads and thins out
+        keeps a front.
     membrane_threshold : float, default 0.5
         Membrane density below which a band cell counts as breached.
     band_threshold : float, default 0.5
@@ -191,6 +210,8 @@ def snapshot_metrics(fields: Mapping[str, np.ndarray], grid: Grid, *,
     initial = dict(initial or {})
     n0 = field_array(initial["tumor"], grid, "initial tumor") if "tumor" in initial else None
 
+    if tumor_threshold is None:
+        tumor_threshold = invasion_threshold(n)
     out: dict[str, float] = {
         "tumor_mass": tumor_mass(n, grid),
         "invaded_area": invaded_area(n, grid, threshold=tumor_threshold),
