@@ -8,6 +8,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import xarray as xr  # noqa: E402
 from matplotlib import animation  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from pde_meta import plotting as P  # noqa: E402
@@ -90,37 +91,118 @@ def test_default_sizes_give_figsize_times_dpi(run, tmp_path):
                   (round(w), round(h)), slack=1)
 
 
-def test_plot_fields_panel_grid_shares_one_colour_scale_per_field(run):
+def panels_of(fig):
+    return [ax for ax in fig.axes if ax.images]
+
+
+def test_plot_fields_gives_every_panel_its_own_colour_scale_and_bar(run):
     fig = P.plot_fields(run, times=[0.0, 2.0], fields=["tumor", "oxygen", "membrane"])
-    panels = [ax for ax in fig.axes if ax.images]
+    panels = panels_of(fig)
     assert len(panels) == 6
     colorbars = [ax for ax in fig.axes if not ax.images]
-    assert len(colorbars) == 3
-    labels = sorted(ax.get_xlabel() for ax in colorbars)
-    assert labels == ["basement membrane density b\n(non-dimensional)",
-                      "oxygen concentration c [c]", "tumour density [n0]"]
-    cmaps = {ax.get_title().split(",")[0]: ax.images[0].get_cmap().name for ax in panels}
-    assert cmaps == {name: TABLE[name].cmap for name in ("tumor", "oxygen", "membrane")}
-    by_field = {}
-    for ax in panels:
+    assert len(colorbars) == 6                      # one per panel
+    headers = [ax.get_title().split("\n")[:-1] for ax in panels[:3]]   # the top row
+    assert [" ".join(h) for h in headers] == ["tumour density [n0]", "oxygen concentration c [c]",
+                                              "basement membrane density b (non-dimensional)"]
+    when = [ax.get_title().rsplit("\n", 1)[-1] for ax in panels]
+    assert when == ["t = 0 T"] * 3 + ["t = 2 T"] * 3
+    assert {ax.get_label(): ax.images[0].get_cmap().name for ax in panels} == {
+        name: TABLE[name].cmap for name in ("tumor", "oxygen", "membrane")}
+    for ax, t in zip(panels, [0, 0, 0, 2, 2, 2], strict=True):
         image = ax.images[0]
         assert image.origin == "lower"
         assert ax.get_aspect() == 1.0
-        by_field.setdefault(ax.get_title().split(",")[0], set()).add(image.get_clim())
-    assert all(len(clims) == 1 for clims in by_field.values())
-    lo, hi = by_field["tumor"].pop()
-    assert lo == pytest.approx(float(run["tumor"].min()))
-    assert hi == pytest.approx(float(run["tumor"].max()))
+        values = run[ax.get_label()].sel(time=t).values
+        assert image.get_clim() == pytest.approx((values.min(), values.max()))
+
+
+def test_a_fading_field_stays_visible_in_every_panel_and_frame(tmp_path):
+    fading = synthetic_run(times=(0.0, 1.0, 2.0, 3.0))
+    fading["tumor"] = (fading["tumor"].isel(time=0, drop=True) * 10.0 ** -fading["time"]
+                       ).transpose("time", "y", "x")
+    fading["tumor"].attrs.update(TABLE["tumor"].attrs())
+    fig = P.plot_fields(fading, fields=["tumor"])
+    clims = [ax.images[0].get_clim() for ax in panels_of(fig)]
+    peaks = fading["tumor"].max(dim=("y", "x")).values
+    assert [hi for _, hi in clims] == pytest.approx(peaks)          # 0.5 down to 5e-4
+    # the movie: every frame scaled to its own range, so the last looks like the first
+    path = P.make_movie(fading, tmp_path / "fade.gif", field="tumor", dpi=40, writer="pillow")
+    with Image.open(path) as movie:
+        frames = []
+        for k in (0, movie.n_frames - 1):
+            movie.seek(k)
+            frames.append(np.asarray(movie.convert("L"), dtype=float))
+    width = frames[0].shape[1]
+    first, last = (f[:, : int(0.8 * width)] for f in frames)     # the panel, not the bar
+    assert np.mean(np.abs(first - last) > 40) < 0.03
+    assert last.std() > 20
+
+
+def test_fields_that_are_zero_throughout_are_left_out_of_the_default_panel(run, caplog):
+    bare = run.assign(membrane=run["membrane"] * 0)
+    with caplog.at_level("INFO", logger="pde_meta"):
+        fig = P.plot_fields(bare)
+    assert [ax.get_label() for ax in panels_of(fig)][:4] == ["tumor", "ecm", "mmp", "oxygen"]
+    assert "membrane" not in {ax.get_label() for ax in panels_of(fig)}
+    assert "not shown: membrane" in fig.get_suptitle()
+    assert "membrane is zero everywhere" in caplog.text
+    named = P.plot_fields(bare, fields=["membrane"])              # asked for: drawn, 0 ... 1
+    assert [ax.images[0].get_clim() for ax in panels_of(named)][0] == (0.0, 1.0)
+    assert P.plot_fields(run).get_suptitle() == ""
+
+
+def test_colour_limits_of_uniform_fields():
+    assert P.style.limits(np.zeros((3, 3))) == (0.0, 1.0)
+    assert P.style.limits(np.full((3, 3), 2.0)) == (1.0, 3.0)
+    assert P.style.limits(np.array([1.0, 1.0 + 1e-15])) == pytest.approx((0.5, 1.5))
+    assert P.style.limits(np.array([np.nan, 0.2, 0.7])) == (0.2, 0.7)
+
+
+@pytest.mark.parametrize("fields", [["tumor", "ecm", "mmp"], ["tumor", "membrane", "mmp"],
+                                    list(FIELDS)])
+def test_field_panel_texts_neither_collide_nor_leave_the_figure(run, fields):
+    fig = P.plot_fields(run, times=[0.0, 1.0, 2.0], fields=fields)
+    fig.set_dpi(60)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    page = fig.bbox
+    texts = []
+    for ax in fig.axes:
+        labels = [ax.title, ax.xaxis.label, ax.yaxis.label,
+                  *ax.get_xticklabels(), *ax.get_yticklabels()]
+        texts += [t for t in labels if t.get_visible() and t.get_text()]
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    for text, box in zip(texts, boxes, strict=True):
+        assert page.x0 - 1 <= box.x0 and box.x1 <= page.x1 + 1, text.get_text()
+        assert page.y0 - 1 <= box.y0 and box.y1 <= page.y1 + 1, text.get_text()
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            overlap = min(a.x1, b.x1) - max(a.x0, b.x0), min(a.y1, b.y1) - max(a.y0, b.y0)
+            assert min(overlap) <= 1, (texts[boxes.index(a)].get_text(), "collides")
 
 
 def test_plot_fields_defaults_to_every_field_and_nearest_times(run):
     fig = P.plot_fields(run, times=[0.9, 1.1])                 # both nearest t = 1
-    panels = [ax for ax in fig.axes if ax.images]
-    assert [ax.get_title().split(",")[0] for ax in panels] == list(FIELDS)
+    panels = panels_of(fig)
+    assert [ax.get_label() for ax in panels] == list(FIELDS)
+    assert {ax.get_title().rsplit("\n", 1)[-1] for ax in panels} == {"t = 1 T"}
     with pytest.raises(ConfigError, match="outside the run"):
         P.plot_fields(run, times=[5.0])
+    with pytest.raises(ConfigError, match="not finite.*from t = 0 to 2"):
+        P.plot_fields(run, times=[float("nan")])
     with pytest.raises(ConfigError, match="available"):
         P.plot_fields(run, fields=["pressure"])
+
+
+def test_save_figure_refuses_a_resolution_out_of_range(run, tmp_path):
+    fig = P.plot_fields(run, times=[0.0])
+    for dpi in (float("nan"), float("inf"), 1e5, 1, -3):
+        with pytest.raises(ConfigError, match="allowed: a number from 10 to"):
+            P.save_figure(fig, tmp_path / "f.png", dpi=dpi)
+    assert not (tmp_path / "f.png").exists()
+    top = P.style.max_dpi(fig)
+    w, h = fig.get_size_inches() * top
+    assert w * h <= P.style.MAX_PIXELS * 1.0001
 
 
 def test_plot_diagnostics_draws_every_series_over_time(run):
@@ -164,10 +246,9 @@ def test_variables_without_attrs_get_generic_labels_and_colours():
         bare[name].attrs.clear()
     bare["ecm"].attrs["cmap"] = "no-such-map"
     fig = P.plot_fields(bare, times=[0.0], fields=["tumor", "ecm"])
-    panels = [ax for ax in fig.axes if ax.images]
+    panels = panels_of(fig)
     assert [ax.images[0].get_cmap().name for ax in panels] == ["viridis", "viridis"]
-    labels = [ax.get_xlabel() for ax in fig.axes if not ax.images]
-    assert labels == ["tumor", "ecm"]
+    assert [ax.get_title().split("\n")[0] for ax in panels] == ["tumor", "ecm"]
 
 
 def test_membrane_figure_is_for_datasets_with_a_membrane_band(run):
@@ -192,6 +273,16 @@ def test_movie_defaults_to_the_first_field(run, tmp_path):
     first = P.make_movie(run, tmp_path / "a.gif", dpi=30, writer="pillow")
     named = P.make_movie(run, tmp_path / "b.gif", field=FIELDS[0], dpi=30, writer="pillow")
     assert first.read_bytes() == named.read_bytes()
+    # ... that is not zero throughout
+    order = [FIELDS[2], *(f for f in FIELDS if f != FIELDS[2])]
+    zero_first = run[order].assign({FIELDS[2]: run[FIELDS[2]] * 0})
+    skipped = P.make_movie(zero_first, tmp_path / "c.gif", dpi=30, writer="pillow")
+    again = P.make_movie(zero_first, tmp_path / "d.gif", field=order[1], dpi=30,
+                         writer="pillow")
+    assert skipped.read_bytes() == again.read_bytes()
+    with pytest.raises(ConfigError, match="dpi nan is not allowed"):
+        P.make_movie(run, tmp_path / "e.gif", dpi=float("nan"), writer="pillow")
+    assert not (tmp_path / "e.gif").exists()
 
 
 @pytest.mark.skipif(not animation.writers.is_available("ffmpeg"), reason="no ffmpeg")

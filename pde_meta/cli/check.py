@@ -1,55 +1,91 @@
-"""``pde-meta check``: validate configs and estimate their runs; writes nothing."""
+"""``pde-meta check``: validate configs and sweep files and estimate their runs; writes
+nothing."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from ..config import load_config
 from ..errors import ConfigError
 from ..runner import run as runner
 from .common import EXIT_BAD_INPUT, EXIT_OK, error, prefixed
-from .tables import size
+from .tables import fmt, render, size
 
-__all__ = ["add_parser", "command", "describe"]
+try:  # Python >= 3.11
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+__all__ = ["add_parser", "command", "describe", "describe_sweep", "is_sweep_file",
+           "MAX_MEMBER_ROWS"]
+
+#: members listed in the table of a sweep (the others are counted)
+MAX_MEMBER_ROWS = 30
 
 
 def add_parser(sub, epilog: str) -> None:
-    p = sub.add_parser("check", help="validate configs and estimate the runs",
+    p = sub.add_parser("check", help="validate configs and sweep files, estimate the runs",
                        epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter,
                        description="Validate configs; print the grid, the time step bound "
                        "and its limiting term, the number of steps and snapshots, and the "
-                       "expected output size and memory. Writes nothing.")
-    p.add_argument("configs", nargs="+", metavar="CONFIG")
+                       "expected output size and memory. A sweep file is checked as "
+                       "pde-meta sweep checks it: the file, its base config and every "
+                       "member, with a table of the members' plans. Writes nothing.")
+    p.add_argument("configs", nargs="+", metavar="CONFIG", help="TOML config or sweep "
+                   "file(s), e.g. configs/*.toml")
     p.set_defaults(func=command)
+
+
+def is_sweep_file(path) -> bool:
+    """Whether ``path`` is a sweep file (``base`` with ``[vary]``, ``[sample]``, ``[set]``
+    or ``replicates``, the rule by which a config refuses to be one); False when it
+    cannot be read or parsed (then :func:`load_config` says why)."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    return "base" in data and any(k in data for k in ("vary", "sample", "set", "replicates"))
+
+
+def _dt_line(config, plan) -> str:
+    t = config.time
+    bound = getattr(plan, "bound", None)
+    if bound is None or getattr(plan, "dt", None) is None:
+        fixed = f"{t.dt:.4g} (fixed); " if t.dt is not None else ""
+        note = getattr(plan, "dt_note", "") or "the initial fields were not built"
+        return f"{fixed}automatic bound not computed: {note}"
+    others = ", ".join(f"{k} {v:.3g}" for k, v in bound.limits.items() if k != bound.limiting)
+    if t.dt is None:
+        return (f"{plan.dt:.4g} (automatic), limited by {bound.limiting} (other limits: "
+                f"{others})")
+    return f"{t.dt:.4g} (fixed); automatic bound {bound.dt:.4g}, limited by {bound.limiting}"
 
 
 def describe(path, config, plan) -> str:
     """The lines ``check`` prints for one valid config and its :func:`runner.plan`."""
     g, t, o = config.grid, config.time, config.output
-    others = ", ".join(f"{k} {v:.3g}" for k, v in plan.bound.limits.items()
-                       if k != plan.bound.limiting)
-    if t.dt is None:
-        dt_line = (f"{plan.dt:.4g} (automatic), limited by {plan.bound.limiting} "
-                   f"(other limits: {others})")
-    else:
-        dt_line = (f"{t.dt:.4g} (fixed); automatic bound {plan.bound.dt:.4g}, limited by "
-                   f"{plan.bound.limiting}")
     schedule = (f"every {t.snapshot_interval:g}" if t.snapshot_interval else "")
     if t.snapshot_times:
         schedule += (" and " if schedule else "") + f"{len(t.snapshot_times)} extra times"
     exists = " (exists: run needs --overwrite)" if o.path.exists() else ""
+    steps = (f"about {plan.steps} to t_end = {t.t_end:g} (from the initial dt; the "
+             f"automatic dt follows the state)" if getattr(plan, "bound", None) is not None
+             else f"at least {plan.steps} to t_end = {t.t_end:g} (from the longest step the "
+             f"grid allows)")
+    available = getattr(plan, "available_bytes", None)
     lines = [
         f"{path}: ok ({config.name})",
         f"  grid        {g.ny} x {g.nx} cells on [0, {g.extent[1]:g}] x "
         f"[0, {g.extent[0]:g}] (dx = {g.dx:.4g}, dy = {g.dy:.4g})",
-        f"  dt          {dt_line}",
-        f"  steps       about {plan.steps} to t_end = {t.t_end:g} (from the initial dt; "
-        f"the automatic dt follows the state)",
+        f"  dt          {_dt_line(config, plan)}",
+        f"  steps       {steps}",
         f"  snapshots   {plan.snapshots} ({schedule}), fields {', '.join(o.fields)}, "
         f"{'float32' if o.float32 else 'float64'}",
         f"  output      {o.path}{exists}: at most {size(plan.output_bytes)} before "
         f"{o.compression} compression",
-        f"  memory      about {size(plan.memory_bytes)}",
+        f"  memory      about {size(plan.memory_bytes)}"
+        + (f" (available now: {size(available)})" if available else ""),
     ]
     if config.units is not None:
         u = config.units
@@ -59,10 +95,92 @@ def describe(path, config, plan) -> str:
     return "\n".join(lines)
 
 
+def _member_row(member, plan) -> dict:
+    row = {"member": member.index}
+    for key, value in member.overrides:
+        row[key.rsplit(".", 1)[-1]] = fmt(value)
+    dt = getattr(plan, "dt", None)
+    bound = getattr(plan, "bound", None)
+    row.update({"dt": fmt(dt) if dt is not None else "-",
+                "limited by": bound.limiting if bound is not None else "-",
+                "steps": int(plan.steps), "snapshots": int(plan.snapshots),
+                "output": size(plan.output_bytes), "memory": size(plan.memory_bytes)})
+    return row
+
+
+def describe_sweep(path, sweep, plans: dict) -> str:
+    """The lines ``check`` prints for a valid sweep: its base, what it varies, where it
+    writes, and a table of the members' plans (``plans``: member index -> plan)."""
+    import pandas as pd
+
+    valid = [m for m in sweep.members if m.index in plans]
+    counts = {}
+    for member in sweep.members:
+        for key, value in member.overrides:
+            counts.setdefault(key, set()).add(repr(value))
+    varies = ", ".join(f"{k} ({len(counts.get(k, ()))} values)" for k in sweep.keys)
+    total = sum(plans[m.index].output_bytes for m in valid)
+    memory = max((plans[m.index].memory_bytes for m in valid), default=0)
+    invalid = len(sweep.members) - len(valid)
+    state = "all valid" if not invalid else f"{invalid} invalid"
+    try:
+        data = tomllib.loads(sweep.text)
+    except tomllib.TOMLDecodeError:  # pragma: no cover - load_sweep parsed it
+        data = {}
+    base = data.get("base") if isinstance(data.get("base"), str) else "[base]"
+    fixed = ", ".join(f"{k} = {v}" for k, v in data.get("set", {}).items())
+    g, t = sweep.base.grid, sweep.base.time
+    lines = [
+        f"{path}: ok (sweep {sweep.name}: {len(sweep.members)} members, {state})",
+        f"  base        {base}" + (f" with [set] {fixed}" if fixed else "")
+        + f": {g.ny} x {g.nx} cells, t_end = {t.t_end:g}"
+        + (f", {sweep.replicates} replicates per point" if sweep.replicates > 1 else ""),
+        f"  varies      {varies or 'nothing (only [set])'}",
+        f"  output      {sweep.output}: at most {size(total)} in all before compression; "
+        f"a member needs at most {size(memory)} of memory",
+    ]
+    rows = [_member_row(m, plans[m.index]) for m in valid[:MAX_MEMBER_ROWS]]
+    if rows:
+        lines.append(render(pd.DataFrame(rows), indent="  "))
+    if len(valid) > MAX_MEMBER_ROWS:
+        lines.append(f"  ({len(valid) - MAX_MEMBER_ROWS} more valid members not shown)")
+    return "\n".join(lines)
+
+
+def check_sweep(path) -> tuple[str, list[str]]:
+    """Validate sweep file ``path`` and plan every member, as ``pde-meta sweep`` does
+    before it runs anything: ``(text to print, problems)``; raises :class:`ConfigError`
+    when the file itself is not valid."""
+    from ..sweep import load_sweep
+
+    sweep = load_sweep(path)
+    plans, problems = {}, []
+    if sweep.output.exists() and not sweep.output.is_dir():
+        problems.append(f"{path}: output {str(sweep.output)!r} is a file; allowed: a "
+                        f"directory; fix: set output in the sweep file, or give pde-meta "
+                        f"sweep --output DIR")
+    for member in sweep.members:
+        if not member.valid:
+            problems.append(f"{path}: {member.label()} is invalid: {member.error}")
+            continue
+        try:
+            plans[member.index] = runner.plan(member.config)
+        except ConfigError as exc:
+            problems.append(f"{path}: {member.label()}: {' '.join(str(exc).split())}")
+    return describe_sweep(path, sweep, plans), problems
+
+
 def command(args) -> int:
     code = EXIT_OK
     for path in args.configs:
         try:
+            if is_sweep_file(path):
+                text, problems = check_sweep(path)
+                print(text)
+                for p in problems:
+                    error(p)
+                    code = EXIT_BAD_INPUT
+                continue
             config = load_config(path)
             plan = runner.plan(config)
         except ConfigError as exc:

@@ -25,7 +25,7 @@ def add_parser(sub, epilog: str) -> None:
                        formatter_class=argparse.RawDescriptionHelpFormatter,
                        description="Print a run's status, config, versions, snapshots and "
                        "diagnostics. Works on a run that is still being written or was killed.")
-    p.add_argument("run", metavar="RUN.h5")
+    p.add_argument("run", metavar="RUN.h5", help="a run file (complete, running or killed)")
     p.set_defaults(func=command)
 
 

@@ -20,7 +20,9 @@ from .common import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    epilog_for,
     error,
+    note_kernel_compilation,
     setup_logging,
 )
 
@@ -28,6 +30,8 @@ __all__ = ["main", "parser", "EXIT_CODES"]
 
 #: the commands, in the order of ``--help``; each module has ``add_parser`` and ``command``
 COMMANDS = (run, check, resume, info, repair, sweep, plot)
+#: the commands that step the solver in this process, so load (or compile) its kernels
+SOLVING = frozenset({"run", "resume"})
 
 
 class UsageError(Exception):
@@ -47,8 +51,8 @@ def parser() -> argparse.ArgumentParser:
                   "TOML configs, write one HDF5 file per run, continue stopped runs.",
                   epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in COMMANDS:
-        module.add_parser(sub, EPILOG)
+    for module in COMMANDS:  # each with the exit codes it can return, and its examples
+        module.add_parser(sub, epilog_for(module.__name__.rsplit(".", 1)[-1]))
     return top
 
 
@@ -63,6 +67,8 @@ def main(argv=None) -> int:
         return int(exc.code or 0)
     restore = setup_logging(getattr(args, "quiet", False))
     try:
+        if args.command in SOLVING:
+            note_kernel_compilation()
         return args.func(args)
     except ConfigError as exc:
         error(str(exc))

@@ -15,7 +15,8 @@ def add_parser(sub, epilog: str) -> None:
                        epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter,
                        description="Continue RUN.h5 from its checkpoint (a killed run is "
                        "recovered first), to its own t_end or to --t-end.")
-    p.add_argument("run", metavar="RUN.h5")
+    p.add_argument("run", metavar="RUN.h5", help="the run file to continue (it is "
+                   "extended in place)")
     p.add_argument("--t-end", type=float, metavar="T", help="new final time (>= the "
                    "checkpoint time); default: the run's t_end")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress output")

@@ -7,19 +7,8 @@ import argparse
 from .common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, error, model_diagnostics
 from .tables import fmt, render
 
-__all__ = ["add_parser", "command", "headline_metrics", "summary", "EPILOG",
-           "MAX_TABLE_ROWS", "MAX_METRIC_COLUMNS"]
-
-EPILOG = """exit codes:
-  0  every member is complete
-  1  some members failed or are invalid (the others ran; see the summary)
-  2  bad input (sweep file, base config, arguments, output directory, scheduler); nothing ran
-
-examples:
-  pde-meta sweep configs/sweep_membrane.toml --workers 2
-  pde-meta sweep configs/sweep_membrane.toml --scheduler tcp://10.0.0.1:8786 \\
-      --output /shared/runs/sweep_membrane
-"""
+__all__ = ["add_parser", "command", "headline_metrics", "summary", "MAX_TABLE_ROWS",
+           "MAX_METRIC_COLUMNS"]
 
 #: the member table is printed for sweeps of at most this many members
 MAX_TABLE_ROWS = 50
@@ -29,7 +18,7 @@ MAX_METRIC_COLUMNS = 4
 
 def add_parser(sub, epilog: str) -> None:
     p = sub.add_parser("sweep", help="run a parameter sweep on dask.distributed",
-                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter,
                        description="Run every member of a sweep file (docs/sweeps.md), each "
                        "in a worker process writing its own HDF5 file, then write "
                        "summary.csv and sweep.h5 with one row per member. Run it again to "

@@ -14,6 +14,10 @@ the invasion model's field names), :mod:`.movie` (:func:`make_movie`), :mod:`.st
 (labels, colour maps, limits, :func:`save_figure`), :mod:`.select` (which variables and
 snapshots) and :mod:`.report` (:func:`run_figures`: the figures of ``pde-meta plot``).
 
+Field panels and movies give every panel its own colour scale (the range of that field at
+that time) and colour bar, so a field that fades by orders of magnitude stays visible;
+fields that are zero throughout are left out unless asked for.
+
 Every plotting function returns a :class:`matplotlib.figure.Figure` built without pyplot
 (no global figure state, no display needed); write it with :func:`save_figure`.
 :func:`make_movie` returns the path of the movie it wrote.

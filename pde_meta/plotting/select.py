@@ -7,7 +7,7 @@ import numpy as np
 from ..errors import ConfigError
 
 __all__ = ["SPATIAL_DIMS", "check_dataset", "spatial_fields", "field_names",
-           "time_indices"]
+           "present_fields", "time_span", "time_indices"]
 
 #: dimensions of a field variable
 SPATIAL_DIMS = ("time", "y", "x")
@@ -40,20 +40,40 @@ def field_names(ds, fields) -> list[str]:
     return fields
 
 
-def time_indices(ds, times, default_count: int) -> list[int]:
-    """Indices of the snapshots nearest to ``times``; default: evenly spaced ones."""
+def present_fields(ds, names) -> tuple[list[str], list[str]]:
+    """``(present, absent)``: ``names`` split into fields with a nonzero value somewhere
+    and those that are zero everywhere at every time (a model part the run does not use).
+    When every one is zero, all are present: there is nothing better to show."""
+    absent = [n for n in names if not np.any(np.asarray(ds[n].values) != 0)]
+    present = [n for n in names if n not in absent]
+    return (present, absent) if present else (list(names), [])
+
+
+def time_span(ds) -> tuple[float, float]:
+    """The first and the last snapshot time of ``ds``."""
     t = np.asarray(ds["time"].values, dtype=float)
     if t.size == 0:
         raise ConfigError("plotting: the dataset has no snapshots")
+    return float(t[0]), float(t[-1])
+
+
+def time_indices(ds, times, default_count: int) -> list[int]:
+    """Indices of the snapshots nearest to ``times``; default: evenly spaced ones.
+
+    Refuses (:class:`ConfigError`) times that are not finite or lie outside the run."""
+    t = np.asarray(ds["time"].values, dtype=float)
+    first, last = time_span(ds)
     if times is None:
         count = min(default_count, t.size)
         return sorted({int(round(k)) for k in np.linspace(0, t.size - 1, count)})
     times = np.atleast_1d(np.asarray(times, dtype=float))
     slack = 1e-9 * max(1.0, abs(t).max())
-    outside = [float(v) for v in times if v < t[0] - slack or v > t[-1] + slack]
+    outside = [float(v) for v in times
+               if not (np.isfinite(v) and first - slack <= v <= last + slack)]
     if outside or times.size == 0:
-        raise ConfigError(f"plotting: time(s) {outside or list(times)} outside the run, "
-                          f"which has snapshots from t = {t[0]:g} to {t[-1]:g}")
+        raise ConfigError(f"plotting: time(s) {outside or list(times)} outside the run or "
+                          f"not finite; allowed: finite times from t = {first:g} to {last:g} "
+                          f"(the run's snapshots); fix: e.g. times=[{first:g}, {last:g}]")
     picked = []
     for v in times:
         k = int(np.argmin(np.abs(t - v)))
