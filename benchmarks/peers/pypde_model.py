@@ -263,3 +263,66 @@ def time_stepper(
         "n_threads": nb.get_num_threads() if n_threads is None else int(n_threads),
         "pde_version": _require_pde().__version__,
     }
+
+
+ADAPTIVE_SCHEMES = {"euler": "EulerSolver", "runge-kutta": "RungeKuttaSolver"}
+"""py-pde's explicit adaptive solvers: Euler with a step-doubling error estimate and
+Runge-Kutta-Fehlberg 4(5) with an embedded one."""
+
+
+def adaptive_run(
+    N: int,
+    t_end: float,
+    scheme: str = "euler",
+    tolerance: float = 1e-4,
+    n_threads: int | None = 1,
+    fields: Mapping[str, np.ndarray] | None = None,
+) -> dict:
+    """Solve to ``t_end`` with one of py-pde's adaptive explicit solvers, numba backend.
+
+    The stepper is built once through the public solver API
+    (``EulerSolver`` / ``RungeKuttaSolver(eq, backend="numba", adaptive=True,
+    tolerance=...)``, ``.make_stepper(state, dt0)``, the stepper ``PDEBase.solve`` builds);
+    numba compiles it eagerly there, so ``compile_time`` is that call and ``seconds`` is
+    the one stepping call from 0 to ``t_end`` alone. py-pde bakes the tolerance into the
+    compiled loop, so each (N, scheme, tolerance) compiles anew. ``dt0`` is the
+    forward-Euler stable step; the solver adapts it from there. ``n_threads`` sets numba's
+    thread count for the stepping (restored afterwards; below py-pde's multithreading
+    threshold, 256 x 256 cells, its operators are serial anyway).
+    """
+    import numba as nb
+    from pde import solvers
+
+    if scheme not in ADAPTIVE_SCHEMES:
+        raise ValueError(f"scheme must be one of {sorted(ADAPTIVE_SCHEMES)}, got {scheme!r}")
+    eq = AndersonPDE()
+    state = make_state(N, fields)
+    solver = getattr(solvers, ADAPTIVE_SCHEMES[scheme])(
+        eq, backend="numba", adaptive=True, tolerance=float(tolerance))
+    start = time.perf_counter()
+    stepper = solver.make_stepper(state, stable_dt(N, params=eq.params))
+    compile_time = time.perf_counter() - start
+    previous = nb.get_num_threads()
+    if n_threads is not None:
+        nb.set_num_threads(int(n_threads))
+    try:
+        start = time.perf_counter()
+        t = stepper(state, 0.0, float(t_end))
+        seconds = time.perf_counter() - start
+    finally:
+        nb.set_num_threads(previous)
+    if not np.all(np.isfinite(state.data)):
+        raise RuntimeError("py-pde state became non-finite")
+    stats = solver.info.get("dt_statistics")
+    return {
+        "fields": state_to_arrays(state),
+        "t": float(t),
+        "steps": int(solver.info["steps"]),
+        "dt_mean": float(stats.mean) if stats is not None and stats.count else float("nan"),
+        "scheme": scheme,
+        "tolerance": float(tolerance),
+        "seconds": seconds,
+        "compile_time": compile_time,
+        "n_threads": int(n_threads) if n_threads is not None else previous,
+        "pde_version": _require_pde().__version__,
+    }
