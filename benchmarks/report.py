@@ -469,6 +469,10 @@ def markdown(res: dict) -> str:
             f"{ox['difference']:.1e} (the splitting error at 1000x the explicit step).",
             "",
         ]
+    if "contention" in res:
+        from .contention import markdown as contention_markdown
+
+        out += ["## Next to other work", "", contention_markdown(res["contention"])]
     out += ["![throughput](throughput.png)", ""]
     return "\n".join(out)
 

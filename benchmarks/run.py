@@ -664,6 +664,11 @@ def run(s: Settings, command: str) -> dict:
 
     begin("oxygen solve")
     res["oxygen_solvers"] = oxygen_solvers.main(s.oxygen_n)
+    from . import contention
+
+    begin("contention (one competing process, started here)")
+    res["contention"] = (contention.measure(64, 0.5, 1) if s.quick else
+                         contention.measure(s.tts_n, 10.0, 2))
     begin(None)
     res["loadavg"]["end"] = loadavg()
     res["cpu_others"] = whole.read()

@@ -13,8 +13,8 @@ def test_both_counts_are_tried_then_the_faster_kept_and_the_other_probed():
     choice = ThreadChoice(2, probe_every=4)
     assert choice.next(100) == (2, 100)
     choice.record(2, 1.0, 100)           # 10 ms per step on two threads (a busy machine)
-    assert choice.next(100) == (1, 100)
-    choice.record(1, 0.3, 100)           # 3 ms on one
+    assert choice.next(100) == (1, int(100 * PROBE_FRACTION))  # a short first try
+    choice.record(1, 0.036, 12)          # 3 ms on one
     picks = [choice.next(100) for _ in range(8)]
     assert picks.count((1, 100)) == 6    # the faster count ...
     assert picks.count((2, int(100 * PROBE_FRACTION))) == 2  # ... and short probes of the other

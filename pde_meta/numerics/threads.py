@@ -15,10 +15,12 @@ ten times more per step, and a whole chunk of it would cost more than the choice
 
 from __future__ import annotations
 
-__all__ = ["ThreadChoice", "PROBE_FRACTION"]
+__all__ = ["ThreadChoice", "PROBE_FRACTION", "MARGIN"]
 
 #: the share of a chunk's steps that a probe of the other thread count takes
 PROBE_FRACTION = 1 / 8
+#: the other count must step faster by more than this fraction to be taken
+MARGIN = 0.1
 
 
 class ThreadChoice:
@@ -34,25 +36,32 @@ class ThreadChoice:
         self.probe_every = max(2, int(probe_every))
         self.per_step: dict[int, float] = {}
         self.chunks = 0
+        self.current: int | None = None
 
     def best(self) -> int:
-        """The count whose latest chunk stepped fastest (the largest until both ran)."""
+        """The count in use, unless the other's latest chunk stepped faster by more than
+        :data:`MARGIN` (the largest count until both ran): a probe that happens to meet a
+        quiet moment does not flip the choice."""
         timed = [o for o in self.options if o in self.per_step]
         if len(timed) < len(self.options):
             return self.options[0]
-        return min(self.options, key=self.per_step.__getitem__)
+        fastest = min(self.options, key=self.per_step.__getitem__)
+        if self.current is None or (fastest != self.current and self.per_step[fastest]
+                                    < (1 - MARGIN) * self.per_step[self.current]):
+            self.current = fastest
+        return self.current
 
     def next(self, max_steps: int | None = None) -> tuple[int, int | None]:
         """The thread count for the next chunk of at most ``max_steps`` steps, and the
         steps it should take (fewer when it probes the count that is not the best)."""
+        probe = None if max_steps is None else max(2, int(max_steps * PROBE_FRACTION))
         untried = [o for o in self.options if o not in self.per_step]
-        if untried:
-            return untried[0], max_steps
+        if untried:  # the first count runs whole chunks, the others are probed
+            return untried[0], max_steps if untried[0] == self.options[0] else probe
         self.chunks += 1
         best = self.best()
         if len(self.options) > 1 and self.chunks % self.probe_every == 0:
-            steps = None if max_steps is None else max(2, int(max_steps * PROBE_FRACTION))
-            return next(o for o in self.options if o != best), steps
+            return next(o for o in self.options if o != best), probe
         return best, max_steps
 
     def record(self, threads: int, seconds: float, steps: int) -> None:
