@@ -320,17 +320,21 @@ def test_a_file_of_layout_1_is_not_continued_and_not_touched(tmp_path):
 def test_todays_solver_reproduces_the_layout_1_run(tmp_path):
     """The config of tests/data/layout1.h5, run today: the same fields and diagnostics (to
     round-off here; bit for bit on the machine that wrote it, which
-    ``scripts/compare_runs.py`` checks for every shipped config)."""
+    ``scripts/compare_runs.py`` checks for every shipped config), except the metrics of
+    the invaded region, whose default threshold now follows the tumour's peak."""
     from pde_meta.config import load_config
     from pde_meta.runner.run import simulate
 
     config = load_config(ROOT / "tests" / "data" / "layout1.toml")
     new = io.open_run(simulate(config, output=tmp_path / "new.h5", progress="none").path)
     old = io.open_run(LAYOUT1)
-    for name in old.data_vars:
-        if name != "wall_seconds":
-            np.testing.assert_allclose(new[name].values, old[name].values, rtol=1e-12,
-                                       atol=0, err_msg=name)
+    changed = ("front_", "invaded_area", "roughness", "cluster_")
+    compared = [name for name in old.data_vars
+                if name != "wall_seconds" and not name.startswith(changed)]
+    assert set(FIELDS) <= set(compared) and "membrane_min_integrity" in compared
+    for name in compared:
+        np.testing.assert_allclose(new[name].values, old[name].values, rtol=1e-12, atol=0,
+                                   err_msg=name)
 
 
 def test_planes_are_matched_to_the_field_table_by_name():
