@@ -3,10 +3,12 @@ diagnostic the two have in common, and the snapshot times.
 
 Usage::
 
-    python scripts/compare_runs.py OLD_DIR NEW_DIR
+    python scripts/compare_runs.py OLD_DIR NEW_DIR [--except PREFIX ...]
 
 Each ``*.h5`` of OLD_DIR is compared with the file of the same name in NEW_DIR (either
-layout of the run file). Wall-clock diagnostics are skipped. Exits 1 on any difference.
+layout of the run file). Wall-clock diagnostics are skipped, and so are the variables
+whose names start with one of the ``--except`` prefixes (e.g. metrics whose definition
+changed on purpose). Exits 1 on any difference.
 """
 
 import sys
@@ -19,13 +21,13 @@ import pde_meta as pm
 SKIP = {"wall_seconds"}
 
 
-def compare(old: Path, new: Path) -> list[str]:
+def compare(old: Path, new: Path, skip=()) -> list[str]:
     a, b = pm.open_run(old), pm.open_run(new)
     problems = []
     if not np.array_equal(a.time.values, b.time.values):
         problems.append("snapshot times differ")
     for name in a.data_vars:
-        if name in SKIP:
+        if name in SKIP or name.startswith(tuple(skip)):
             continue
         if name not in b:
             problems.append(f"{name}: missing")
@@ -34,15 +36,22 @@ def compare(old: Path, new: Path) -> list[str]:
     return problems
 
 
-def main(old_dir: str, new_dir: str) -> int:
+def main(argv) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="compare run files bit for bit")
+    parser.add_argument("old_dir")
+    parser.add_argument("new_dir")
+    parser.add_argument("--except", dest="skip", nargs="*", default=(), metavar="PREFIX")
+    args = parser.parse_args(argv)
     bad = 0
-    for old in sorted(Path(old_dir).glob("*.h5")):
-        new = Path(new_dir) / old.name
-        problems = compare(old, new) if new.exists() else ["no such file"]
+    for old in sorted(Path(args.old_dir).glob("*.h5")):
+        new = Path(args.new_dir) / old.name
+        problems = compare(old, new, args.skip) if new.exists() else ["no such file"]
         print(f"{old.name}: {'identical' if not problems else '; '.join(problems)}")
         bad += bool(problems)
     return 1 if bad else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:3]))
+    sys.exit(main(sys.argv[1:]))
