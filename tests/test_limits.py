@@ -392,3 +392,40 @@ def test_a_temporary_a_live_process_writes_blocks_the_output(tmp_path):
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_check_counts_the_steps_by_a_pilot_not_from_the_initial_step(tmp_path):
+    """With a large MMP production the reactions shorten the step as MMP accumulates: the
+    initial step predicts about a hundredth of the steps; the pilot's estimate is within
+    a factor of two of the real count (and exact when it gets through)."""
+    from pde_meta.config import loads_config
+
+    text = """
+[grid]
+shape = [24, 24]
+[parameters]
+mmp_production = 1e4
+[initial.tumor]
+type = "gaussian"
+[initial.ecm]
+type = "anderson"
+[initial.mmp]
+type = "scaled"
+of = "tumor"
+factor = 0.5
+[initial.oxygen]
+type = "uniform"
+[time]
+t_end = 1.0
+"""
+    config = loads_config(text, base_dir=tmp_path, name="mmp")
+    plan = run.plan(config)
+    naive = run.plan(config, estimate=False)
+    taken = run.simulate(config, output=tmp_path / "mmp.h5", progress="none").step
+    assert naive.steps < taken / 100
+    assert taken / 2 < plan.steps < 2 * taken and "pilot" in plan.steps_basis
+    short = loads_config(text.replace("t_end = 1.0", "t_end = 0.01"), base_dir=tmp_path,
+                         name="short")
+    exact = run.plan(short)
+    assert exact.steps_basis.startswith("counted")
+    assert exact.steps == run.simulate(short, output=tmp_path / "s.h5", progress="none").step

@@ -69,8 +69,9 @@ def describe(path, config, plan) -> str:
     if t.snapshot_times:
         schedule += (" and " if schedule else "") + f"{len(t.snapshot_times)} extra times"
     exists = " (exists: run needs --overwrite)" if o.path.exists() else ""
-    steps = (f"about {plan.steps} to t_end = {t.t_end:g} (from the initial dt; the "
-             f"automatic dt follows the state)" if getattr(plan, "bound", None) is not None
+    basis = getattr(plan, "steps_basis", "") or "from the initial dt"
+    steps = (f"about {plan.steps} to t_end = {t.t_end:g} ({basis})"
+             if getattr(plan, "bound", None) is not None
              else f"at least {plan.steps} to t_end = {t.t_end:g} (from the longest step the "
              f"grid allows)")
     available = getattr(plan, "available_bytes", None)

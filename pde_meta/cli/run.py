@@ -167,7 +167,7 @@ def command(args) -> int:
             out = output_for(config, args.output, several)
             config = config.with_output(out)
             runner.check_output(out, args.overwrite, config)
-            runner.plan(config)  # initial fields, time step
+            runner.plan(config, estimate=False)  # initial fields, time step
         except ConfigError as exc:
             problems.append(prefixed(path, exc))
             continue

@@ -258,7 +258,8 @@ class Plan:
     the fields (a large run), ``state``, ``bound`` and ``dt`` are None, ``dt_note`` says
     why and ``steps`` is the lower bound ``t_end / dt_max``. ``dt_max``: the longest step
     the run can take, from its grids alone (the fixed dt, else the MMP diffusion bound).
-    ``available_bytes``: the memory available now (None: unknown).
+    ``available_bytes``: the memory available now (None: unknown). ``steps_basis``:
+    how ``steps`` was found (a pilot run of the first compartment).
     """
 
     config: RunConfig
@@ -272,6 +273,7 @@ class Plan:
     dt_max: float = math.inf
     dt_note: str = ""
     available_bytes: int | None = None
+    steps_basis: str = ""
 
 
 def _steps(t_end: float, dt: float | None) -> int:
@@ -280,7 +282,7 @@ def _steps(t_end: float, dt: float | None) -> int:
     return math.ceil(t_end / dt)
 
 
-def plan(config: RunConfig, build: bool | None = None) -> Plan:
+def plan(config: RunConfig, build: bool | None = None, estimate: bool = True) -> Plan:
     """Estimate the run of ``config``: the step and its bound of the first compartment;
     output and memory of them all. Refuses (:class:`ConfigError`) a run over the limits
     (:func:`pde_meta.config.check_limits`: snapshots, memory, steps) before allocating.
@@ -288,6 +290,7 @@ def plan(config: RunConfig, build: bool | None = None) -> Plan:
     ``build``: build the initial states and steppers, for the step of the state (and to
     validate the initial fields); default: only for runs of at most
     :data:`PLAN_MAX_CELLS` cells, so that checking a large config allocates no fields.
+    ``estimate``: count the steps by a short pilot run (else from the initial step).
     """
     snapshots = len(config.output_times())
     memory, limits = check_limits(config)
@@ -315,8 +318,12 @@ def plan(config: RunConfig, build: bool | None = None) -> Plan:
     tissue = parts[0]
     bound = tissue.stepper.dt_bound()
     dt = tissue.stepper.dt
-    return Plan(config, tissue.state, bound, dt, _steps(config.time.t_end, dt), snapshots,
-                output, memory, dt_max, "", available)
+    state = tissue.state.copy()
+    steps, basis = _steps(config.time.t_end, dt), "from the initial step"
+    if estimate:
+        steps, basis = tissue.estimate_steps(config.output_times())
+    return Plan(config, state, bound, dt, steps, snapshots, output, memory, dt_max, "",
+                available, basis)
 
 
 def _drive(config: RunConfig, coupler: Coupler, writer: io.RunWriter, rng_state: str,

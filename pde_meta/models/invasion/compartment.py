@@ -142,6 +142,34 @@ class Tissue(Compartment):
                                   f"more than {MAX_STEPS_AHEAD:.0e} steps")
         return taken
 
+    def estimate_steps(self, times, seconds: float = 0.3) -> tuple[int, str]:
+        """About how many steps a run through the output ``times`` takes, by a pilot: this
+        compartment's own steps, stopping at each output time as a run does, for up to
+        ``seconds`` of wall time (it is left where the pilot stopped), then the rest at the
+        pilot's last step. Exact when the pilot gets through. Returns the count and how it
+        was found. The step follows the state (MMP that accumulates shortens it), so the
+        initial step alone can be off by orders of magnitude."""
+        times = [float(x) for x in times if x > self.t]
+        if not times:
+            return 0, "nothing to do"
+        steps0, t0, t_end = self.step_count, self.t, times[-1]
+        self.advance(times[0], max_steps=1)  # the first call loads the compiled kernels
+        start, chunk = time.perf_counter(), 16
+        for t_out in times:
+            while self.t < t_out and time.perf_counter() - start < seconds:
+                self.advance(t_out, max_steps=chunk)
+                chunk = min(2 * chunk, 4096)
+            if self.t < t_out:
+                break
+        taken = self.step_count - steps0
+        if self.t >= t_end:
+            return taken, f"counted: a pilot ran the whole way in {taken} steps"
+        left = sum(1 for x in times if x > self.t)  # each output time ends a step early
+        rest = math.ceil((t_end - self.t) / self.dt) + left if self.dt > 0 else left
+        return taken + rest, (f"a pilot of {taken} steps to t = {self.t:.4g} (from "
+                              f"{t0:.4g}), then the rest at its last step {self.dt:.3g}; "
+                              f"more if the step keeps shrinking")
+
     def _reset(self, state: State, dt: float) -> None:
         self.stepper.state.data[...] = state.data
         self.stepper.state.t, self.stepper.state.step = state.t, state.step
