@@ -469,3 +469,16 @@ def test_every_shipped_config_has_meaningful_metrics_to_its_end(tmp_path, path):
             assert np.all(np.isfinite(ds[name].values)) and np.all(ds[name].values > 0)
         assert np.all(np.isfinite(ds.roughness.values))
         assert ds.invaded_area.values[-1] > ds.invaded_area.values[0]  # it invades
+
+
+@pytest.mark.parametrize("options", [{}, {"wall": "left"}, {"center": [0.5, 0.5]}])
+@pytest.mark.parametrize("with_membrane", [False, True])
+def test_metric_names_are_the_keys_snapshot_metrics_returns(options, with_membrane):
+    """The run file's diagnostics are created from metric_names before any snapshot."""
+    grid = Grid.square(32)
+    n = initial.gaussian(grid, (0.5, 0.5), width=0.1)
+    fields = {"tumor": n, "oxygen": np.ones(grid.shape),
+              "membrane": (initial.membrane_ring(grid, radius=0.2, thickness=0.08)
+                           if with_membrane else np.zeros(grid.shape))}
+    found = D.snapshot_metrics(fields, grid, initial=fields, **options)
+    assert D.metric_names(fields, **options) == list(found)

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["Checkpoint", "RunInfo", "read_info", "read_checkpoint", "read_snapshot_field",
            "snapshot_count", "open_run", "open_tree", "is_clean", "open_read", "read_initial",
            "read_ledger", "effective_status",
-           "planes_by_name", "stored_planes",
+           "planes_by_name", "stored_planes", "writer_alive",
            "compartment_groups", "layout_version", "LEGACY_NAME", "read_checkpoint_of",
            "time_series_paths"]
 
@@ -231,20 +231,7 @@ class RunInfo:
 
     def writer_alive(self) -> bool:
         """Whether the process that last wrote the file still runs (same host only)."""
-        host, pid = self.writer
-        if self.clean or host != socket.gethostname() or pid <= 0 or pid == os.getpid():
-            return False
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        try:  # a zombie (killed, not yet reaped) is not writing
-            stat = Path(f"/proc/{pid}/stat").read_text()
-            return stat.rsplit(")", 1)[1].split()[0] != "Z"
-        except (OSError, IndexError):
-            return True
+        return writer_alive(*self.writer, clean=self.clean)
 
     @property
     def config_toml(self) -> str:
@@ -267,11 +254,27 @@ def effective_status(recorded: str, clean: bool, writer_alive: bool) -> str:
     return recorded
 
 
+def writer_alive(host: str, pid: int, *, clean: bool) -> bool:
+    """Whether process ``pid`` on ``host``, the last writer of a file, still runs (only
+    checked on this host; a cleanly closed file has no live writer)."""
+    if clean or host != socket.gethostname() or pid <= 0 or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie (killed, not yet reaped) is not writing
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
 def _writer_alive(f: h5py.File, clean: bool) -> bool:
     host = plain(f["run/host"][()]).rstrip("\x00")
-    info = RunInfo(Path(f.filename), {}, "", "", 0.0, np.empty(0), (), {}, None, clean,
-                   (host, int(f["run/pid"][()])))
-    return info.writer_alive()
+    return writer_alive(host, int(f["run/pid"][()]), clean=clean)
 
 
 def snapshot_count(f: h5py.File) -> int:

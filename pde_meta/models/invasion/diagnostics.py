@@ -46,7 +46,7 @@ from ...metrics import (
 from .fields import FIELDS
 
 __all__ = ["METRIC_UNITS", "BASE_DIAGNOSTICS", "Diagnostics", "snapshot_metrics",
-           "invasion_threshold", "RELATIVE_TUMOR_THRESHOLD",
+           "invasion_threshold", "RELATIVE_TUMOR_THRESHOLD", "metric_names",
            "time_metrics", "metric_options"]
 
 #: Units of every value :func:`snapshot_metrics` and :func:`time_metrics` return, for the
@@ -120,7 +120,7 @@ class Diagnostics:
         """Every name this run stores: ``tumor_mass``, the base diagnostics, then the
         metrics in alphabetical order."""
         first = ["tumor_mass", *BASE_DIAGNOSTICS]
-        found = self(self.initial_state, 1.0, 0.0)
+        found = [*BASE_DIAGNOSTICS, *metric_names(self.initial, **self.options)]
         return sorted(found, key=lambda n: (first.index(n), n) if n in first
                       else (len(first), n))
 
@@ -147,6 +147,27 @@ def invasion_threshold(tumor: np.ndarray) -> float:
     if not peak > 0:
         return DEFAULT_TUMOR_THRESHOLD
     return min(DEFAULT_TUMOR_THRESHOLD, RELATIVE_TUMOR_THRESHOLD * peak)
+
+
+_MEMBRANE_METRICS = ("membrane_min_integrity", "membrane_barrier", "membrane_breaches",
+                     "tumor_mass_beyond_membrane", "invaded_area_beyond_membrane",
+                     "tumor_max_beyond_membrane")
+
+
+def metric_names(initial: Mapping[str, np.ndarray], *, wall: str | None = None,
+                 band_threshold: float = DEFAULT_BAND_THRESHOLD, **_options) -> list[str]:
+    """The names :func:`snapshot_metrics` returns for a run with these ``initial`` fields
+    (and its keyword arguments): known without measuring a snapshot. A test keeps the two
+    equal."""
+    names = ["tumor_mass", "invaded_area",
+             *(("front_max_depth", "front_mean_depth") if wall is not None
+               else ("front_max_radius", "front_mean_radius")),
+             "roughness", "cluster_count", "cluster_area", "cluster_mass"]
+    if "oxygen" in initial:
+        names.append("hypoxic_area")
+    if "membrane" in initial and np.any(np.asarray(initial["membrane"]) > band_threshold):
+        names += _MEMBRANE_METRICS
+    return names
 
 
 def snapshot_metrics(fields: Mapping[str, np.ndarray], grid: Grid, *,
