@@ -9,13 +9,24 @@ def rng():
     return np.random.default_rng(20051)
 
 
-def random_state_data(rng, shape=(23, 31), membrane=True):
-    """Random positive fields with structure: every term of every kernel is exercised."""
+def random_state_data(rng, shape=(23, 31), membrane=True, extras=False):
+    """Random positive fields with structure: every term of every kernel is exercised.
+
+    The planes after oxygen (epithelial cells, TAF, vessels) are zero unless ``extras``."""
     ny, nx = shape
-    data = np.empty((5, ny, nx))
+    data = np.zeros((13, ny, nx))
     data[0] = rng.uniform(0, 1, shape) ** 3                 # tumour, with sharp contrasts
     data[1] = rng.uniform(0, 1.2, shape)                    # ECM
     data[2] = rng.uniform(0, 1, shape) * membrane * (rng.uniform(size=shape) < 0.5)
     data[3] = rng.uniform(0, 2, shape)                      # MMP
     data[4] = rng.uniform(0, 1.5, shape)                    # oxygen
+    if extras:
+        data[5] = rng.uniform(0, 0.6, shape) ** 2           # epithelial
+        data[6] = rng.uniform(0, 0.5, shape)                # TAF
+        data[7] = rng.uniform(0, 0.5, shape) ** 3           # sprout tips
+        data[8] = rng.uniform(0, 0.6, shape) * (rng.uniform(size=shape) < 0.3)  # blood
+        data[9] = rng.uniform(0, 0.4, shape) * (rng.uniform(size=shape) < 0.5)  # new
+        data[10] = rng.uniform(0, 0.8, shape) * (rng.uniform(size=shape) < 0.3)  # lymph
+        data[11] = rng.uniform(0, 1, shape)                 # vessel wall
+        data[12] = rng.uniform(0, 1, shape)                 # leakiness
     return data

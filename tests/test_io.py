@@ -32,7 +32,8 @@ def make_state(t=0.0, step=0, value=None, shape=(12, 16)):
         n = initial.gaussian(grid, (0.5, 0.4), 0.1)
         state = initial.build_state(grid, tumor=n, ecm=1 - 0.5 * n, mmp=0.5 * n, oxygen=1.0)
     else:
-        state = State(grid, np.full((5, *shape), float(value)))
+        state = State(grid, np.zeros((len(FIELDS), *shape)))
+        state.data[:5] = float(value)
     state.t, state.step = t, step
     return state
 
@@ -91,7 +92,7 @@ def test_layout_follows_the_design(tmp_path):
         np.testing.assert_array_equal(g["coords/time"][:], [0.0, 0.5])
         np.testing.assert_allclose(g["coords/x"][:], (np.arange(16) + 0.5) / 16)
         np.testing.assert_allclose(g["coords/y"][:], (np.arange(12) + 0.5) * 0.75 / 12)
-        for name in FIELDS:
+        for name in FIELDS[:5]:  # the fields a run without phenotypes or vessels uses
             ds = g["fields"][name]
             assert ds.shape == (2, 12, 16) and ds.chunks == (1, 12, 16)
             assert ds.compression == "gzip" and ds.dtype == np.float64
@@ -103,7 +104,7 @@ def test_layout_follows_the_design(tmp_path):
             assert g["diagnostics"][name].shape == (2,)
             assert g["diagnostics"][name].dims[0][0] == g["coords/time"]
         assert g["diagnostics/dt"][1] == 0.02 and g["diagnostics/step"][1] == 7
-        assert f["checkpoint/tissue/data"].shape == (2, 5, 12, 16)
+        assert f["checkpoint/tissue/data"].shape == (2, len(FIELDS), 12, 16)
         assert f["run/status"][()] == io.STATUS_CODES["complete"]
 
 
@@ -137,7 +138,7 @@ def test_checkpoint_switches_slots_only_when_complete(tmp_path):
     writer.close()
     ck = io.read_checkpoint(path)
     assert ck.state.t == 0.5 and ck.state.step == 5 and ck.dt == 0.03
-    assert ck.rng_state == "r2" and np.all(ck.state.data == 2.0)
+    assert ck.rng_state == "r2" and np.all(ck.state.data[:5] == 2.0)
 
 
 def test_new_file_is_hidden_until_published(tmp_path):
@@ -212,10 +213,10 @@ import sys, numpy as np
 sys.path.insert(0, "tests")
 from test_io import Run
 from pde_meta.core.grid import Grid
-from pde_meta import State
+from pde_meta import FIELDS, State
 grid = Grid(shape=(48, 48))
 def state(k):
-    return State(grid, np.full((5, 48, 48), float(k)), t=float(k), step=k)
+    return State(grid, np.full((len(FIELDS), 48, 48), float(k)), t=float(k), step=k)
 w = Run(sys.argv[1], state(0), attrs={"config": ""}, t_end=1e9)
 w.snapshot(state(0), 1.0)
 w.checkpoint(state(0), 1.0, "")
@@ -271,7 +272,7 @@ def test_root_attributes_are_plain_and_json(tmp_path):
     new_run(path, metric_options={"center": [0.5, 0.4]}).close()
     info = io.read_info(path)
     assert json.loads(info.compartments["tissue"]["metric_options"]) == {"center": [0.5, 0.4]}
-    assert info.fields == FIELDS and len(info.times) == 1
+    assert info.fields == FIELDS[:5] and len(info.times) == 1
     assert info.writer[1] == os.getpid() and not info.writer_alive()
 
 
@@ -293,7 +294,7 @@ def test_files_of_layout_1_still_open():
         assert f.attrs["format_version"] == 1 and "fields" in f
     ds = io.open_run(LAYOUT1)
     assert dict(ds.sizes) == {"time": 3, "y": 12, "x": 16}
-    assert set(FIELDS) <= set(ds.data_vars) and "membrane_min_integrity" in ds
+    assert set(FIELDS[:5]) <= set(ds.data_vars) and "membrane_min_integrity" in ds
     assert ds.tumor.attrs["cmap"] == "magma"  # styles the file lacks come from the model
     np.testing.assert_allclose(ds.time.values, [0.0, 0.1, 0.2])
     assert ds.tumor_mass.values[0] == pytest.approx(float(ds.tumor[0].sum()) / 192 * 0.75)
@@ -331,7 +332,7 @@ def test_todays_solver_reproduces_the_layout_1_run(tmp_path):
     changed = ("front_", "invaded_area", "roughness", "cluster_")
     compared = [name for name in old.data_vars
                 if name != "wall_seconds" and not name.startswith(changed)]
-    assert set(FIELDS) <= set(compared) and "membrane_min_integrity" in compared
+    assert set(FIELDS[:5]) <= set(compared) and "membrane_min_integrity" in compared
     for name in compared:
         np.testing.assert_allclose(new[name].values, old[name].values, rtol=1e-12, atol=0,
                                    err_msg=name)

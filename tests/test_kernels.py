@@ -17,17 +17,25 @@ from pde_meta.numerics.reference import solve_reference
 ALL_TERMS = Parameters(growth_rate=0.7, growth_oxygen_saturation=0.3, hypoxic_death_rate=0.4,
                        membrane_degradation=3.0, membrane_leakiness=0.2, ecm_remodelling=0.5,
                        mmp_decay=0.3, haptotaxis=0.05)
+#: every term of the phenotypes and the vessels on
+ALL_NEW = ALL_TERMS.replace(
+    epithelial_growth_rate=0.9, epithelial_mmp_production=0.4, epithelial_haptotaxis=0.03,
+    emt_rate=0.3, emt_hypoxia_rate=0.5, emt_signal_rate=0.7, met_rate=0.2, taf_secretion=2.0,
+    lymphangiogenesis_rate=0.6, sprout_decay=0.1, leakiness_normalisation=0.3,
+    lymph_diffusivity=3e-3)
+ON = np.array([1.0, 1.0])
+OFF = np.zeros(2)
 WALLS = ((0.0, 0.0, 0.0, 0.0), (0.0, 0.0, 0.0, 0.0))
 DIRICHLET = ((1.0, 0.0, 1.0, 1.0), (0.8, 0.0, 1.2, 0.3))
 TOL = {"rtol": 1e-12, "atol": 1e-13}
 
 
-def one_step(data, dt, dx, dy, p, fixed, value, row_block, col_block):
+def one_step(data, dt, dx, dy, p, fixed, value, row_block, col_block, active=OFF):
     """One step of the compiled time loop with a fixed dt: the new state and its rate."""
     a, b = data.copy(), data.copy()  # both buffers hold the (possibly static) membrane
     t, steps, status, _, rate, in_b = driver.advance(a, b, 0.0, dt, dt, False, 1, dx, dy, p,
                                                   fixed, value, 0.9, 0.5, row_block,
-                                                  col_block)
+                                                  col_block, active)
     assert (t, steps, status) == (dt, 1, driver.REACHED_END)
     return (b if in_b else a), rate
 
@@ -119,7 +127,7 @@ def test_explicit_step_row_outputs_match_twin(rng):
     tridiag.factorise(1e-3 * ALL_TERMS.oxygen_diffusivity / 0.025**2, 0, 0, cp, inv)
     dst = data.copy()
     step.explicit_step(data, dst, 1e-3, 0.025, 0.025, p, cp, inv, 0.0, 0.0, rate_rows,
-                       mmp_rows, 5)
+                       mmp_rows, 5, OFF, cp, inv)
     twin, twin_rates, twin_mmp = reference.explicit_step(data, 1e-3, 0.025, 0.025, p)
     np.testing.assert_allclose(rate_rows, twin_rates, rtol=1e-13)
     np.testing.assert_array_equal(mmp_rows, twin_mmp)
@@ -195,12 +203,12 @@ def test_native_calls_refuse_arrays_that_are_not_contiguous(rng):
     from numba.core.errors import TypingError
 
     data = random_state_data(rng, (8, 12))
-    strided = np.empty((5, 8, 24))[:, :, ::2]
+    strided = np.empty((13, 8, 24))[:, :, ::2]
     strided[...] = data
     cp, inv = np.empty(12), np.empty(12)
     with pytest.raises(TypingError, match="pde_meta_step_rows: argument 0 must be"):
         step.explicit_step(strided, data.copy(), 1e-3, 0.1, 0.1, Parameters().as_tuple(), cp,
-                           inv, 0.0, 0.0, np.empty(8), np.empty(8), 4)
+                           inv, 0.0, 0.0, np.empty(8), np.empty(8), 4, OFF, cp, inv)
 
 
 def test_importing_the_package_loads_no_compiled_kernel():
@@ -225,5 +233,74 @@ def test_a_nan_of_either_sign_stops_the_time_loop(rng, plane, nan):
     fixed, value = (np.array(w) for w in WALLS)
     _, steps, status, _, _, _ = driver.advance(a, b, 0.0, 1.0, 1e-6, True, 5, 0.05, 0.05,
                                                Parameters().as_tuple(), fixed, value, 0.9,
-                                               0.5, 8, 8)
+                                               0.5, 8, 8, OFF)
     assert (steps, status) == (0, driver.NOT_FINITE)
+
+
+# ---------------------------------------------------------------- phenotypes and vessels
+
+
+@pytest.mark.parametrize("walls", [WALLS, DIRICHLET])
+@pytest.mark.parametrize("active", [(1.0, 0.0), (0.0, 1.0), (1.0, 1.0)])
+def test_step_with_phenotypes_and_vessels_matches_twin(rng, walls, active):
+    data = random_state_data(rng, extras=True)
+    fixed, value = (np.array(w) for w in walls)
+    p = ALL_NEW.as_tuple()
+    dx, dy, dt = 1 / 31, 1.3 / 23, 2e-4
+    active = np.array(active)
+    out, rate = one_step(data, dt, dx, dy, p, fixed, value, 4, 8, active)
+    twin, twin_rate, _ = reference.take_step(data, dt, dx, dy, p, fixed, value, active)
+    np.testing.assert_allclose(out, twin, **TOL)
+    d = max(ALL_NEW.mmp_diffusivity, ALL_NEW.lymph_diffusivity if active[1] else 0.0)
+    assert rate == pytest.approx(max(twin_rate, 2 * d * (1 / dx**2 + 1 / dy**2)), rel=1e-13)
+
+
+def test_groups_on_with_nothing_in_them_change_no_bit(rng):
+    """Stepping empty phenotype and vessel groups adds exact zeros: the one-phenotype model
+    without vessels gives the same bits either way (this is what lets a group be skipped)."""
+    data = random_state_data(rng, (29, 31))
+    fixed, value = (np.array(w) for w in DIRICHLET)
+    p = ALL_TERMS.replace(epithelial_growth_rate=0.9, emt_rate=0.0).as_tuple()
+    off = one_step(data, 1e-3, 1 / 31, 1 / 29, p, fixed, value, 4, 8, OFF)
+    on = one_step(data, 1e-3, 1 / 31, 1 / 29, p, fixed, value, 4, 8, ON)
+    np.testing.assert_array_equal(off[0][:5], on[0][:5])
+    assert off[1] == on[1]
+    assert not on[0][5:].any()
+
+
+def test_row_blocking_does_not_change_a_bit_with_every_group_on(rng):
+    data = random_state_data(rng, (37, 19), extras=True)
+    fixed, value = (np.array(w) for w in DIRICHLET)
+    results = [one_step(data, 2e-4, 0.05, 0.03, ALL_NEW.as_tuple(), fixed, value, rb, cb,
+                        ON)[0] for rb, cb in ((1, 1), (4, 8), (37, 19), (8, 3))]
+    for other in results[1:]:
+        np.testing.assert_array_equal(results[0], other)
+
+
+def test_rhs_twin_is_the_limit_of_the_step_with_every_group_on(rng):
+    data = random_state_data(rng, (16, 16), extras=True)
+    fixed, value = (np.array(w) for w in DIRICHLET)
+    p = ALL_NEW.as_tuple()
+    rhs = np.array(reference.rhs(data, 0.06, 0.06, p, fixed, value))
+    errors = []
+    for dt in (1e-5, 1e-6):
+        new, _, _ = reference.take_step(data, dt, 0.06, 0.06, p, fixed, value, ON)
+        errors.append(np.abs((new - data) / dt - rhs).max())
+    assert errors[1] < 0.2 * errors[0]
+    assert errors[1] < 1e-3 * np.abs(rhs).max()
+
+
+def test_drift_face_flux_is_free_face_flux_for_the_haptotactic_velocity(rng):
+    for _ in range(200):
+        n = rng.uniform(0, 1, 4) ** 3
+        f_l, f_r = rng.uniform(0, 1.2, 2)
+        h = rng.uniform(0.01, 0.1)
+        chi = rng.uniform(0, 0.1)
+        v = (f_r - f_l) * (chi * (1.0 / h))
+        assert fluxes.drift_face_flux(*n, v, 5e-4, 1.0 / h) == fluxes.free_face_flux(
+            *n, f_l, f_r, 5e-4, chi, 1.0 / h)
+
+
+def test_tip_velocity_is_the_saturating_chemotaxis_plus_haptotaxis():
+    v = fluxes.tip_velocity(0.2, 0.6, 1.0, 0.5, 0.38, 0.6, 0.34, 1 / 0.01)
+    assert v == pytest.approx((0.38 / (1 + 0.6 * 0.4) * 0.4 - 0.34 * 0.5) / 0.01, rel=1e-14)

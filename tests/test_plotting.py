@@ -18,7 +18,7 @@ from pde_meta.models.invasion import diagnostics  # noqa: E402
 from pde_meta.models.invasion.fields import FIELDS as TABLE  # noqa: E402
 from pde_meta.plotting.invasion import breach_times  # noqa: E402
 
-FIELDS = TABLE.names
+FIELDS = TABLE.names[:5]  # a run without phenotypes or vessels
 CENTER = (0.5, 0.375)
 
 

@@ -22,10 +22,11 @@ from .run_config import RunConfig
 __all__ = ["RUN_PLANES", "MAX_STEPS", "PLAN_MAX_CELLS", "memory_estimate", "output_estimate",
            "check_run_memory", "dt_limits", "check_steps", "check_limits", "compartment_key"]
 
-#: float64 grid planes per cell a run holds at its peak: the two step buffers, the initial
-#: state and the run's copies of it, the diagnostics' and the snapshot's temporaries
-#: (measured: 34 to 35 for the shipped configs at 1024 x 1024)
-RUN_PLANES = 8 * len(FIELD_TABLE)
+#: float64 grid planes per cell a run holds at its peak: four states (the two step
+#: buffers, the initial state and the run's copy of it) and the diagnostics' and the
+#: snapshot's temporaries (measured with five fields: 34 to 35 planes for the shipped
+#: configs at 1024 x 1024, i.e. about 7 per field)
+RUN_PLANES = 4 * len(FIELD_TABLE) + 16
 #: the most steps a run may need to reach its ``t_end``
 MAX_STEPS = MAX_STEPS_AHEAD
 #: ``plan()`` (``pde-meta check``) builds the initial fields, for the time step of the

@@ -21,6 +21,7 @@ from ..core.options import (
 )
 from ..errors import ConfigError
 from ..models.invasion.parameters import PARAMETER_SPECS, OxygenWalls, Parameters
+from ..models.invasion.stepper import fields_in_use
 from .compartments import COMPARTMENT_OPTIONS, TISSUE_KEYS, read_coupling
 from .run_config import (
     FieldSource,
@@ -141,6 +142,9 @@ def config_from_dict(data: dict, base_dir=None, *, name: str = "run", source=Non
     output = _read_output(_section(data, "output", problems), base, run_name, problems)
     interval, exchanges = read_coupling(data, [t.name for t in tissues if t], problems)
 
+    if output is not None and output.fields is None:
+        used = [n for t in tissues if t for n in fields_in_use(dict(t.initial), t.parameters)]
+        output = replace(output, fields=tuple(n for n in FIELDS if n in used) or FIELDS)
     if problems:
         where = f"{source}: " if source is not None else ""
         count = f"{len(problems)} problems: " if len(problems) > 1 else ""
@@ -434,9 +438,10 @@ def _read_source(name: str, part: Any, prefix: str, grid: Grid | None, base: Pat
     v = read_options(rest, INITIAL_TYPES[kind].options, prefix, problems, also=("type",))
     if not valid(*v.values()):
         return None
-    if "center" in v and v["center"] is None:
-        v["center"] = (0.5 * grid.extent[1], 0.5 * grid.extent[0]) if grid else (0.5, 0.5)
-    if kind in ("file", "snapshot"):
+    for key in ("center", "avoid_center"):
+        if key in v and v[key] is None:
+            v[key] = (0.5 * grid.extent[1], 0.5 * grid.extent[0]) if grid else (0.5, 0.5)
+    if kind in ("file", "snapshot", "image"):
         path = absolute_path(Path(base, v["path"]))
         if check_files and not path.is_file():
             problems.append(f"{prefix}path = {v['path']!r}: {str(path)!r} does not exist; "
@@ -447,5 +452,9 @@ def _read_source(name: str, part: Any, prefix: str, grid: Grid | None, base: Pat
         if check_files and kind == "file" and path.suffix not in (".npy", ".npz"):
             problems.append(f"{prefix}path = {v['path']!r} is not a .npy or .npz file; "
                             f"allowed: .npy, .npz; fix: save the array with numpy.save")
+            return None
+        if check_files and kind == "image" and path.suffix.lower() != ".png":
+            problems.append(f"{prefix}path = {v['path']!r} is not a .png file; allowed: "
+                            f".png; fix: save the image as PNG")
             return None
     return FieldSource(kind, tuple(v.items()))

@@ -81,6 +81,8 @@ class Units:
     ecm_scale: float = 1.0
     mmp_scale: float = 1.0
     oxygen_scale: float = 1.0
+    taf_scale: float = 1.0
+    sprout_scale: float = 1.0
 
     @property
     def time_scale(self) -> float:
@@ -90,7 +92,8 @@ class Units:
     def scale_of(self, units: str) -> float:
         """The physical size of one model unit of a quantity with ``units`` (e.g. L^2/T)."""
         symbols = {"L": self.length_scale, "T": self.time_scale, "n": self.tumor_scale,
-                   "f": self.ecm_scale, "m": self.mmp_scale, "c": self.oxygen_scale}
+                   "f": self.ecm_scale, "m": self.mmp_scale, "c": self.oxygen_scale,
+                   "a": self.taf_scale, "p": self.sprout_scale}
         return math.prod(symbols[s] ** p for s, p in unit_exponents(units).items())
 
     def as_dict(self) -> dict:
@@ -115,8 +118,9 @@ def unit_exponents(units: str) -> dict[str, int]:
 
 def physical_units(units: str) -> str:
     """The physical units of a model quantity: L -> cm, T -> s, densities in brackets."""
-    names = {"L": "cm", "T": "s", "n": "[n]", "f": "[f]", "m": "[m]", "c": "[c]"}
-    return re.sub(r"\b([LTnfmc])\b", lambda m: names[m.group(1)], units)
+    names = {"L": "cm", "T": "s", "n": "[n]", "f": "[f]", "m": "[m]", "c": "[c]",
+             "a": "[a]", "p": "[p]"}
+    return re.sub(r"\b([LTnfmcap])\b", lambda m: names[m.group(1)], units)
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,10 @@ TIME_OPTIONS = (
 OUTPUT_OPTIONS = (
     Option("path", "path", None, "the HDF5 file of the run, relative to the config file; "
            "default: `<name>.h5` next to it; `pde-meta run --output` overrides it"),
-    Option("fields", "fields", FIELDS, "the fields stored in each snapshot", choices=FIELDS),
+    Option("fields", "fields", None, "the fields stored in each snapshot; default: the "
+           "fields the run uses (tumor, ecm, membrane, mmp, oxygen; epithelial when it is "
+           "initialised or met_rate > 0; the vessel fields when one of them is initialised "
+           "or taf_secretion > 0)", choices=FIELDS),
     Option("float32", "bool", False, "store snapshots as float32 (the checkpoint is always "
            "float64)"),
     Option("compression", "choice", "gzip", "compression of the snapshot chunks",
@@ -77,6 +80,10 @@ UNITS_OPTIONS = (
     Option("mmp_scale", "number", 1.0, "the MMP concentration that is 1 in the model", low=0,
            low_open=True),
     Option("oxygen_scale", "number", 1.0, "the oxygen concentration that is 1 in the model",
+           low=0, low_open=True),
+    Option("taf_scale", "number", 1.0, "the TAF concentration that is 1 in the model", low=0,
+           low_open=True),
+    Option("sprout_scale", "number", 1.0, "the sprout-tip density that is 1 in the model",
            low=0, low_open=True),
 )
 

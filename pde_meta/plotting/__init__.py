@@ -10,7 +10,9 @@ model's field table), with generic fallbacks (the variable's name, ``viridis``).
 
 Modules: :mod:`.fields` (:func:`plot_fields`), :mod:`.series` (:func:`plot_diagnostics`),
 :mod:`.invasion` (:func:`plot_fronts`, :func:`plot_membrane_breach`: the figures that know
-the invasion model's field names), :mod:`.movie` (:func:`make_movie`), :mod:`.style`
+the invasion model's field names), :mod:`.vessels` (:func:`plot_vessels`,
+:func:`plot_phenotypes`: the vessels over the tumour, leaders and followers),
+:mod:`.movie` (:func:`make_movie`), :mod:`.style`
 (labels, colour maps, limits, :func:`save_figure`), :mod:`.select` (which variables and
 snapshots) and :mod:`.report` (:func:`run_figures`: the figures of ``pde-meta plot``).
 
@@ -29,6 +31,8 @@ from .movie import make_movie
 from .report import run_figures
 from .series import plot_diagnostics
 from .style import save_figure
+from .vessels import plot_phenotypes, plot_vessels
 
 __all__ = ["plot_fields", "plot_diagnostics", "plot_fronts", "plot_membrane_breach",
-           "has_membrane_band", "run_figures", "make_movie", "save_figure"]
+           "has_membrane_band", "run_figures", "make_movie", "save_figure", "plot_vessels",
+           "plot_phenotypes"]

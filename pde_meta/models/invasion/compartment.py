@@ -26,7 +26,7 @@ from .diagnostics import Diagnostics
 from .fields import FIELDS
 from .parameters import OxygenWalls, Parameters
 from .state import State
-from .stepper import MAX_STEPS_AHEAD, Stepper
+from .stepper import MAX_STEPS_AHEAD, Stepper, fields_in_use
 
 __all__ = ["Tissue", "MAX_STEPS_AHEAD"]
 
@@ -55,7 +55,8 @@ class Tissue(Compartment):
         steps is chosen by timing them (:class:`~pde_meta.numerics.threads.ThreadChoice`):
         all threads on a quiet machine, one when other work slows the parallel regions.
     fields : sequence of str, optional
-        The fields stored in snapshots (default: all).
+        The fields stored in snapshots (default: the fields the run uses,
+        :func:`~.stepper.fields_in_use`).
     float32 : bool
         Store snapshots as float32.
     metric_options : dict
@@ -83,9 +84,13 @@ class Tissue(Compartment):
         self._settings = {"dt": dt, "safety": safety, "reaction_cfl": reaction_cfl}
         #: with an automatic thread count, each chunk's count is chosen by timing
         self.thread_choice = ThreadChoice(s.threads) if threads is None else None
-        self.stored = FIELDS.ordered(fields) if fields is not None else FIELDS.names
+        self.stored = (FIELDS.ordered(fields) if fields is not None else
+                       fields_in_use([g for g, on in s.active.items() if on], parameters))
         self.float32 = bool(float32)
         self.metric_options = dict(metric_options or {})
+        for group, on in s.active.items():  # the metrics of the groups this run steps
+            if on:
+                self.metric_options.setdefault(group, True)
         self.initial = (initial or state).copy()
         self._diagnostics = Diagnostics(self.initial, self.metric_options)
 
@@ -173,6 +178,7 @@ class Tissue(Compartment):
     def _reset(self, state: State, dt: float) -> None:
         self.stepper.state.data[...] = state.data
         self.stepper.state.t, self.stepper.state.step = state.t, state.step
+        self.stepper.refresh()
         if math.isfinite(dt) and dt > 0:
             self.stepper.dt = dt
 

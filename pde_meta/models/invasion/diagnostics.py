@@ -46,6 +46,7 @@ from ...metrics import (
 from .fields import FIELDS
 
 __all__ = ["METRIC_UNITS", "BASE_DIAGNOSTICS", "Diagnostics", "snapshot_metrics",
+           "phenotype_metrics", "vessel_metrics", "PHENOTYPE_METRICS", "VESSEL_METRICS",
            "invasion_threshold", "RELATIVE_TUMOR_THRESHOLD", "metric_names",
            "time_metrics", "metric_options"]
 
@@ -63,7 +64,15 @@ METRIC_UNITS: dict[str, str] = {
     "tumor_max_beyond_membrane": "n",
     "front_max_speed": "L/T", "front_mean_speed": "L/T",
     "membrane_breach_time": "T", "membrane_opening_time": "T", "membrane_escape_time": "T",
+    "epithelial_mass": "n L^2", "mesenchymal_fraction": "1",
+    "blood_vessel_area": "L^2", "lymph_vessel_area": "L^2", "perfused_fraction": "1",
+    "leaky_fraction": "1", "vessel_contact": "n L^2",
 }
+
+#: the metrics of the two phenotypes and of the vessels (with ``phenotypes`` / ``vessels``)
+PHENOTYPE_METRICS = ("epithelial_mass", "mesenchymal_fraction")
+VESSEL_METRICS = ("blood_vessel_area", "lymph_vessel_area", "perfused_fraction",
+                  "leaky_fraction", "vessel_contact")
 
 
 #: diagnostics written for every run besides the metrics: the field extremes its table
@@ -155,7 +164,8 @@ _MEMBRANE_METRICS = ("membrane_min_integrity", "membrane_barrier", "membrane_bre
 
 
 def metric_names(initial: Mapping[str, np.ndarray], *, wall: str | None = None,
-                 band_threshold: float = DEFAULT_BAND_THRESHOLD, **_options) -> list[str]:
+                 band_threshold: float = DEFAULT_BAND_THRESHOLD, phenotypes: bool = False,
+                 vessels: bool = False, **_options) -> list[str]:
     """The names :func:`snapshot_metrics` returns for a run with these ``initial`` fields
     (and its keyword arguments): known without measuring a snapshot. A test keeps the two
     equal."""
@@ -167,7 +177,38 @@ def metric_names(initial: Mapping[str, np.ndarray], *, wall: str | None = None,
         names.append("hypoxic_area")
     if "membrane" in initial and np.any(np.asarray(initial["membrane"]) > band_threshold):
         names += _MEMBRANE_METRICS
+    names += [*(PHENOTYPE_METRICS if phenotypes else ()), *(VESSEL_METRICS if vessels else ())]
     return names
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b > 0 else float("nan")
+
+
+def phenotype_metrics(fields: Mapping[str, np.ndarray], grid: Grid) -> dict[str, float]:
+    """``epithelial_mass`` [n L^2] and ``mesenchymal_fraction`` (of all tumour cells; NaN
+    without cells)."""
+    mass_e = tumor_mass(field_array(fields["epithelial"], grid, "epithelial"), grid)
+    mass_m = tumor_mass(field_array(fields["tumor"], grid, "tumor"), grid)
+    return {"epithelial_mass": mass_e, "mesenchymal_fraction": _ratio(mass_m, mass_m + mass_e)}
+
+
+def vessel_metrics(fields: Mapping[str, np.ndarray], grid: Grid) -> dict[str, float]:
+    """``blood_vessel_area`` (perfused and new) and ``lymph_vessel_area`` [L^2] (vessel
+    density integrated), ``perfused_fraction`` of the blood-vessel area,
+    ``leaky_fraction`` (the blood-vessel area weighted by leakiness, over that area; NaN
+    without vessels) and ``vessel_contact`` [n L^2]: the tumour cells on vessels,
+    ``int (n + e)(v + u + l)``, the cells that can intravasate."""
+    v, u, lym, leak = (field_array(fields[k], grid, k) for k in
+                       ("blood", "new_vessels", "lymph", "leakiness"))
+    cells = field_array(fields["tumor"], grid, "tumor") + field_array(
+        fields["epithelial"], grid, "epithelial")
+    blood = v + u
+    area = grid.integrate(blood)
+    return {"blood_vessel_area": area, "lymph_vessel_area": grid.integrate(lym),
+            "perfused_fraction": _ratio(grid.integrate(v), area),
+            "leaky_fraction": _ratio(grid.integrate(leak * blood), area),
+            "vessel_contact": grid.integrate(cells * (blood + lym))}
 
 
 def snapshot_metrics(fields: Mapping[str, np.ndarray], grid: Grid, *,
@@ -177,7 +218,8 @@ def snapshot_metrics(fields: Mapping[str, np.ndarray], grid: Grid, *,
                      membrane_threshold: float = DEFAULT_MEMBRANE_THRESHOLD,
                      band_threshold: float = DEFAULT_BAND_THRESHOLD,
                      hypoxia_threshold: float = DEFAULT_HYPOXIA_THRESHOLD,
-                     connectivity: int = 1) -> dict[str, float]:
+                     connectivity: int = 1, phenotypes: bool = False,
+                     vessels: bool = False) -> dict[str, float]:
     """Every scalar metric of one snapshot, to be stored in ``/diagnostics``.
 
     Parameters
@@ -207,6 +249,9 @@ def snapshot_metrics(fields: Mapping[str, np.ndarray], grid: Grid, *,
         Oxygen below which tissue is hypoxic.
     connectivity : {1, 2}, default 1
         Cell connectivity of regions (clusters, breaches).
+    phenotypes, vessels : bool
+        Add :func:`phenotype_metrics` and :func:`vessel_metrics` (runs that step those
+        groups of fields).
 
     Returns
     -------
@@ -274,6 +319,10 @@ def snapshot_metrics(fields: Mapping[str, np.ndarray], grid: Grid, *,
                 np.count_nonzero(regions.beyond & (n > tumor_threshold)) * grid.cell_area)
             out["tumor_max_beyond_membrane"] = (float(n[regions.beyond].max())
                                                 if regions.beyond.any() else 0.0)
+    if phenotypes:
+        out.update(phenotype_metrics(fields, grid))
+    if vessels:
+        out.update(vessel_metrics(fields, grid))
     return {k: float(v) for k, v in out.items()}
 
 

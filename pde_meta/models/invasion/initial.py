@@ -24,14 +24,15 @@ from .state import State
 
 __all__ = [
     "gaussian", "band", "ellipse", "uniform", "anderson_ecm", "random_ecm",
+    "random_vessels", "vessel_line", "load_image", "MAX_VESSELS",
     "membrane_ring", "membrane_line", "load_array", "check_field", "anderson2005",
     "build_state", "initial_state", "INITIAL_TYPES", "InitialType", "BuildContext",
     "BUILD_PLANES", "check_build_memory",
 ]
 
-#: float64 grid planes the builders hold at their peak (the fields, their parts, the
-#: coordinates and temporaries; measured: 11 to 16 for the shipped configs)
-BUILD_PLANES = 4 * len(FIELDS)
+#: float64 grid planes the builders hold at their peak (the fields twice, their parts,
+#: the coordinates and temporaries)
+BUILD_PLANES = 2 * len(FIELDS) + 8
 
 
 def check_build_memory(grid: Grid, what: str = "the initial state") -> None:
@@ -129,6 +130,79 @@ def membrane_line(grid: Grid, wall: str = "left", position: float = 0.1,
     """A membrane parallel to ``wall``, covering distances ``[position, position + thickness]``."""
     d = wall_distance(grid, wall, "initial.membrane.wall")
     return density * ((d >= position) & (d <= position + thickness)).astype(float)
+
+
+#: most vessels one ``vessels`` part may place
+MAX_VESSELS = 100_000
+
+
+def random_vessels(grid: Grid, count: int, seed, avoid_center=(0.5, 0.5),
+                   avoid_radius: float = 0.2, border: float = 0.05, radius: float = 0.0,
+                   value: float = 1.0, key: str = "vessels") -> np.ndarray:
+    """``count`` vessels at random points, as MetaSpread places them: uniform in the domain
+    but not within ``avoid_radius`` of ``avoid_center`` (the tumour) nor within ``border``
+    of a wall. Each vessel is a disc of ``radius`` (at least the cell holding its point)
+    with density ``value``; overlapping vessels do not add up."""
+    ly, lx = grid.extent
+    cx, cy = avoid_center
+    rng = np.random.default_rng(seed)
+    points = np.empty((0, 2))
+    for _ in range(1000):
+        if len(points) >= count:
+            break
+        draw = rng.uniform((border, border), (lx - border, ly - border), (4 * count + 16, 2))
+        keep = np.hypot(draw[:, 0] - cx, draw[:, 1] - cy) > avoid_radius
+        points = np.concatenate([points, draw[keep]])[:count]
+    if len(points) < count:
+        raise ConfigError(f"{key}: no room for {count} vessels outside radius {avoid_radius:g} "
+                          f"around ({cx:g}, {cy:g}) and a border of {border:g}; fix: a "
+                          f"smaller avoid_radius or border")
+    out = np.zeros(grid.shape)
+    y, x = grid.meshgrid()
+    for px, py in points:
+        j = min(int(px / grid.dx), grid.nx - 1)
+        i = min(int(py / grid.dy), grid.ny - 1)
+        out[i, j] = value
+        if radius > 0:
+            out[np.hypot(x - px, y - py) <= radius] = value
+    return out
+
+
+def vessel_line(grid: Grid, start=(0.0, 0.5), end=(1.0, 0.5), width: float = 0.02,
+                value: float = 1.0) -> np.ndarray:
+    """A straight vessel: the cells whose centres lie within ``width / 2`` of the segment
+    from ``start`` to ``end`` (``[x, y]``; at least the cells the segment crosses)."""
+    y, x = grid.meshgrid()
+    (x0, y0), (x1, y1) = start, end
+    dx, dy = x1 - x0, y1 - y0
+    length2 = dx * dx + dy * dy
+    s = np.clip(((x - x0) * dx + (y - y0) * dy) / length2, 0, 1) if length2 > 0 else 0.0
+    dist = np.hypot(x - (x0 + s * dx), y - (y0 + s * dy))
+    half = max(0.5 * width, 0.5 * min(grid.dx, grid.dy))
+    return value * (dist <= half * (1 + 1e-12)).astype(float)
+
+
+def load_image(path, grid: Grid, name: str, invert: bool = True) -> np.ndarray:
+    """A field from an image (PNG): its grey level in [0, 1], dark = 1 when ``invert`` (a
+    vessel network drawn in black on white), resampled to the grid (bilinear) with the
+    image's top row along the top wall."""
+    from matplotlib import image
+    from scipy.ndimage import zoom
+
+    where = f"initial.{name}"
+    try:
+        img = np.asarray(image.imread(str(path)), dtype=float)
+    except Exception as exc:  # a corrupt or foreign file: bad input, not a traceback
+        raise ConfigError(f"{where}: cannot read image {str(path)!r}: {exc}; fix: give a "
+                          f"PNG file") from None
+    if img.ndim == 3:
+        img = img[..., :3].mean(axis=2)
+    if img.max() > 1.0:
+        img = img / 255.0
+    grey = 1.0 - img if invert else img
+    factors = (grid.ny / grey.shape[0], grid.nx / grey.shape[1])
+    field = np.clip(zoom(grey[::-1], factors, order=1, grid_mode=True, mode="nearest"), 0, 1)
+    return check_field(name, field[:grid.ny, :grid.nx], grid, source=str(path))
 
 
 def check_field(name: str, values, grid: Grid, source: str = "array") -> np.ndarray:
@@ -264,6 +338,16 @@ def _snapshot(o: dict, at: BuildContext) -> np.ndarray:
     return check_field(at.field, values, at.grid, source=o["path"])
 
 
+def _vessels(o: dict, at: BuildContext) -> np.ndarray:
+    seed = o["seed"]
+    if seed is None:
+        seed = np.random.SeedSequence(
+            at.seed, spawn_key=(*at.stream, FIELDS.index(at.field), at.index))
+    return random_vessels(at.grid, o["count"], seed, o["avoid_center"], o["avoid_radius"],
+                          o["border"], o["radius"], o["value"],
+                          _source_name(at.field, at.index, len(at.sources[at.field])))
+
+
 def _done(at: BuildContext, name: str) -> np.ndarray:
     return at.done.get(name, np.zeros(at.grid.shape))
 
@@ -338,6 +422,32 @@ INITIAL_TYPES: dict[str, InitialType] = {
          Option("key", "string", None, "the array of a `.npz` file; default: the field "
                 "name, else its only array")),
         lambda o, at: load_array(o["path"], at.grid, at.field, key=o["key"])),
+    "vessels": InitialType(
+        "vessels at random points outside the tumour and a border, as MetaSpread places "
+        "them (`pde_meta.initial.random_vessels`)",
+        (Option("count", "integer", 10, "number of vessels (MetaSpread: 10 on the primary)",
+                low=1, high=MAX_VESSELS),
+         Option("avoid_center", "pair", None, "`[x, y]` of the region kept free (the "
+                "tumour); default: the domain centre", units="L"),
+         Option("avoid_radius", "number", 0.2, "radius of the region kept free", low=0,
+                units="L"),
+         Option("border", "number", 0.05, "distance kept from the walls", low=0, units="L"),
+         Option("radius", "number", 0.0, "radius of each vessel (0: one cell)", low=0,
+                units="L"),
+         Option("value", "number", 1.0, "vessel density", low=0, high=1), _SEED),
+        _vessels, fields=("blood", "new_vessels", "lymph", "vessel_wall", "leakiness")),
+    "vessel_line": InitialType(
+        "a straight vessel from `start` to `end`",
+        (Option("start", "pair", (0.0, 0.5), "`[x, y]` of one end", units="L"),
+         Option("end", "pair", (1.0, 0.5), "`[x, y]` of the other end", units="L"),
+         Option("width", "number", 0.02, "width (at least one cell)", low=0, units="L"),
+         Option("value", "number", 1.0, "vessel density", low=0, high=1)),
+        lambda o, at: vessel_line(at.grid, o["start"], o["end"], o["width"], o["value"])),
+    "image": InitialType(
+        "a PNG image's grey level in [0, 1] (dark = 1 with `invert`), resampled to the grid",
+        (Option("path", "path", REQUIRED, "the image, relative to the config file"),
+         Option("invert", "bool", True, "dark pixels are 1 (a network drawn in black)")),
+        lambda o, at: load_image(o["path"], at.grid, at.field, o["invert"])),
     "snapshot": InitialType(
         "a field of an earlier pde-meta run (same grid)",
         (Option("path", "path", REQUIRED, "the run's HDF5 file, relative to the config "

@@ -26,6 +26,8 @@ WALLS = ("left", "right", "bottom", "top")
 _A05 = "Anderson 2005 (continuum model)"
 _MODEL = ("chosen so that healthy tissue (f = 1, n = 0) sits at c = 1 (Anderson's "
           "alpha = 0.025 is unverified)")
+_FRANSSEN = "Franssen et al. 2019 / MetaSpread"
+_AC98 = "Anderson & Chaplain 1998"
 _S = ParameterSpec
 
 #: One row per parameter, in the order of the kernel tuple.
@@ -67,6 +69,77 @@ PARAMETER_SPECS: tuple[ParameterSpec, ...] = (
        "form of the ECM remodelling term: psi f (1-n-f) (logistic) or psi (1-f) (relaxation)",
        "Chaplain & Lolas 2006 (logistic), Chaplain & Anderson 2003 (relaxation)",
        choices=ECM_REMODELLING_FORMS),
+    # ---- two phenotypes: the cells above are mesenchymal, these epithelial
+    _S("epithelial_diffusivity", "D_e", "L^2/T", 2.5e-4,
+       "random motility of epithelial cells", _FRANSSEN + " (D_E / D_M = 1/2)"),
+    _S("epithelial_haptotaxis", "chi_e", "L^2/(T f)", 0.01,
+       "haptotactic sensitivity of epithelial cells", _FRANSSEN + " (the same Phi)"),
+    _S("epithelial_mmp_production", "mu_e", "m/(T n)", 0.0,
+       "MMP secretion by epithelial cells", _FRANSSEN + " (only M cells make MMP-2)"),
+    _S("epithelial_growth_rate", "r_e", "1/T", 0.0,
+       "logistic proliferation rate of epithelial cells (shared space 1-n-e-f-b)",
+       "illustrative; E cells divide faster than M cells (Franssen 2019); off"),
+    _S("emt_rate", "k_emt", "1/T", 0.0, "basal EMT rate (epithelial -> mesenchymal)",
+       "illustrative; off"),
+    _S("emt_hypoxia_rate", "k_hyp", "1/T", 0.0,
+       "extra EMT rate in hypoxia, times the hypoxic switch s(c)",
+       "illustrative (hypoxia induces EMT through HIF-1a); off"),
+    _S("emt_signal_rate", "k_sig", "1/T", 0.0,
+       "extra EMT rate induced by active TGF-beta, proxied by MMP as m/(K_sig+m)",
+       "illustrative (MMP-2/9 release active TGF-beta from the matrix); off"),
+    _S("emt_signal_saturation", "K_sig", "m", 0.5,
+       "MMP level of half the signal-induced EMT rate", "illustrative",
+       low_inclusive=False),
+    _S("met_rate", "k_met", "1/T", 0.0, "MET rate (mesenchymal -> epithelial)",
+       "illustrative; off"),
+    # ---- vessels
+    _S("vessel_oxygen_supply", "beta_v", "1/T", 10.0,
+       "oxygen exchange of perfused vessels, beta_v v (c_b - c)", "illustrative"),
+    _S("blood_oxygen", "c_b", "c", 1.0, "oxygen level of the blood", "illustrative: the "
+       "level of healthy tissue"),
+    _S("lymph_drainage", "kappa_l", "1/T", 1.0,
+       "removal of MMP and TAF by lymph vessels (fluid drainage), kappa_l l",
+       "illustrative"),
+    _S("vessel_wall_degradation", "delta_w", "1/(T m)", 1.0,
+       "rate at which MMP degrades the vessel basement membrane", "illustrative"),
+    # ---- angiogenesis (Anderson & Chaplain 1998, continuum sprout tips)
+    _S("taf_diffusivity", "D_a", "L^2/T", 0.05, "TAF diffusion",
+       "illustrative (VEGF diffuses about ten times slower than oxygen)"),
+    _S("taf_secretion", "sigma_a", "a/(T n)", 0.0,
+       "TAF secretion by hypoxic tumour cells, sigma_a (n+e) s(c)", "illustrative; off"),
+    _S("taf_decay", "lambda_a", "1/T", 1.0, "TAF decay", "illustrative"),
+    _S("taf_uptake", "eta", "1/(T p)", 0.1, "TAF uptake by sprout tips, eta p a", _AC98),
+    _S("taf_saturation", "K_a", "a", 0.5,
+       "TAF level of half the sprouting, leakiness and lymphangiogenesis response",
+       "illustrative", low_inclusive=False),
+    _S("sprout_diffusivity", "D_p", "L^2/T", 3.5e-4, "random motility of sprout tips",
+       _AC98),
+    _S("sprout_chemotaxis", "chi_0", "L^2/(T a)", 0.38,
+       "chemotactic sensitivity chi(a) = chi_0/(1 + alpha_a a) of tips up TAF", _AC98),
+    _S("sprout_chemotaxis_saturation", "alpha_a", "1/a", 0.6,
+       "receptor saturation of the tip chemotaxis", _AC98),
+    _S("sprout_haptotaxis", "rho", "L^2/(T f)", 0.34, "haptotaxis of tips up the ECM", _AC98),
+    _S("sprouting_rate", "sigma_p", "p/T", 1.0,
+       "tip production by vessels, sigma_p (v+u) a/(K_a+a)", "illustrative"),
+    _S("anastomosis_rate", "kappa_p", "1/(T p)", 1.0,
+       "tip-tip fusion (anastomosis), kappa_p p^2", "Balding & McElwain 1985 (form); "
+       "illustrative value"),
+    _S("sprout_decay", "d_p", "1/T", 0.0, "death of tips", "illustrative; off"),
+    _S("vessel_trail", "lambda_t", "1/(T p)", 10.0,
+       "new vessel laid behind tips, lambda_t p (1 - v - u)",
+       "Balding & McElwain 1985 (snail trail); illustrative value"),
+    _S("vessel_maturation_rate", "k_mat", "1/T", 0.5,
+       "new vessels become perfused at this rate (maturation time 1/k_mat)",
+       "illustrative"),
+    _S("leakiness_induction", "rho_L", "1/T", 1.0,
+       "rise of leakiness with TAF, rho_L a/(K_a+a) (1 - L)", "illustrative"),
+    _S("leakiness_normalisation", "nu_L", "1/T", 0.0,
+       "relaxation of leakiness towards normal vessels, nu_L L", "illustrative; off"),
+    _S("lymph_diffusivity", "D_l", "L^2/T", 1e-4, "spread of lymphatic endothelium",
+       "illustrative"),
+    _S("lymphangiogenesis_rate", "r_l", "1/T", 0.0,
+       "growth of lymph vessels with TAF, r_l a/(K_a+a) l (1 - l - v - u)",
+       "illustrative (VEGF-C acts like the shared TAF with its own rate); off"),
 )
 
 Parameters = parameter_class("Parameters", PARAMETER_SPECS, """

@@ -30,12 +30,13 @@ from ...core.grid import Grid, check_memory
 from ...core.options import Option, check_option
 from ...errors import ConfigError, SimulationError
 from . import kernels, reference
-from .fields import FIELDS
+from .fields import FIELDS, PHENOTYPE_FIELDS, VESSEL_FIELDS
 from .kernels import layout
 from .parameters import OxygenWalls, Parameters
 from .state import State
 
 __all__ = ["Stepper", "solve", "iterate", "StepStats", "DtBound", "stable_dt", "rhs",
+           "active_groups", "fields_in_use",
            "STEP_OPTIONS", "dt_limit", "MAX_STEPS_AHEAD", "check_time"]
 
 log = logging.getLogger(__name__)
@@ -67,26 +68,66 @@ class DtBound(NamedTuple):
     limits: dict
 
 
+def active_groups(data: np.ndarray, parameters: Parameters) -> np.ndarray:
+    """Which groups of fields a step must update, as the kernels' ``active`` array.
+
+    * two phenotypes: epithelial cells exist, or MET can make them;
+    * vessels: any vessel field or TAF is nonzero, or tumour cells secrete TAF.
+
+    A group that is off stays constant, so the step skips its planes; with its planes zero
+    and its sources off, stepping it would change no bit of the other fields (tested).
+    """
+    p = parameters
+    phen = p.met_rate > 0.0 or bool(np.any(data[layout.EPITHELIAL]))
+    vess = p.taf_secretion > 0.0 or bool(np.any(data[layout.FIRST_VESSEL_PLANE:]))
+    out = np.zeros(2)
+    out[layout.PHENOTYPES_ON] = float(phen)
+    out[layout.VESSELS_ON] = float(vess)
+    return out
+
+
+def fields_in_use(given, parameters: Parameters) -> tuple[str, ...]:
+    """The fields a run uses, in table order: the five invasion fields, the epithelial
+    cells when some are ``given`` initially or MET makes them, the vessel fields when any
+    of them is ``given`` or tumour cells secrete TAF (:func:`active_groups` on the config
+    rather than on a state; ``given`` may also name the groups, ``"phenotypes"`` and
+    ``"vessels"``). The default of the stored fields."""
+    given = set(given)
+    phen = (parameters.met_rate > 0.0 or "phenotypes" in given
+            or bool(given & set(PHENOTYPE_FIELDS)))
+    vess = (parameters.taf_secretion > 0.0 or "vessels" in given
+            or bool(given & set(VESSEL_FIELDS)))
+    extra = set(PHENOTYPE_FIELDS if phen else ()) | set(VESSEL_FIELDS if vess else ())
+    return tuple(n for n in FIELDS.names
+                 if n not in PHENOTYPE_FIELDS + VESSEL_FIELDS or n in extra)
+
+
 def stable_dt(state: State, parameters: Parameters, safety: float = 0.9,
               reaction_limit: float = 1.0) -> DtBound:
     """The automatic time step for ``state`` and which term limits it.
 
     * ``tumour transport``: positivity of the explicit diffusion + limited-upwind taxis
-      update, ``dt * R <= 1`` with ``R`` the largest outflow rate of any cell;
-    * ``MMP diffusion``: ``dt * 2 D_m (1/dx^2 + 1/dy^2) <= 1``;
+      update, ``dt * R <= 1`` with ``R`` the largest outflow rate of any cell (of both
+      phenotypes and of the sprout tips);
+    * ``MMP diffusion``: ``dt * 2 D_m (1/dx^2 + 1/dy^2) <= 1``, and ``lymph diffusion``
+      the same with ``D_l`` when vessels are on;
     * ``reactions``: ``dt * (fastest reaction rate) <= reaction_limit`` (accuracy).
 
     Oxygen is implicit and never limits the step. ``safety`` scales the stability limits.
     """
     p = parameters
     g = state.grid
-    rate = reference.transport_rate(state.data, g.dx, g.dy, p.as_tuple())
-    reaction = reference.reaction_rate(state.data, p.as_tuple())
+    active = active_groups(state.data, p)
+    rate = reference.transport_rate(state.data, g.dx, g.dy, p.as_tuple(), active)
+    reaction = reference.reaction_rate(state.data, p.as_tuple(), active)
     limits = {
         "tumour transport": safety / rate if rate > 0 else math.inf,
         "MMP diffusion": dt_limit(g, p, safety).dt,
         "reactions": reaction_limit / reaction if reaction > 0 else math.inf,
     }
+    lymph = 2 * p.lymph_diffusivity * (1 / g.dx**2 + 1 / g.dy**2)
+    if active[layout.VESSELS_ON] and lymph > 0:
+        limits["lymph diffusion"] = safety / lymph
     name = min(limits, key=limits.get)
     return DtBound(limits[name], name, limits)
 
@@ -218,6 +259,7 @@ class Stepper:
         if bad:
             raise ConfigError(f"initial field {bad[0]!r} is not finite at (i, j) = {bad[1:]}; "
                               f"fix: give finite values")
+        self.refresh()
         bound = self.dt_bound()
         self.adaptive = dt is None
         if dt is None:
@@ -233,6 +275,24 @@ class Stepper:
                     f"{bound.limiting}); allowed: dt <= {stability:.6g}; fix: lower dt or "
                     f"omit it for an automatic step")
             self._dt = float(dt)
+
+    def refresh(self) -> None:
+        """Decide again which groups of fields are stepped (:func:`active_groups`), from
+        the current state; call it after putting epithelial cells, vessels or TAF into
+        the state in place. The planes of a group that is off are constant, and the work
+        buffer gets them once here rather than at every call."""
+        s = self.state
+        self._active = active_groups(s.data, self.parameters)
+        if not self._active[layout.PHENOTYPES_ON]:
+            self._work[layout.EPITHELIAL] = s.data[layout.EPITHELIAL]
+        if not self._active[layout.VESSELS_ON]:
+            self._work[layout.FIRST_VESSEL_PLANE:] = s.data[layout.FIRST_VESSEL_PLANE:]
+
+    @property
+    def active(self) -> dict[str, bool]:
+        """Which groups of fields the steps update: ``{"phenotypes": ..., "vessels": ...}``."""
+        return {"phenotypes": bool(self._active[layout.PHENOTYPES_ON]),
+                "vessels": bool(self._active[layout.VESSELS_ON])}
 
     def dt_bound(self):
         """The automatic step for the current state and its limiting term (a ``DtBound``)."""
@@ -269,6 +329,7 @@ class Stepper:
         limit = np.iinfo(np.int64).max if max_steps is None else int(max_steps)
         if self._static_membrane:  # the caller may have edited the state between calls
             self._work[layout.MEMBRANE] = s.data[layout.MEMBRANE]
+        active = self._active
         g = s.grid
         previous = numba.get_num_threads()
         numba.set_num_threads(self.threads)
@@ -276,7 +337,7 @@ class Stepper:
             t, steps, status, dt_next, rate, in_b = kernels.advance(
                 s.data, self._work, s.t, float(t_end), self._dt, self.adaptive, limit, g.dx,
                 g.dy, self._p, self._fixed, self._value, self.safety, self.reaction_cfl,
-                *self._blocks)
+                *self._blocks, active)
         finally:
             numba.set_num_threads(previous)
         if in_b:

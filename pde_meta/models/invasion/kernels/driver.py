@@ -17,21 +17,37 @@ from .step import explicit_step, row_max
 
 
 @jit
-def reaction_rate(p, mmp_max):
+def reaction_rate(p, mmp_max, active):
     """The fastest reaction rate (1/T) for the accuracy limit of the time step."""
-    return max(p[P.DELTA] * mmp_max, p[P.DELTA_B] * mmp_max, p[P.LAMBDA], p[P.GROWTH],
+    rate = max(p[P.DELTA] * mmp_max, p[P.DELTA_B] * mmp_max, p[P.LAMBDA], p[P.GROWTH],
                p[P.DEATH], p[P.PSI])
+    if active[P.PHENOTYPES_ON] != 0.0:
+        rate = max(rate, p[P.GROWTH_E], p[P.K_EMT] + p[P.K_HYP] + p[P.K_SIG] + p[P.K_MET])
+    if active[P.VESSELS_ON] != 0.0:
+        rate = max(rate, p[P.DELTA_W] * mmp_max, p[P.K_MAT], p[P.RHO_L] + p[P.NU_L],
+                   p[P.GROWTH_L])
+    return rate
+
+
+@jit
+def diffusion_rate(p, dx, dy, active):
+    """The explicit-diffusion bound (1/T) of MMP and, with vessels, of lymph vessels."""
+    d = p[P.D_M]
+    if active[P.VESSELS_ON] != 0.0:
+        d = max(d, p[P.D_L])
+    return 2.0 * d * (1.0 / (dx * dx) + 1.0 / (dy * dy))
 
 
 @jit
 def advance(a, b, t, t_end, dt, adaptive, max_steps, dx, dy, p, fixed, value, safety,
-            reaction_cfl, row_block, col_block):
+            reaction_cfl, row_block, col_block, active):
     """Advance the state in ``a`` towards ``t_end``, using ``b`` as the second buffer.
 
     Parameters
     ----------
-    a, b : (5, ny, nx) arrays; ``a`` holds the state at ``t``. With a static membrane
-        (``delta_b = 0``) both must hold the same membrane plane.
+    a, b : (13, ny, nx) arrays; ``a`` holds the state at ``t``. With a static membrane
+        (``delta_b = 0``) both must hold the same membrane plane, and the same planes of
+        a group that ``active`` leaves off.
     dt : float
         The fixed step, or the first trial step when ``adaptive``.
     adaptive : bool
@@ -40,6 +56,7 @@ def advance(a, b, t, t_end, dt, adaptive, max_steps, dx, dy, p, fixed, value, sa
     fixed, value : (4,) arrays, oxygen walls (left, right, bottom, top)
     safety : float in (0, 1], fraction of the positivity bound used by adaptive steps
     reaction_cfl : float, largest ``dt * reaction_rate`` for adaptive steps
+    active : (2,) array, which groups are stepped (:func:`.step.explicit_step`)
 
     Returns
     -------
@@ -55,7 +72,12 @@ def advance(a, b, t, t_end, dt, adaptive, max_steps, dx, dy, p, fixed, value, sa
     idx = np.empty(nx)
     cpy = np.empty(ny)
     idy = np.empty(ny)
-    mmp_rate = 2.0 * p[P.D_M] * (1.0 / (dx * dx) + 1.0 / (dy * dy))
+    cpa = np.empty(nx)
+    ida = np.empty(nx)
+    cpya = np.empty(ny)
+    idya = np.empty(ny)
+    vess = active[P.VESSELS_ON] != 0.0
+    mmp_rate = diffusion_rate(p, dx, dy, active)
     src = a
     dst = b
     in_b = False
@@ -74,10 +96,18 @@ def advance(a, b, t, t_end, dt, adaptive, max_steps, dx, dy, p, fixed, value, sa
         r_y = step_dt * p[P.D_C] / (dy * dy)
         factorise(r_x, fixed[0], fixed[1], cpx, idx)
         factorise(r_y, fixed[2], fixed[3], cpy, idy)
+        a_y = 0.0
+        if vess:
+            a_y = step_dt * p[P.D_A] / (dy * dy)
+            factorise(step_dt * p[P.D_A] / (dx * dx), 0.0, 0.0, cpa, ida)
+            factorise(a_y, 0.0, 0.0, cpya, idya)
         explicit_step(src, dst, step_dt, dx, dy, p, cpx, idx, 2.0 * r_x * fixed[0] * value[0],
-                      2.0 * r_x * fixed[1] * value[1], rate_rows, mmp_rows, row_block)
+                      2.0 * r_x * fixed[1] * value[1], rate_rows, mmp_rows, row_block, active,
+                      cpa, ida)
         solve_columns(dst[P.OXYGEN], r_y, cpy, idy, 2.0 * r_y * fixed[2] * value[2],
                       2.0 * r_y * fixed[3] * value[3], col_block)
+        if vess:
+            solve_columns(dst[P.TAF], a_y, cpya, idya, 0.0, 0.0, col_block)
         n_rate = row_max(rate_rows)
         mmp_max = row_max(mmp_rows)
         rate = max(n_rate, mmp_rate)
@@ -98,7 +128,7 @@ def advance(a, b, t, t_end, dt, adaptive, max_steps, dx, dy, p, fixed, value, sa
             dt = np.inf
             if rate > 0.0:
                 dt = safety / rate
-            react = reaction_rate(p, mmp_max)
+            react = reaction_rate(p, mmp_max, active)
             if react > 0.0:
                 dt = min(dt, reaction_cfl / react)
             if not (dt < np.inf):

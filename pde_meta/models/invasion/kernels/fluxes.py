@@ -64,3 +64,30 @@ def face_flux(n_ll, n_l, n_r, n_rr, f_l, f_r, b_l, b_r, diffusivity, chi, inv_ep
     flux, rate_l, rate_r = free_face_flux(n_ll, n_l, n_r, n_rr, f_l, f_r, diffusivity, chi,
                                           inv_h)
     return mob * flux, mob * rate_l, mob * rate_r
+
+
+@jit
+def drift_face_flux(n_ll, n_l, n_r, n_rr, v, diffusivity, inv_h):
+    """:func:`free_face_flux` for a given drift velocity ``v`` (left to right) on the face.
+
+    The sprout tips of angiogenesis drift up TAF and ECM at once; their face velocity is
+    computed by the caller.
+    """
+    up = v >= 0.0
+    n_up = n_l if up else n_r
+    d_up = n_l - n_ll if up else n_r - n_rr
+    d_down = n_r - n_l if up else n_l - n_r
+    n_face = n_up + 0.5 * koren_slope(d_up, d_down)
+    flux = (n_l - n_r) * (diffusivity * inv_h) + v * n_face
+    diff_rate = diffusivity * inv_h * inv_h
+    drift = 2.0 * inv_h * v
+    return flux, diff_rate + max(drift, 0.0), diff_rate + max(-drift, 0.0)
+
+
+@jit
+def tip_velocity(a_l, a_r, f_l, f_r, chi0, alpha, rho, inv_h):
+    """Drift of sprout tips through a face: ``chi(a) da/dx + rho df/dx``, with the
+    receptor-saturating ``chi(a) = chi0 / (1 + alpha a)`` at the face mean of ``a``
+    (Anderson & Chaplain 1998)."""
+    chi = chi0 / (1.0 + alpha * 0.5 * (a_l + a_r))
+    return (chi * (a_r - a_l) + rho * (f_r - f_l)) * inv_h

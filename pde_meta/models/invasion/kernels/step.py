@@ -34,6 +34,8 @@ from ....numerics.jit import (
 from ....numerics.tridiag import solve_rows
 from . import layout as P
 from .fluxes import face_flux, free_face_flux
+from .phenotypes import phenotype_row
+from .vessels import fields_row_ext, tip_x_faces, tip_y_faces, vessel_row
 
 #: below this argument :func:`exp_neg_series` is exact to round-off
 SERIES_LIMIT = 0.01
@@ -229,14 +231,31 @@ def _fields_row(n, f, m, c, f_out, m_out, c_out, i, dt, delta, idx2, idy2, d_m, 
 
 
 @jit_internal
-def _matrix_row(n, b, m, f_out, b_out, i, dt, delta_b, psi, psi_form, psi_decay):
-    """ECM remodelling (after degradation, in ``f_out``) and membrane degradation."""
+def _ecm_row(f, m, f_out, i, delta_dt, m_max):
+    """ECM degradation ``f e^{-delta m dt}`` of row ``i`` alone, as :func:`_fields_row`
+    computes it (the same bits), for the step with two phenotypes or vessels."""
+    nx = f.shape[1]
+    for j in range(nx):
+        f_out[j] = f[i, j] * exp_neg_series(min(m[i, j] * delta_dt, SERIES_LIMIT))
+    if not m_max * delta_dt <= SERIES_LIMIT:
+        for j in range(nx):
+            x = m[i, j] * delta_dt
+            if x > SERIES_LIMIT:
+                f_out[j] = f[i, j] * math.exp(-x)
+
+
+@jit_internal
+def _matrix_row(n, e, b, m, f_out, b_out, i, dt, delta_b, psi, psi_form, psi_decay, phen):
+    """ECM remodelling (after degradation, in ``f_out``) and membrane degradation; with
+    two phenotypes (``phen``) both take up space."""
     nx = n.shape[1]
     if psi > 0.0:
         for j in range(nx):
             f1 = f_out[j]
             if psi_form == 0.0:
                 free = 1.0 - n[i, j]
+                if phen:
+                    free -= e[i, j]
                 f_out[j] = (f1 + dt * psi * f1 * max(free, 0.0)) / (
                     1.0 + dt * psi * (f1 + max(-free, 0.0)))
             else:
@@ -271,13 +290,15 @@ def row_max(a):
 _F3 = types.float64[:, :, ::1]
 _F1 = types.float64[::1]
 _STEP_ROWS_TYPES = (_F3, _F3, types.intp, types.intp, types.float64, types.float64,
-                    types.float64, _F1, _F1, _F1, types.float64, types.float64, _F1, _F1)
+                    types.float64, _F1, _F1, _F1, types.float64, types.float64, _F1, _F1,
+                    _F1, _F1, _F1)
 
 
 @native("pde_meta_step_rows", *_STEP_ROWS_TYPES)
 def _step_rows(src_data, s0, s1, s2, dst_data, d0, d1, d2, i0, i1, dt, dx, dy, p_data, n_p,
                cpx_data, n_cpx, inv_den_x_data, n_inv, add_left, add_right, rate_data, n_rate,
-               mmp_data, n_mmp):
+               mmp_data, n_mmp, active_data, n_active, cpa_data, n_cpa, inv_den_a_data,
+               n_inv_a):
     """The explicit step on rows ``i0 .. i1 - 1`` (one parallel task), a C function.
 
     Arguments as in :func:`explicit_step`, each array given as data pointer and shape.
@@ -289,6 +310,9 @@ def _step_rows(src_data, s0, s1, s2, dst_data, d0, d1, d2, i0, i1, dt, dx, dy, p
     inv_den_x = carray(inv_den_x_data, (n_inv,), np.float64)
     rate_rows = carray(rate_data, (n_rate,), np.float64)
     mmp_rows = carray(mmp_data, (n_mmp,), np.float64)
+    active = carray(active_data, (n_active,), np.float64)
+    cpa = carray(cpa_data, (n_cpa,), np.float64)
+    inv_den_a = carray(inv_den_a_data, (n_inv_a,), np.float64)
     # the same memory as bit patterns, for the membrane-free test of a row
     b_bits = carray(src_data, (s0, s1, s2), np.int64)[P.MEMBRANE]
     ny = src.shape[1]
@@ -298,8 +322,15 @@ def _step_rows(src_data, s0, s1, s2, dst_data, d0, d1, d2, i0, i1, dt, dx, dy, p
     b = src[P.MEMBRANE]
     m = src[P.MMP]
     c = src[P.OXYGEN]
+    e = src[P.EPITHELIAL]
+    a = src[P.TAF]
+    tips = src[P.SPROUTS]
+    phen = active[P.PHENOTYPES_ON] != 0.0
+    vess = active[P.VESSELS_ON] != 0.0
     d_n = p[P.D_N]
     chi = p[P.CHI]
+    d_e = p[P.D_E]
+    chi_e = p[P.CHI_E]
     inv_eps1 = 1.0 / (1.0 + p[P.EPS])
     inv_dx = 1.0 / dx
     inv_dy = 1.0 / dy
@@ -307,6 +338,7 @@ def _step_rows(src_data, s0, s1, s2, dst_data, d0, d1, d2, i0, i1, dt, dx, dy, p
     psi_decay = math.exp(-p[P.PSI] * dt)
     r_x = dt * p[P.D_C] * inv_dx * inv_dx
     kinetics = p[P.GROWTH] > 0.0 or p[P.DEATH] > 0.0
+    kinetics_e = kinetics or p[P.GROWTH_E] > 0.0
     fx = np.empty(nx + 1)
     rxl = np.empty(nx + 1)
     rxr = np.empty(nx + 1)
@@ -316,11 +348,27 @@ def _step_rows(src_data, s0, s1, s2, dst_data, d0, d1, d2, i0, i1, dt, dx, dy, p
     ry_hi_lo = np.zeros(nx)
     ry_hi_hi = np.zeros(nx)
     rate = np.empty(nx)
+    # the same faces for the epithelial cells and for the sprout tips
+    e_fy_lo = np.zeros(nx)
+    e_ry_lo = np.zeros(nx)
+    e_fy_hi = np.zeros(nx)
+    e_ry_hi_lo = np.zeros(nx)
+    e_ry_hi_hi = np.zeros(nx)
+    t_fy_lo = np.zeros(nx)
+    t_ry_lo = np.zeros(nx)
+    t_fy_hi = np.zeros(nx)
+    t_ry_hi_lo = np.zeros(nx)
+    t_ry_hi_hi = np.zeros(nx)
     free_lo = i0 > 0 and _no_membrane(b_bits, i0 - 1)
     free = _no_membrane(b_bits, i0)
     if i0 > 0:
         _y_faces(n, f, b, i0 - 1, d_n, chi, inv_eps1, inv_dy, fy_lo, ry_hi_lo, ry_lo,
                  free_lo and free)
+        if phen:
+            _y_faces(e, f, b, i0 - 1, d_e, chi_e, inv_eps1, inv_dy, e_fy_lo, e_ry_hi_lo,
+                     e_ry_lo, free_lo and free)
+        if vess:
+            tip_y_faces(tips, a, f, i0 - 1, p, inv_dy, t_fy_lo, t_ry_hi_lo, t_ry_lo)
     for i in range(i0, i1):
         free_hi = i < ny - 1 and _no_membrane(b_bits, i + 1)
         if i < ny - 1:
@@ -333,21 +381,58 @@ def _step_rows(src_data, s0, s1, s2, dst_data, d0, d1, d2, i0, i1, dt, dx, dy, p
         n_out = dst[P.TUMOR, i]
         _tumor_row(n, n_out, i, dt, inv_dx, inv_dy, fx, rxl, rxr, fy_lo, fy_hi, ry_lo,
                    ry_hi_lo, rate)
-        if kinetics:
+        row_rate = row_max(rate)
+        if phen:
+            e_out = dst[P.EPITHELIAL, i]
+            if i < ny - 1:
+                _y_faces(e, f, b, i, d_e, chi_e, inv_eps1, inv_dy, e_fy_hi, e_ry_hi_lo,
+                         e_ry_hi_hi, free and free_hi)
+            else:
+                e_fy_hi[:] = 0.0
+                e_ry_hi_lo[:] = 0.0
+            _x_faces(e, f, b, i, d_e, chi_e, inv_eps1, inv_dx, fx, rxl, rxr, free)
+            _tumor_row(e, e_out, i, dt, inv_dx, inv_dy, fx, rxl, rxr, e_fy_lo, e_fy_hi,
+                       e_ry_lo, e_ry_hi_lo, rate)
+            row_rate = max(row_rate, row_max(rate))
+            phenotype_row(n_out, e_out, f, b, c, m, i, dt, p, kinetics_e)
+            e_fy_lo, e_fy_hi = e_fy_hi, e_fy_lo
+            e_ry_lo, e_ry_hi_hi = e_ry_hi_hi, e_ry_lo
+        elif kinetics:
             _kinetics_row(n_out, f, b, c, i, dt, p[P.GROWTH], p[P.K_C], p[P.DEATH],
                           p[P.C_H], 1.0 / p[P.W_H])
+        if vess:
+            if i < ny - 1:
+                tip_y_faces(tips, a, f, i, p, inv_dy, t_fy_hi, t_ry_hi_lo, t_ry_hi_hi)
+            else:
+                t_fy_hi[:] = 0.0
+                t_ry_hi_lo[:] = 0.0
+            tip_x_faces(tips, a, f, i, p, inv_dx, fx, rxl, rxr)
+            _tumor_row(tips, dst[P.SPROUTS, i], i, dt, inv_dx, inv_dy, fx, rxl, rxr, t_fy_lo,
+                       t_fy_hi, t_ry_lo, t_ry_hi_lo, rate)
+            row_rate = max(row_rate, row_max(rate))
+            t_fy_lo, t_fy_hi = t_fy_hi, t_fy_lo
+            t_ry_lo, t_ry_hi_hi = t_ry_hi_hi, t_ry_lo
         m_max = row_max(m[i])
         mmp_rows[i] = m_max
-        _fields_row(n, f, m, c, dst[P.ECM, i], dst[P.MMP, i], dst[P.OXYGEN, i], i, dt,
-                    p[P.DELTA], inv_dx * inv_dx, inv_dy * inv_dy, p[P.D_M], p[P.MU], mmp_den,
-                    p[P.BETA], p[P.GAMMA], p[P.ALPHA], m_max)
-        _matrix_row(n, b, m, dst[P.ECM, i], dst[P.MEMBRANE, i], i, dt, p[P.DELTA_B], p[P.PSI],
-                    p[P.PSI_FORM], psi_decay)
-        rate_rows[i] = row_max(rate)
+        if phen or vess:
+            _ecm_row(f, m, dst[P.ECM, i], i, p[P.DELTA] * dt, m_max)
+            fields_row_ext(src, dst, i, dt, inv_dx * inv_dx, inv_dy * inv_dy, p)
+        else:
+            _fields_row(n, f, m, c, dst[P.ECM, i], dst[P.MMP, i], dst[P.OXYGEN, i], i, dt,
+                        p[P.DELTA], inv_dx * inv_dx, inv_dy * inv_dy, p[P.D_M], p[P.MU],
+                        mmp_den, p[P.BETA], p[P.GAMMA], p[P.ALPHA], m_max)
+        _matrix_row(n, e, b, m, dst[P.ECM, i], dst[P.MEMBRANE, i], i, dt, p[P.DELTA_B],
+                    p[P.PSI], p[P.PSI_FORM], psi_decay, phen)
+        if vess:
+            vessel_row(src, dst, i, dt, inv_dx * inv_dx, inv_dy * inv_dy, p)
+        rate_rows[i] = row_rate
         fy_lo, fy_hi = fy_hi, fy_lo
         ry_lo, ry_hi_hi = ry_hi_hi, ry_lo
         free = free_hi
     solve_rows(dst[P.OXYGEN, i0:i1], r_x, cpx, inv_den_x, add_left, add_right)
+    if vess:
+        solve_rows(dst[P.TAF, i0:i1], dt * p[P.D_A] * inv_dx * inv_dx, cpa, inv_den_a, 0.0,
+                   0.0)
 
 
 _call_step_rows = native_call("pde_meta_step_rows", *_STEP_ROWS_TYPES)
@@ -355,19 +440,23 @@ _call_step_rows = native_call("pde_meta_step_rows", *_STEP_ROWS_TYPES)
 
 @jit_parallel
 def explicit_step(src, dst, dt, dx, dy, p, cpx, inv_den_x, add_left, add_right,
-                  rate_rows, mmp_rows, block):
+                  rate_rows, mmp_rows, block, active, cpa, inv_den_a):
     """Advance ``src`` by ``dt`` into ``dst`` (all but the y half of oxygen diffusion).
 
     Parameters
     ----------
-    src, dst : (5, ny, nx) C-contiguous float64 arrays (distinct). When the membrane is
-        static (``delta_b = 0``) its plane is not written: ``dst`` must already hold it.
+    src, dst : (13, ny, nx) C-contiguous float64 arrays (distinct). When the membrane is
+        static (``delta_b = 0``) its plane is not written: ``dst`` must already hold it;
+        the same for the planes of a group that is off.
     dt, dx, dy : float
     p : tuple of float, see :mod:`.params`
     cpx, inv_den_x : (nx,) Thomas factors of the x oxygen solve (:func:`.tridiag.factorise`)
     add_left, add_right : float, fixed-wall terms of the x oxygen solve
     rate_rows, mmp_rows : (ny,) outputs, per-row max transport rate and max MMP of ``src``
     block : int, rows per parallel task
+    active : (2,) array, nonzero where a group is stepped (:data:`.layout.PHENOTYPES_ON`,
+        :data:`.layout.VESSELS_ON`); the planes of a group that is off are not written
+    cpa, inv_den_a : (nx,) Thomas factors of the x TAF solve (used with vessels on)
 
     The parallel loop only hands out blocks of rows; the work is in :func:`_step_rows`,
     compiled once as a C function (:func:`._jit.native`).
@@ -380,4 +469,5 @@ def explicit_step(src, dst, dt, dx, dy, p, cpx, inv_den_x, add_left, add_right,
     for kb in prange(n_blocks):
         i0 = kb * block
         _call_step_rows(src, dst, i0, min(ny, i0 + block), dt, dx, dy, values, cpx,
-                        inv_den_x, add_left, add_right, rate_rows, mmp_rows)
+                        inv_den_x, add_left, add_right, rate_rows, mmp_rows, active, cpa,
+                        inv_den_a)
