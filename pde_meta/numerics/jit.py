@@ -15,6 +15,9 @@
   numba otherwise links a callee's code into every caller and optimises and compiles it
   again at each level (callee, parallel loop body, kernel, time loop): four times the
   work for the largest loops;
+* LLVM may emit up to :data:`MEMORY_CHECKS` run-time overlap checks to vectorise a loop
+  (:data:`MEMORY_CHECKS`): elementwise loops over several rows vectorise, and vector code
+  of elementwise arithmetic gives the same bits as scalar code;
 * OpenMP threads wait passively (``OMP_WAIT_POLICY=PASSIVE`` unless the user set it):
   with the default spinning, a step on a machine whose cores are busy with other work
   (batch jobs, sweeps, a test suite) waits for a descheduled thread at every parallel
@@ -67,6 +70,11 @@ def _drop_stale_cache() -> None:
 
 _drop_stale_cache()
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # read when the OpenMP layer loads
+
+#: comparisons LLVM's loop vectoriser may emit to prove at run time that a loop's arrays
+#: do not overlap (its default, 8, gives up on a loop that writes two rows and reads five)
+MEMORY_CHECKS = 64
+llvmlite.binding.set_option("pde_meta", f"-runtime-memory-check-threshold={MEMORY_CHECKS}")
 
 OPTIONS = {"cache": True, "nogil": True, "fastmath": False, "error_model": "numpy"}
 

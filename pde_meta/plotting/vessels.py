@@ -8,8 +8,9 @@ Like :mod:`.invasion`, a module that knows the model's field names (:data:`VESSE
 from __future__ import annotations
 
 import numpy as np
+from matplotlib import colors
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from . import style
 from .select import SPATIAL_DIMS, time_indices
@@ -20,10 +21,10 @@ __all__ = ["VESSELS", "plot_vessels", "plot_phenotypes", "has_vessels", "has_phe
 TUMOR = "tumor"
 EPITHELIAL = "epithelial"
 ECM = "ecm"
-#: vessel field -> (colour, line style, label) of its contour
+#: vessel field -> (colour, line style, label)
 VESSELS = {"blood": ("#e41a1c", "-", "perfused blood vessels"),
-           "new_vessels": ("#ff7f00", "--", "new (unperfused) vessels"),
-           "lymph": ("#4daf4a", "-", "lymph vessels")}
+           "new_vessels": ("#ff7f00", "--", "new vessels"),
+           "lymph": ("#1a9850", "-", "lymph vessels")}
 #: snapshots drawn when no times are given
 MAX_DEFAULT_PANELS = 4
 
@@ -50,10 +51,11 @@ def _cells(ds, k: int) -> np.ndarray:
     return n
 
 
-def plot_vessels(ds, times=None, *, level: float = 0.1, figsize=None) -> Figure:
-    """The tumour cells (both phenotypes) with the vessels drawn over them: one panel per
-    time, the vessel fields as contours at density ``level`` (perfused blood vessels red,
-    new vessels orange dashed, lymph vessels green)."""
+def plot_vessels(ds, times=None, *, figsize=None) -> Figure:
+    """The tumour cells (both phenotypes, grey) with the vessels painted over them: one
+    panel per time; perfused blood vessels red, new vessels orange, lymph vessels green,
+    each as opaque as its density is high (relative to its largest value in the run), so
+    that the sparse vessels of a continuum density stay visible."""
     index = time_indices(ds, times, MAX_DEFAULT_PANELS)
     bounds = style.extent(ds)
     aspect = style.aspect(bounds)
@@ -61,28 +63,30 @@ def plot_vessels(ds, times=None, *, level: float = 0.1, figsize=None) -> Figure:
         figsize = (3.3 * len(index) + 0.5, 2.7 * aspect + 1.2)
     fig = Figure(figsize=figsize, layout="constrained")
     axes = fig.subplots(1, len(index), squeeze=False, sharex=True, sharey=True)[0]
-    x = np.asarray(ds["x"].values, dtype=float)
-    y = np.asarray(ds["y"].values, dtype=float)
     tvals = np.asarray(ds["time"].values, dtype=float)
     drawn = [name for name in VESSELS if _nonzero(ds, name)]
-    for ax, k in zip(axes, index, strict=True):
-        style.field_image(fig, ax, ds, TUMOR, _cells(ds, k), bounds)
+    peaks = {name: float(np.max(ds[name].values)) for name in drawn}
+    cells = [_cells(ds, k) for k in index]
+    top = max(float(np.max(c)) for c in cells) or 1.0
+    for ax, k, n in zip(axes, index, cells, strict=True):
+        image = ax.imshow(n, origin="lower", extent=bounds, cmap="Greys", vmin=0.0,
+                          vmax=top, interpolation="nearest")
         for name in drawn:
             values = np.asarray(ds[name].isel(time=k).values, dtype=float)
-            if values.max() > level:
-                colour, line, _ = VESSELS[name]
-                ax.contour(x, y, values, levels=[level], colors=colour, linestyles=line,
-                           linewidths=1.1)
+            rgba = np.zeros((*values.shape, 4))
+            rgba[..., :3] = colors.to_rgb(VESSELS[name][0])
+            rgba[..., 3] = 0.85 * np.clip(values / peaks[name], 0.0, 1.0) ** 0.5
+            ax.imshow(rgba, origin="lower", extent=bounds, interpolation="nearest")
         ax.set_title(style.time_text(ds, tvals[k]), fontsize="medium")
         ax.set_xlabel(style.axis_label(ds, "x"))
+    fig.colorbar(image, ax=axes[-1], label="tumour cells n + e", shrink=0.9)
     axes[0].set_ylabel(style.axis_label(ds, "y"))
-    handles = [Line2D([], [], color=VESSELS[n][0], linestyle=VESSELS[n][1],
-                      label=VESSELS[n][2]) for n in drawn]
+    handles = [Patch(color=VESSELS[n][0], label=f"{VESSELS[n][2]} (up to {peaks[n]:.2g})")
+               for n in drawn]
     if handles:
         fig.legend(handles=handles, loc="outside lower center", ncols=len(handles),
                    fontsize="small", frameon=False)
-    fig.suptitle(f"tumour cells (all phenotypes) and vessels (contours at density "
-                 f"{level:g})", fontsize="medium")
+    fig.suptitle("tumour cells (grey) and vessel densities (colour)", fontsize="medium")
     return fig
 
 
@@ -117,8 +121,10 @@ def plot_phenotypes(ds, times=None, *, axis: str = "x", figsize=None) -> Figure:
     m = np.asarray(ds[TUMOR].isel(time=k).values, dtype=float)
     e = np.asarray(ds[EPITHELIAL].isel(time=k).values, dtype=float)
     scale = max(float(m.max()), float(e.max()), 1e-300)
-    rgb = np.stack([m / scale, e / scale, m / scale], axis=-1)
-    rgb = 1.0 - np.clip(rgb.max(axis=-1, keepdims=True) - rgb, 0, 1)  # white background
+    # subtractive on white: mesenchymal cells take away green (magenta), epithelial cells
+    # red and blue (green); both together darken
+    m_hat, e_hat = (np.clip(x / scale, 0, 1) ** 0.5 for x in (m, e))
+    rgb = np.clip(np.stack([1 - e_hat, 1 - m_hat, 1 - e_hat], axis=-1), 0, 1)
     ax = axes[-1]
     ax.imshow(rgb, origin="lower", extent=style.extent(ds), interpolation="nearest")
     ax.axhline(float(ds["y"].values[i0]), color="0.3", linewidth=0.6, linestyle=":")

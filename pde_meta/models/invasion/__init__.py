@@ -23,15 +23,16 @@ Strobl et al. 2020 and the growth terms of Chaplain & Lolas 2005/06; the tumour 
 and the vessels: TAF ``a`` (VEGF-like), sprout tips ``p``, perfused blood vessels ``v``,
 new (not yet perfused) vessels ``u``, lymph vessels ``l``, the vessel wall ``w`` (the
 vessels' basement membrane) and the leakiness ``L`` of the vessels in a cell
-(Anderson & Chaplain 1998 for the tips; the snail trail of Balding & McElwain 1985):
+(Anderson & Chaplain 1998 for the tips; the snail trail of Balding & McElwain 1985 and the
+tip-tip and tip-vessel anastomosis of Byrne & Chaplain 1995):
 
 .. math::
 
     a_t &= D_a \nabla^2 a + \sigma_a (n + e)\, s(c)
            - (\lambda_a + \eta\, p + \kappa_l l)\, a \\
     p_t &= \nabla\cdot\big( D_p \nabla p - \chi_p(a)\, p \nabla a - \rho\, p \nabla f \big)
-           + \sigma_p (v + u)\, \phi(a) - \kappa_p p^2 - d_p\, p \\
-    u_t &= \lambda_t\, p\, (1 - v - u) - k_{mat} u, \qquad v_t = k_{mat} u \\
+           + \sigma_p (v + u)\, \phi(a) - \kappa_p p\, (p + v + u) - d_p\, p \\
+    u_t &= \lambda_t\, p\, \big((V - v)^+ - u\big) - k_{mat} u, \qquad v_t = k_{mat} u \\
     l_t &= D_l \nabla^2 l + r_l\, \phi(a)\, l\, (1 - l - v - u) \\
     w_t &= -\delta_w\, m w, \qquad L_t = \rho_L \phi(a) (1 - L) - \nu_L L
 
@@ -115,8 +116,9 @@ lambda_t    ``vessel_trail``                    10
 k_mat       ``vessel_maturation_rate``          0.5
 rho_L       ``leakiness_induction``             1
 nu_L        ``leakiness_normalisation``         0 (off)
-D_l         ``lymph_diffusivity``               0.0001
+D_l         ``lymph_diffusivity``               0 (off)
 r_l         ``lymphangiogenesis_rate``          0 (off)
+V           ``vessel_capacity``                 0.2
 ==========  ==================================  =========
 
 Modules: :mod:`.fields` (the field table), :mod:`.parameters` (the parameter specs),

@@ -122,11 +122,11 @@ PARAMETER_SPECS: tuple[ParameterSpec, ...] = (
     _S("sprouting_rate", "sigma_p", "p/T", 1.0,
        "tip production by vessels, sigma_p (v+u) a/(K_a+a)", "illustrative"),
     _S("anastomosis_rate", "kappa_p", "1/(T p)", 1.0,
-       "tip-tip fusion (anastomosis), kappa_p p^2", "Balding & McElwain 1985 (form); "
-       "illustrative value"),
+       "anastomosis: tips fuse with tips and vessels, kappa_p p (p + v + u)",
+       "Byrne & Chaplain 1995 (form); illustrative value"),
     _S("sprout_decay", "d_p", "1/T", 0.0, "death of tips", "illustrative; off"),
     _S("vessel_trail", "lambda_t", "1/(T p)", 10.0,
-       "new vessel laid behind tips, lambda_t p (1 - v - u)",
+       "new vessel laid behind tips, lambda_t p ((V - v)^+ - u)",
        "Balding & McElwain 1985 (snail trail); illustrative value"),
     _S("vessel_maturation_rate", "k_mat", "1/T", 0.5,
        "new vessels become perfused at this rate (maturation time 1/k_mat)",
@@ -135,11 +135,15 @@ PARAMETER_SPECS: tuple[ParameterSpec, ...] = (
        "rise of leakiness with TAF, rho_L a/(K_a+a) (1 - L)", "illustrative"),
     _S("leakiness_normalisation", "nu_L", "1/T", 0.0,
        "relaxation of leakiness towards normal vessels, nu_L L", "illustrative; off"),
-    _S("lymph_diffusivity", "D_l", "L^2/T", 1e-4, "spread of lymphatic endothelium",
-       "illustrative"),
+    _S("lymph_diffusivity", "D_l", "L^2/T", 0.0,
+       "spread of lymphatic endothelium (0: lymph vessels stay where they are)",
+       "illustrative; off"),
     _S("lymphangiogenesis_rate", "r_l", "1/T", 0.0,
        "growth of lymph vessels with TAF, r_l a/(K_a+a) l (1 - l - v - u)",
        "illustrative (VEGF-C acts like the shared TAF with its own rate); off"),
+    _S("vessel_capacity", "V", "1", 0.2,
+       "largest blood-vessel density the trail of the tips builds up",
+       "illustrative (vessels fill a few to 20 % of a tissue's volume)", high=1.0),
 )
 
 Parameters = parameter_class("Parameters", PARAMETER_SPECS, """

@@ -185,8 +185,8 @@ def rhs(data, dx, dy, p, fixed=(0, 0, 0, 0), value=(0, 0, 0, 0)):
     da = (p[P.D_A] * laplacian(a, dx, dy) + p[P.SIGMA_A] * cells * _hypoxic(c, p)
           - (p[P.LAMBDA_A] + p[P.ETA] * tips + p[P.KAPPA_L] * lym) * a)
     dp = (transport(data, dx, dy, p, P.SPROUTS)[0] + p[P.SIGMA_P] * (v + u) * phi
-          - (p[P.KAPPA_P] * tips + p[P.DEATH_P]) * tips)
-    trail = p[P.TRAIL] * tips * (1 - v - u)
+          - (p[P.KAPPA_P] * (tips + v + u) + p[P.DEATH_P]) * tips)
+    trail = p[P.TRAIL] * tips * (np.maximum(p[P.V_CAP] - v, 0) - u)
     du = trail - p[P.K_MAT] * u
     dv = p[P.K_MAT] * u
     dl = (p[P.D_L] * laplacian(lym, dx, dy)
@@ -226,9 +226,9 @@ def _vessels(src, dst, dt, dx, dy, p):
         1 + dt * p[P.LAMBDA_A] + dt * p[P.ETA] * tips + dt * p[P.KAPPA_L] * lym)
     p1 = dst[P.SPROUTS]
     dst[P.SPROUTS] = (p1 + dt * p[P.SIGMA_P] * (v + u) * phi) / (
-        1 + dt * p[P.KAPPA_P] * p1 + dt * p[P.DEATH_P])
+        1 + dt * p[P.KAPPA_P] * (p1 + v + u) + dt * p[P.DEATH_P])
     x = dt * p[P.TRAIL] * tips
-    u1 = (u + x * np.maximum(1 - v, 0)) / (1 + x)
+    u1 = (u + x * np.maximum(p[P.V_CAP] - v, 0)) / (1 + x)
     mature = np.exp(-p[P.K_MAT] * dt)
     dst[P.NEW_VESSELS] = u1 * mature
     dst[P.BLOOD] = v + u1 * (1 - mature)

@@ -56,6 +56,7 @@ PARAM_NAMES = (
     "leakiness_normalisation",
     "lymph_diffusivity",
     "lymphangiogenesis_rate",
+    "vessel_capacity",
 )
 
 #: the constant below that names each entry of ``PARAM_NAMES``
@@ -65,12 +66,12 @@ PARAM_CONSTANTS = ("D_N", "CHI", "DELTA", "D_M", "MU", "LAMBDA", "D_C", "BETA", 
                    "K_SIG_SAT", "K_MET", "BETA_V", "C_B", "KAPPA_L", "DELTA_W", "D_A",
                    "SIGMA_A", "LAMBDA_A", "ETA", "K_A", "D_P", "CHI_P", "ALPHA_P", "RHO_P",
                    "SIGMA_P", "KAPPA_P", "DEATH_P", "TRAIL", "K_MAT", "RHO_L", "NU_L", "D_L",
-                   "GROWTH_L")
+                   "GROWTH_L", "V_CAP")
 (D_N, CHI, DELTA, D_M, MU, LAMBDA, D_C, BETA, GAMMA, ALPHA, DELTA_B, EPS, GROWTH, K_C,
  DEATH, C_H, W_H, PSI, PSI_FORM, D_E, CHI_E, MU_E, GROWTH_E, K_EMT, K_HYP, K_SIG, K_SIG_SAT,
  K_MET, BETA_V, C_B, KAPPA_L, DELTA_W, D_A, SIGMA_A, LAMBDA_A, ETA, K_A, D_P, CHI_P, ALPHA_P,
  RHO_P, SIGMA_P, KAPPA_P, DEATH_P, TRAIL, K_MAT, RHO_L, NU_L, D_L,
- GROWTH_L) = range(len(PARAM_NAMES))
+ GROWTH_L, V_CAP) = range(len(PARAM_NAMES))
 
 N_PARAMS = len(PARAM_NAMES)
 

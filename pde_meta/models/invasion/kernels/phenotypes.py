@@ -6,7 +6,7 @@ After transport, for each cell (``n`` mesenchymal, ``e`` epithelial, sharing the
 * growth and hypoxic death of each, Patankar form ``x (1 + dt P) / (1 + dt Q)``;
 * EMT (``e -> n`` at ``k_EM = k_emt + k_hyp s(c) + k_sig m / (K_sig + m)``) and MET
   (``n -> e`` at ``k_ME = k_met``) exactly: with ``S = n + e`` and ``k = k_EM + k_ME``,
-  ``n' = S k_EM / k + (n - S k_EM / k) e^{-k dt}`` and the same for ``e``. The pair keeps
+  ``n' = S k_EM / k + (n - S k_EM / k) e^{-k dt}`` and ``e' = S - n'``. The pair keeps
   ``n + e`` to round-off and both stay non-negative for any ``dt``.
 
 With no epithelial cells and no switching this is exactly the one-phenotype kinetics of
@@ -15,13 +15,19 @@ With no epithelial cells and no switching this is exactly the one-phenotype kine
 
 import math
 
+from ....numerics.fastexp import exp_neg, smooth_step_down
 from ....numerics.jit import jit_internal
 from . import layout as P
 
 
+#: a rate below which the exchange is "none" (keeps the branch-free division finite)
+_TINY = 1e-300
+
+
 @jit_internal
-def phenotype_row(n_out, e_out, f, b, c, m, i, dt, p, kinetics):
-    """Kinetics of row ``i`` of both phenotypes, in place in ``n_out`` and ``e_out``."""
+def phenotype_row(n_out, e_out, f, b, c, m, i, dt, p, kinetics, old):
+    """Kinetics of row ``i`` of both phenotypes, in place in ``n_out`` and ``e_out``
+    (``old``: a scratch row). Each loop writes one row, so that it vectorises."""
     nx = n_out.shape[0]
     growth = p[P.GROWTH]
     growth_e = p[P.GROWTH_E]
@@ -34,42 +40,51 @@ def phenotype_row(n_out, e_out, f, b, c, m, i, dt, p, kinetics):
     k_sig = p[P.K_SIG]
     k_sig_sat = p[P.K_SIG_SAT]
     k_met = p[P.K_MET]
-    switching = k_emt > 0.0 or k_hyp > 0.0 or k_sig > 0.0 or k_met > 0.0
-    for j in range(nx):
-        cij = c[i, j]
-        n1 = n_out[j]
-        e1 = e_out[j]
-        if kinetics:
-            base = 1.0 - f[i, j] - b[i, j]
-            h = 1.0
-            if k_c > 0.0:
-                h = cij / (k_c + cij)
-            q = base - e1
-            gain = growth * h * max(q, 0.0)
-            loss = growth * h * (n1 + max(-q, 0.0))
-            q_e = base - n1
-            gain_e = growth_e * h * max(q_e, 0.0)
-            loss_e = growth_e * h * (e1 + max(-q_e, 0.0))
-            if death > 0.0:
-                dying = death * 0.5 * (1.0 - math.tanh((cij - c_h) * inv_w))
-                loss += dying
-                loss_e += dying
-            n1 = n1 * (1.0 + dt * gain) / (1.0 + dt * loss)
-            e1 = e1 * (1.0 + dt * gain_e) / (1.0 + dt * loss_e)
-        if switching:
-            k_em = k_emt
-            if k_hyp > 0.0:
-                k_em += k_hyp * 0.5 * (1.0 - math.tanh((cij - c_h) * inv_w))
-            if k_sig > 0.0:
+    if kinetics:
+        old[:] = n_out
+        _grow(n_out, e_out, f[i], b[i], c[i], dt, growth, k_c, death, c_h, inv_w)
+        _grow(e_out, old, f[i], b[i], c[i], dt, growth_e, k_c, death, c_h, inv_w)
+    if k_emt > 0.0 or k_hyp > 0.0 or k_sig > 0.0 or k_met > 0.0:
+        for j in range(nx):
+            old[j] = n_out[j] + e_out[j]
+        rate = e_out  # k_EM of each cell, in the row it replaces last
+        for j in range(nx):
+            rate[j] = k_emt
+        if k_hyp > 0.0:
+            for j in range(nx):
+                rate[j] += k_hyp * smooth_step_down(c[i, j], c_h, inv_w)
+        if k_sig > 0.0:
+            for j in range(nx):
                 mij = m[i, j]
-                k_em += k_sig * mij / (k_sig_sat + mij)
-            k = k_em + k_met
-            if k > 0.0:
-                x = math.exp(-k * dt)
-                total = n1 + e1
-                n_inf = total * (k_em / k)
-                e_inf = total * (k_met / k)
-                n1 = n_inf + (n1 - n_inf) * x
-                e1 = e_inf + (e1 - e_inf) * x
-        n_out[j] = n1
-        e_out[j] = e1
+                rate[j] += k_sig * mij / (k_sig_sat + mij)
+        for j in range(nx):
+            k_em = rate[j]
+            k = max(k_em + k_met, _TINY)
+            n_inf = old[j] * (k_em / k)
+            n_out[j] = n_inf + (n_out[j] - n_inf) * exp_neg(-k * dt)
+        for j in range(nx):
+            e_out[j] = max(old[j] - n_out[j], 0.0)
+
+
+@jit_internal
+def _grow(x, other, f, b, c, dt, growth, k_c, death, c_h, inv_w):
+    """Growth and hypoxic death of the population ``x`` beside ``other`` (one row)."""
+    nx = x.shape[0]
+    if k_c > 0.0:
+        for j in range(nx):
+            cij = c[j]
+            x[j] = _patankar(x[j], other[j], f[j], b[j], cij, dt, growth * cij / (k_c + cij),
+                             death, c_h, inv_w)
+    else:
+        for j in range(nx):
+            x[j] = _patankar(x[j], other[j], f[j], b[j], c[j], dt, growth, death, c_h, inv_w)
+
+
+@jit_internal
+def _patankar(x, other, f, b, c, dt, rate, death, c_h, inv_w):
+    q = 1.0 - f - b - other
+    gain = rate * max(q, 0.0)
+    loss = rate * (x + max(-q, 0.0))
+    if death > 0.0:  # the same expression as the one-phenotype kinetics
+        loss += death * 0.5 * (1.0 - math.tanh((c - c_h) * inv_w))
+    return x * (1.0 + dt * gain) / (1.0 + dt * loss)

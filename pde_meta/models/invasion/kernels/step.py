@@ -348,6 +348,7 @@ def _step_rows(src_data, s0, s1, s2, dst_data, d0, d1, d2, i0, i1, dt, dx, dy, p
     ry_hi_lo = np.zeros(nx)
     ry_hi_hi = np.zeros(nx)
     rate = np.empty(nx)
+    scratch = np.empty(nx)
     # the same faces for the epithelial cells and for the sprout tips
     e_fy_lo = np.zeros(nx)
     e_ry_lo = np.zeros(nx)
@@ -394,7 +395,7 @@ def _step_rows(src_data, s0, s1, s2, dst_data, d0, d1, d2, i0, i1, dt, dx, dy, p
             _tumor_row(e, e_out, i, dt, inv_dx, inv_dy, fx, rxl, rxr, e_fy_lo, e_fy_hi,
                        e_ry_lo, e_ry_hi_lo, rate)
             row_rate = max(row_rate, row_max(rate))
-            phenotype_row(n_out, e_out, f, b, c, m, i, dt, p, kinetics_e)
+            phenotype_row(n_out, e_out, f, b, c, m, i, dt, p, kinetics_e, scratch)
             e_fy_lo, e_fy_hi = e_fy_hi, e_fy_lo
             e_ry_lo, e_ry_hi_hi = e_ry_hi_hi, e_ry_lo
         elif kinetics:

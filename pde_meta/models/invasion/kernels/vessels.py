@@ -7,12 +7,12 @@ tips already transported into ``dst``; ``phi = a / (K_a + a)``):
 * TAF, pointwise part: secretion explicit, decay, uptake by tips and lymph drainage
   implicit, ``a' = (a + dt sigma_a (n + e) s(c)) / (1 + dt (lambda_a + eta p + kappa_l l))``;
   the implicit diffusion follows (locally one-dimensional, like oxygen);
-* sprout tips: ``p' = (p1 + dt sigma_p (v + u) phi) / (1 + dt (kappa_p p1 + d_p))``
-  (sprouting explicit, anastomosis and death implicit);
+* sprout tips: ``p' = (p1 + dt sigma_p (v + u) phi) / (1 + dt (kappa_p (p1 + v + u) + d_p))``
+  (sprouting explicit; anastomosis with tips and vessels, and death, implicit);
 * new vessels behind the tips, then maturation into perfused vessels, exactly:
-  ``u1 = (u + X (1 - v)^+) / (1 + X)`` with ``X = dt lambda_t p``, then
-  ``u' = u1 e^{-k_mat dt}``, ``v' = v + u1 (1 - e^{-k_mat dt})``; so ``v + u <= 1`` and
-  ``v + u`` changes only by the trail;
+  ``u1 = (u + X (V - v)^+) / (1 + X)`` with ``X = dt lambda_t p``, then
+  ``u' = u1 e^{-k_mat dt}``, ``v' = v + u1 (1 - e^{-k_mat dt})``; so ``v + u`` changes only
+  by the trail and stays below ``max(V, v + u)``;
 * lymph vessels: explicit diffusion, then growth ``r_l phi l (1 - l - v - u)`` in Patankar
   form;
 * vessel wall ``w' = w e^{-delta_w m dt}``; leakiness relaxes exactly towards
@@ -21,6 +21,7 @@ tips already transported into ``dst``; ``phi = a / (K_a + a)``):
 
 import math
 
+from ....numerics.fastexp import exp_neg, smooth_step_down
 from ....numerics.jit import jit_internal
 from . import layout as P
 from .fluxes import drift_face_flux, tip_velocity
@@ -28,7 +29,10 @@ from .fluxes import drift_face_flux, tip_velocity
 
 @jit_internal
 def tip_x_faces(tips, a, f, i, p, inv_dx, flux, rate_l, rate_r):
-    """Fluxes of sprout tips through the faces of row ``i`` (entry ``k``: left of cell k)."""
+    """Fluxes of sprout tips through the faces of row ``i`` (entry ``k``: left of cell k).
+
+    The faces next to the walls need clamped neighbours and are done apart, so that the
+    interior loop vectorises (as in :func:`.step._x_faces`)."""
     nx = tips.shape[1]
     d_p = p[P.D_P]
     chi0 = p[P.CHI_P]
@@ -40,7 +44,15 @@ def tip_x_faces(tips, a, f, i, p, inv_dx, flux, rate_l, rate_r):
     flux[nx] = 0.0
     rate_l[nx] = 0.0
     rate_r[nx] = 0.0
-    for k in range(1, nx):
+    for k0 in range(nx - 3):
+        v = tip_velocity(a[i, k0 + 1], a[i, k0 + 2], f[i, k0 + 1], f[i, k0 + 2], chi0, alpha,
+                         rho, inv_dx)
+        fl, rl, rr = drift_face_flux(tips[i, k0], tips[i, k0 + 1], tips[i, k0 + 2],
+                                     tips[i, k0 + 3], v, d_p, inv_dx)
+        flux[k0 + 2] = fl
+        rate_l[k0 + 2] = rl
+        rate_r[k0 + 2] = rr
+    for k in (1, nx - 1):
         v = tip_velocity(a[i, k - 1], a[i, k], f[i, k - 1], f[i, k], chi0, alpha, rho, inv_dx)
         fl, rl, rr = drift_face_flux(tips[i, max(k - 2, 0)], tips[i, k - 1], tips[i, k],
                                      tips[i, min(k + 1, nx - 1)], v, d_p, inv_dx)
@@ -68,35 +80,50 @@ def tip_y_faces(tips, a, f, i, p, inv_dy, flux, rate_lo, rate_hi):
         rate_hi[j] = rh
 
 
+#: a rate below which a relaxation is "none" (keeps the branch-free divisions finite)
+_TINY = 1e-300
+
+
 @jit_internal
 def vessel_row(src, dst, i, dt, idx2, idy2, p):
-    """Every vessel field of row ``i`` but the tip transport (done) and the TAF diffusion."""
+    """Every vessel field of row ``i`` but the tip transport (done) and the TAF diffusion.
+
+    Branch-free and without calls to the C library (:func:`.fastexp.exp_neg`), so that
+    the loops vectorise."""
     ny = src.shape[1]
     nx = src.shape[2]
     im = max(i - 1, 0)
     ip = min(i + 1, ny - 1)
-    n = src[P.TUMOR]
-    e = src[P.EPITHELIAL]
-    c = src[P.OXYGEN]
-    m = src[P.MMP]
-    a = src[P.TAF]
-    tips = src[P.SPROUTS]
-    v = src[P.BLOOD]
-    u = src[P.NEW_VESSELS]
+    n = src[P.TUMOR, i]
+    e = src[P.EPITHELIAL, i]
+    c = src[P.OXYGEN, i]
+    m = src[P.MMP, i]
+    a = src[P.TAF, i]
+    tips = src[P.SPROUTS, i]
+    v = src[P.BLOOD, i]
+    u = src[P.NEW_VESSELS, i]
     lym = src[P.LYMPH]
-    w = src[P.VESSEL_WALL]
-    leak = src[P.LEAKINESS]
+    w = src[P.VESSEL_WALL, i]
+    leak = src[P.LEAKINESS, i]
+    taf_out = dst[P.TAF, i]
+    tips_out = dst[P.SPROUTS, i]
+    u_out = dst[P.NEW_VESSELS, i]
+    v_out = dst[P.BLOOD, i]
+    l_out = dst[P.LYMPH, i]
+    w_out = dst[P.VESSEL_WALL, i]
+    leak_out = dst[P.LEAKINESS, i]
     inv_w = 1.0 / p[P.W_H]
     c_h = p[P.C_H]
     k_a = p[P.K_A]
     secretion = dt * p[P.SIGMA_A]
-    taf_loss = dt * p[P.LAMBDA_A]
+    taf_keep = 1.0 + dt * p[P.LAMBDA_A]
     uptake = dt * p[P.ETA]
     drain = dt * p[P.KAPPA_L]
     sprouting = dt * p[P.SIGMA_P]
     fusion = dt * p[P.KAPPA_P]
-    tip_death = dt * p[P.DEATH_P]
+    tip_keep = 1.0 + dt * p[P.DEATH_P]
     trail = dt * p[P.TRAIL]
+    capacity = p[P.V_CAP]
     mature = math.exp(-p[P.K_MAT] * dt)
     wall_rate = p[P.DELTA_W] * dt
     rho_l = p[P.RHO_L]
@@ -104,39 +131,47 @@ def vessel_row(src, dst, i, dt, idx2, idy2, p):
     lx = dt * p[P.D_L] * idx2
     ly = dt * p[P.D_L] * idy2
     growth_l = dt * p[P.GROWTH_L]
+    if secretion > 0.0:
+        for j in range(nx):
+            hypoxic = smooth_step_down(c[j], c_h, inv_w)
+            taf_out[j] = (a[j] + secretion * (n[j] + e[j]) * hypoxic) / (
+                taf_keep + uptake * tips[j] + drain * lym[i, j])
+    else:
+        for j in range(nx):
+            taf_out[j] = a[j] / (taf_keep + uptake * tips[j] + drain * lym[i, j])
     for j in range(nx):
-        jm = max(j - 1, 0)
-        jp = min(j + 1, nx - 1)
-        aij = a[i, j]
+        aij = a[j]
         phi = aij / (k_a + aij)
-        cells = n[i, j] + e[i, j]
-        hypoxic = 0.5 * (1.0 - math.tanh((c[i, j] - c_h) * inv_w))
-        lij = lym[i, j]
-        vij = v[i, j]
-        uij = u[i, j]
-        dst[P.TAF, i, j] = (aij + secretion * cells * hypoxic) / (
-            1.0 + taf_loss + uptake * tips[i, j] + drain * lij)
-        p1 = dst[P.SPROUTS, i, j]
-        dst[P.SPROUTS, i, j] = (p1 + sprouting * (vij + uij) * phi) / (
-            1.0 + fusion * p1 + tip_death)
-        x = trail * tips[i, j]
-        u1 = (uij + x * max(1.0 - vij, 0.0)) / (1.0 + x)
-        dst[P.NEW_VESSELS, i, j] = u1 * mature
-        dst[P.BLOOD, i, j] = vij + u1 * (1.0 - mature)
-        l1 = lij + (lym[i, jm] - 2.0 * lij + lym[i, jp]) * lx + (
-            lym[im, j] - 2.0 * lij + lym[ip, j]) * ly
-        room = 1.0 - vij - uij
-        gain = growth_l * phi * max(room, 0.0)
-        loss = growth_l * phi * (l1 + max(-room, 0.0))
-        dst[P.LYMPH, i, j] = l1 * (1.0 + gain) / (1.0 + loss)
-        dst[P.VESSEL_WALL, i, j] = w[i, j] * math.exp(-wall_rate * m[i, j])
+        p1 = tips_out[j]
+        vu = v[j] + u[j]
+        tips_out[j] = (p1 + sprouting * vu * phi) / (tip_keep + fusion * (p1 + vu))
+        x = trail * tips[j]
+        u1 = (u[j] + x * max(capacity - v[j], 0.0)) / (1.0 + x)
+        u_out[j] = u1 * mature
+        v_out[j] = v[j] + u1 * (1.0 - mature)
+        w_out[j] = w[j] * exp_neg(-wall_rate * m[j])
         k_on = rho_l * phi
         k = k_on + nu_l
-        if k > 0.0:
-            l_inf = k_on / k
-            dst[P.LEAKINESS, i, j] = l_inf + (leak[i, j] - l_inf) * math.exp(-k * dt)
-        else:
-            dst[P.LEAKINESS, i, j] = leak[i, j]
+        l_inf = k_on / max(k, _TINY)
+        leak_out[j] = l_inf + (leak[j] - l_inf) * exp_neg(-k * dt)
+    # lymph vessels: explicit diffusion (interior cells apart from the two clamped ones),
+    # then growth with TAF in Patankar form
+    for j0 in range(nx - 2):
+        j = j0 + 1
+        lij = lym[i, j]
+        l_out[j] = lij + (lym[i, j0] - 2.0 * lij + lym[i, j0 + 2]) * lx + (
+            lym[im, j] - 2.0 * lij + lym[ip, j]) * ly
+    for j in (0, nx - 1):
+        lij = lym[i, j]
+        l_out[j] = lij + (lym[i, max(j - 1, 0)] - 2.0 * lij + lym[i, min(j + 1, nx - 1)]) * lx + (
+            lym[im, j] - 2.0 * lij + lym[ip, j]) * ly
+    if growth_l > 0.0:
+        for j in range(nx):
+            aij = a[j]
+            phi = growth_l * aij / (k_a + aij)
+            room = 1.0 - v[j] - u[j]
+            l1 = l_out[j]
+            l_out[j] = l1 * (1.0 + phi * max(room, 0.0)) / (1.0 + phi * (l1 + max(-room, 0.0)))
 
 
 @jit_internal
@@ -150,13 +185,6 @@ def fields_row_ext(src, dst, i, dt, idx2, idy2, p):
     nx = src.shape[2]
     im = max(i - 1, 0)
     ip = min(i + 1, ny - 1)
-    n = src[P.TUMOR]
-    e = src[P.EPITHELIAL]
-    f = src[P.ECM]
-    m = src[P.MMP]
-    c = src[P.OXYGEN]
-    v = src[P.BLOOD]
-    lym = src[P.LYMPH]
     cx = dt * p[P.D_M] * idx2
     cy = dt * p[P.D_M] * idy2
     cn = dt * p[P.MU]
@@ -168,15 +196,36 @@ def fields_row_ext(src, dst, i, dt, idx2, idy2, p):
     keep = 1.0 + dt * p[P.ALPHA]
     vessel_rate = dt * p[P.BETA_V]
     vessel_supply = vessel_rate * p[P.C_B]
-    for j in range(nx):
-        jm = max(j - 1, 0)
-        jp = min(j + 1, nx - 1)
-        mij = m[i, j]
-        nij = n[i, j]
-        fij = f[i, j]
-        vij = v[i, j]
-        dst[P.MMP, i, j] = (mij + (m[i, jm] - 2.0 * mij + m[i, jp]) * cx
-                            + (m[im, j] - 2.0 * mij + m[ip, j]) * cy + nij * cn
-                            + e[i, j] * cn_e) * (1.0 / (1.0 + dt * (lam + kappa * lym[i, j])))
-        dst[P.OXYGEN, i, j] = (c[i, j] + fij * supply + vij * vessel_supply) / (
-            keep + (nij + e[i, j]) * uptake + vij * vessel_rate)
+    # without lymph in the row, 1 / (1 + dt (lambda + kappa_l l)) is the same number in
+    # every cell (kappa_l * 0 adds an exact zero)
+    drained = False
+    if kappa > 0.0:
+        for j in range(nx):
+            drained |= src[P.LYMPH, i, j] != 0.0
+    den = 1.0 / (1.0 + dt * (lam + kappa * 0.0))
+    for j0 in range(nx - 2):
+        _mmp_oxygen(src, dst, i, j0 + 1, j0, j0 + 2, im, ip, cx, cy, cn, cn_e, dt, lam, kappa,
+                    supply, uptake, keep, vessel_rate, vessel_supply, drained, den)
+    for j in (0, nx - 1):
+        _mmp_oxygen(src, dst, i, j, max(j - 1, 0), min(j + 1, nx - 1), im, ip, cx, cy, cn,
+                    cn_e, dt, lam, kappa, supply, uptake, keep, vessel_rate, vessel_supply,
+                    drained, den)
+
+
+@jit_internal
+def _mmp_oxygen(src, dst, i, j, jm, jp, im, ip, cx, cy, cn, cn_e, dt, lam, kappa, supply,
+                uptake, keep, vessel_rate, vessel_supply, drained, den):
+    """MMP and oxygen of one cell (``jm``, ``jp``, ``im``, ``ip``: its neighbours)."""
+    m = src[P.MMP]
+    mij = m[i, j]
+    nij = src[P.TUMOR, i, j]
+    eij = src[P.EPITHELIAL, i, j]
+    vij = src[P.BLOOD, i, j]
+    if drained:
+        den = 1.0 / (1.0 + dt * (lam + kappa * src[P.LYMPH, i, j]))
+    dst[P.MMP, i, j] = (mij + (m[i, jm] - 2.0 * mij + m[i, jp]) * cx
+                        + (m[im, j] - 2.0 * mij + m[ip, j]) * cy + nij * cn
+                        + eij * cn_e) * den
+    dst[P.OXYGEN, i, j] = (src[P.OXYGEN, i, j] + src[P.ECM, i, j] * supply
+                           + vij * vessel_supply) / (keep + (nij + eij) * uptake
+                                                     + vij * vessel_rate)
