@@ -22,8 +22,6 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
-
 HERE = Path(__file__).resolve().parents[1]
 SETUPS = ("five fields", "phenotypes", "vessels", "everything")
 

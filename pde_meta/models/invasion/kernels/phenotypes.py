@@ -19,7 +19,6 @@ from ....numerics.fastexp import exp_neg, smooth_step_down
 from ....numerics.jit import jit_internal
 from . import layout as P
 
-
 #: a rate below which the exchange is "none" (keeps the branch-free division finite)
 _TINY = 1e-300
 
