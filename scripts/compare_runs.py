@@ -22,7 +22,17 @@ SKIP = {"wall_seconds"}
 
 
 def compare(old: Path, new: Path, skip=()) -> list[str]:
-    a, b = pm.open_run(old), pm.open_run(new)
+    """The differences of every compartment of the two runs (named when there are several)."""
+    names = list(pm.read_info(old, with_checkpoint=False).compartments)
+    if len(names) == 1:
+        return compare_compartment(old, new, None, skip)
+    return [f"{name}: {p}" for name in names
+            for p in compare_compartment(old, new, name, skip)]
+
+
+def compare_compartment(old: Path, new: Path, compartment, skip=()) -> list[str]:
+    a = pm.open_run(old, compartment=compartment)
+    b = pm.open_run(new, compartment=compartment)
     problems = []
     if not np.array_equal(a.time.values, b.time.values):
         problems.append("snapshot times differ")

@@ -29,46 +29,9 @@ def koren_slope(d_up, d_down):
 
 
 @jit
-def free_face_flux(n_ll, n_l, n_r, n_rr, f_l, f_r, diffusivity, chi, inv_h):
-    """Flux through one face and the outflow rates it gives its two cells, for ``M = 1``.
-
-    Returns
-    -------
-    flux : float
-        Flux from left to right per unit face length.
-    rate_l, rate_r : float
-        ``D / h^2 + 2 max(+-v, 0) / h``: how fast the face can drain each cell, relative
-        to that cell's density (the positivity bound sums these over faces).
-    """
-    # constant factors grouped so that the compiler hoists them out of a loop over faces
-    v = (f_r - f_l) * (chi * inv_h)
-    up = v >= 0.0
-    n_up = n_l if up else n_r
-    d_up = n_l - n_ll if up else n_r - n_rr
-    d_down = n_r - n_l if up else n_l - n_r
-    n_face = n_up + 0.5 * koren_slope(d_up, d_down)
-    flux = (n_l - n_r) * (diffusivity * inv_h) + v * n_face
-    diff_rate = diffusivity * inv_h * inv_h
-    drift = 2.0 * inv_h * v
-    return flux, diff_rate + max(drift, 0.0), diff_rate + max(-drift, 0.0)
-
-
-@jit
-def face_flux(n_ll, n_l, n_r, n_rr, f_l, f_r, b_l, b_r, diffusivity, chi, inv_eps1, inv_h):
-    """:func:`free_face_flux` times the face mobility ``M = 1 - (b_l + b_r) / (2 (1 + eps))``.
-
-    With no membrane on either side ``M`` is exactly 1 and the two functions give the same
-    numbers to the bit, so a row without membrane can skip the mobility.
-    """
-    mob = 1.0 - 0.5 * (b_l + b_r) * inv_eps1
-    flux, rate_l, rate_r = free_face_flux(n_ll, n_l, n_r, n_rr, f_l, f_r, diffusivity, chi,
-                                          inv_h)
-    return mob * flux, mob * rate_l, mob * rate_r
-
-
-@jit
 def drift_face_flux(n_ll, n_l, n_r, n_rr, v, diffusivity, inv_h):
-    """:func:`free_face_flux` for a given drift velocity ``v`` (left to right) on the face.
+    """Diffusion plus Koren-limited upwind drift at a given velocity ``v`` (left to right)
+    through one face: the flux and the outflow rates of :func:`free_face_flux`.
 
     The sprout tips of angiogenesis drift up TAF and ECM at once; their face velocity is
     computed by the caller.
@@ -82,6 +45,36 @@ def drift_face_flux(n_ll, n_l, n_r, n_rr, v, diffusivity, inv_h):
     diff_rate = diffusivity * inv_h * inv_h
     drift = 2.0 * inv_h * v
     return flux, diff_rate + max(drift, 0.0), diff_rate + max(-drift, 0.0)
+
+
+@jit
+def free_face_flux(n_ll, n_l, n_r, n_rr, f_l, f_r, diffusivity, chi, inv_h):
+    """Flux through one face and the outflow rates it gives its two cells, for ``M = 1``.
+
+    Returns
+    -------
+    flux : float
+        Flux from left to right per unit face length.
+    rate_l, rate_r : float
+        ``D / h^2 + 2 max(+-v, 0) / h``: how fast the face can drain each cell, relative
+        to that cell's density (the positivity bound sums these over faces).
+    """
+    # constant factors grouped so that the compiler hoists them out of a loop over faces
+    v = (f_r - f_l) * (chi * inv_h)
+    return drift_face_flux(n_ll, n_l, n_r, n_rr, v, diffusivity, inv_h)
+
+
+@jit
+def face_flux(n_ll, n_l, n_r, n_rr, f_l, f_r, b_l, b_r, diffusivity, chi, inv_eps1, inv_h):
+    """:func:`free_face_flux` times the face mobility ``M = 1 - (b_l + b_r) / (2 (1 + eps))``.
+
+    With no membrane on either side ``M`` is exactly 1 and the two functions give the same
+    numbers to the bit, so a row without membrane can skip the mobility.
+    """
+    mob = 1.0 - 0.5 * (b_l + b_r) * inv_eps1
+    flux, rate_l, rate_r = free_face_flux(n_ll, n_l, n_r, n_rr, f_l, f_r, diffusivity, chi,
+                                          inv_h)
+    return mob * flux, mob * rate_l, mob * rate_r
 
 
 @jit
