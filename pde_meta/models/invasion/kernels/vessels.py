@@ -156,15 +156,11 @@ def vessel_row(src, dst, i, dt, idx2, idy2, p):
         leak_out[j] = l_inf + (leak[j] - l_inf) * exp_neg(-k * dt)
     # lymph vessels: explicit diffusion (interior cells apart from the two clamped ones),
     # then growth with TAF in Patankar form
-    for j0 in range(nx - 2):
-        j = j0 + 1
-        lij = lym[i, j]
-        l_out[j] = lij + (lym[i, j0] - 2.0 * lij + lym[i, j0 + 2]) * lx + (
-            lym[im, j] - 2.0 * lij + lym[ip, j]) * ly
-    for j in (0, nx - 1):
-        lij = lym[i, j]
-        l_out[j] = lij + (lym[i, max(j - 1, 0)] - 2.0 * lij + lym[i, min(j + 1, nx - 1)]) * lx + (
-            lym[im, j] - 2.0 * lij + lym[ip, j]) * ly
+    if lx == 0.0 and ly == 0.0:  # lymph vessels that do not spread
+        for j in range(nx):
+            l_out[j] = lym[i, j]
+    else:
+        _lymph_diffusion(lym, l_out, i, im, ip, lx, ly)
     if growth_l > 0.0:
         for j in range(nx):
             aij = a[j]
@@ -229,3 +225,19 @@ def _mmp_oxygen(src, dst, i, j, jm, jp, im, ip, cx, cy, cn, cn_e, dt, lam, kappa
     dst[P.OXYGEN, i, j] = (src[P.OXYGEN, i, j] + src[P.ECM, i, j] * supply
                            + vij * vessel_supply) / (keep + (nij + eij) * uptake
                                                      + vij * vessel_rate)
+
+
+@jit_internal
+def _lymph_diffusion(lym, l_out, i, im, ip, lx, ly):
+    """Explicit diffusion of row ``i`` of the lymph vessels (the two wall cells apart, so
+    that the interior loop vectorises)."""
+    nx = lym.shape[1]
+    for j0 in range(nx - 2):
+        j = j0 + 1
+        lij = lym[i, j]
+        l_out[j] = lij + (lym[i, j0] - 2.0 * lij + lym[i, j0 + 2]) * lx + (
+            lym[im, j] - 2.0 * lij + lym[ip, j]) * ly
+    for j in (0, nx - 1):
+        lij = lym[i, j]
+        l_out[j] = lij + (lym[i, max(j - 1, 0)] - 2.0 * lij + lym[i, min(j + 1, nx - 1)]) * lx + (
+            lym[im, j] - 2.0 * lij + lym[ip, j]) * ly
