@@ -27,6 +27,8 @@ VESSELS = {"blood": ("#e41a1c", "-", "perfused blood vessels"),
            "lymph": ("#1a9850", "-", "lymph vessels")}
 #: snapshots drawn when no times are given
 MAX_DEFAULT_PANELS = 4
+#: vessels covering at most this many cells are also marked with rings
+MAX_MARKED = 400
 
 
 def _nonzero(ds, name: str) -> bool:
@@ -55,7 +57,8 @@ def plot_vessels(ds, times=None, *, figsize=None) -> Figure:
     """The tumour cells (both phenotypes, grey) with the vessels painted over them: one
     panel per time; perfused blood vessels red, new vessels orange, lymph vessels green,
     each as opaque as its density is high (relative to its largest value in the run), so
-    that the sparse vessels of a continuum density stay visible."""
+    that the sparse vessels of a continuum density stay visible; vessels of a few cells
+    (at most :data:`MAX_MARKED` at half their peak density) are also ringed."""
     index = time_indices(ds, times, MAX_DEFAULT_PANELS)
     bounds = style.extent(ds)
     aspect = style.aspect(bounds)
@@ -64,6 +67,8 @@ def plot_vessels(ds, times=None, *, figsize=None) -> Figure:
     fig = Figure(figsize=figsize, layout="constrained")
     axes = fig.subplots(1, len(index), squeeze=False, sharex=True, sharey=True)[0]
     tvals = np.asarray(ds["time"].values, dtype=float)
+    x = np.asarray(ds["x"].values, dtype=float)
+    y = np.asarray(ds["y"].values, dtype=float)
     drawn = [name for name in VESSELS if _nonzero(ds, name)]
     peaks = {name: float(np.max(ds[name].values)) for name in drawn}
     cells = [_cells(ds, k) for k in index]
@@ -77,6 +82,10 @@ def plot_vessels(ds, times=None, *, figsize=None) -> Figure:
             rgba[..., :3] = colors.to_rgb(VESSELS[name][0])
             rgba[..., 3] = 0.85 * np.clip(values / peaks[name], 0.0, 1.0) ** 0.5
             ax.imshow(rgba, origin="lower", extent=bounds, interpolation="nearest")
+            rows, cols = np.nonzero(values >= 0.5 * peaks[name])
+            if 0 < len(rows) <= MAX_MARKED:  # a few vessel cells: mark them, or they vanish
+                ax.scatter(x[cols], y[rows], s=14, facecolors="none", linewidths=0.9,
+                           edgecolors=VESSELS[name][0])
         ax.set_title(style.time_text(ds, tvals[k]), fontsize="medium")
         ax.set_xlabel(style.axis_label(ds, "x"))
     fig.colorbar(image, ax=axes[-1], label="tumour cells n + e", shrink=0.9)

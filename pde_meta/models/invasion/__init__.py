@@ -34,7 +34,7 @@ tip-tip and tip-vessel anastomosis of Byrne & Chaplain 1995):
            + \sigma_p (v + u)\, \phi(a) - \kappa_p p\, (p + v + u) - d_p\, p \\
     u_t &= \lambda_t\, p\, \big((V - v)^+ - u\big) - k_{mat} u, \qquad v_t = k_{mat} u \\
     l_t &= D_l \nabla^2 l + r_l\, \phi(a)\, l\, (1 - l - v - u) \\
-    w_t &= -\delta_w\, m w, \qquad L_t = \rho_L \phi(a) (1 - L) - \nu_L L
+    w_t &= -\delta_w\, m w, \qquad L_t = \rho_L \phi(a)\, [v + u + l > 0]\, (1 - L) - \nu_L L
 
 with
 

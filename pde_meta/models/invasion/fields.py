@@ -7,8 +7,8 @@ __all__ = ["FIELDS", "PHENOTYPE_FIELDS", "VESSEL_FIELDS"]
 
 #: name, symbol, units, allowed range, description, plot colour map, per-snapshot extreme
 FIELDS = FieldTable((
-    FieldSpec("tumor", "n", "n", 0.0, INF, "tumour cell density (the mesenchymal phenotype "
-              "when epithelial cells are modelled)", "magma", "max"),
+    FieldSpec("tumor", "n", "n", 0.0, INF, "tumour cell density (mesenchymal)", "magma",
+              "max"),
     FieldSpec("ecm", "f", "f", 0.0, INF, "extracellular matrix density", "viridis", "min"),
     FieldSpec("membrane", "b", "1", 0.0, 1.0, "basement membrane density", "Greys", "min"),
     FieldSpec("mmp", "m", "m", 0.0, INF, "matrix metalloproteinase concentration", "plasma",

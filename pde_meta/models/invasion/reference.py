@@ -192,7 +192,7 @@ def rhs(data, dx, dy, p, fixed=(0, 0, 0, 0), value=(0, 0, 0, 0)):
     dl = (p[P.D_L] * laplacian(lym, dx, dy)
           + p[P.GROWTH_L] * phi * lym * (1 - lym - v - u))
     dw = -p[P.DELTA_W] * m * w
-    dleak = p[P.RHO_L] * phi * (1 - leak) - p[P.NU_L] * leak
+    dleak = np.where(v + u + lym > 0, p[P.RHO_L] * phi, 0.0) * (1 - leak) - p[P.NU_L] * leak
     return dn, df, db, dm, dc, de, da, dp, dv, du, dl, dw, dleak
 
 
@@ -238,8 +238,9 @@ def _vessels(src, dst, dt, dx, dy, p):
     loss = dt * p[P.GROWTH_L] * phi * (l1 + np.maximum(-room, 0))
     dst[P.LYMPH] = l1 * (1 + gain) / (1 + loss)
     dst[P.VESSEL_WALL] = w * np.exp(-p[P.DELTA_W] * dt * m)
-    k = p[P.RHO_L] * phi + p[P.NU_L]
-    l_inf = np.where(k > 0, p[P.RHO_L] * phi / np.where(k > 0, k, 1.0), 0.0)
+    k_on = np.where(v + u + lym > 0, p[P.RHO_L] * phi, 0.0)
+    k = k_on + p[P.NU_L]
+    l_inf = np.where(k > 0, k_on / np.where(k > 0, k, 1.0), 0.0)
     dst[P.LEAKINESS] = np.where(k > 0, l_inf + (leak - l_inf) * np.exp(-k * dt), leak)
 
 

@@ -16,7 +16,8 @@ tips already transported into ``dst``; ``phi = a / (K_a + a)``):
 * lymph vessels: explicit diffusion, then growth ``r_l phi l (1 - l - v - u)`` in Patankar
   form;
 * vessel wall ``w' = w e^{-delta_w m dt}``; leakiness relaxes exactly towards
-  ``L_inf = rho_L phi / (rho_L phi + nu_L)`` at the rate ``rho_L phi + nu_L``.
+  ``L_inf = rho_L phi / (rho_L phi + nu_L)`` at the rate ``rho_L phi + nu_L`` in cells with
+  vessels (``v + u + l > 0``; elsewhere only the normalisation ``nu_L`` acts).
 """
 
 import math
@@ -150,7 +151,8 @@ def vessel_row(src, dst, i, dt, idx2, idy2, p):
         u_out[j] = u1 * mature
         v_out[j] = v[j] + u1 * (1.0 - mature)
         w_out[j] = w[j] * exp_neg(-wall_rate * m[j])
-        k_on = rho_l * phi
+        # only the vessels in a cell are leaky: no induction where there are none
+        k_on = rho_l * phi if vu + lym[i, j] > 0.0 else 0.0
         k = k_on + nu_l
         l_inf = k_on / max(k, _TINY)
         leak_out[j] = l_inf + (leak[j] - l_inf) * exp_neg(-k * dt)
