@@ -115,3 +115,19 @@ def test_the_shipped_vessel_configs_are_valid_and_use_their_groups(name):
     fields = config.output.fields
     assert "epithelial" in fields or name == "angiogenesis"
     assert ("blood" in fields) == (name != "emt")
+
+
+def test_a_run_with_every_group_resumes_bit_for_bit(tmp_path):
+    """Extending a finished run from its checkpoint gives the bits of the straight run."""
+    from pde_meta.runner.run import resume
+
+    text = SMALL.format(extra="").replace("t_end = 0.2", "t_end = {t_end}")
+    straight = loads_config(text.format(t_end=0.4), base_dir=tmp_path)
+    full = pm.open_run(simulate(straight, output=tmp_path / "full.h5", progress="none").path)
+    half = loads_config(text.format(t_end=0.2), base_dir=tmp_path)
+    path = simulate(half, output=tmp_path / "half.h5", progress="none").path
+    ds = pm.open_run(resume(path, t_end=0.4, progress="none").path)
+    np.testing.assert_array_equal(ds.time, full.time)
+    for name in pm.FIELDS:
+        np.testing.assert_array_equal(ds[name].values, full[name].values, err_msg=name)
+    np.testing.assert_array_equal(ds.vessel_contact, full.vessel_contact)

@@ -224,3 +224,9 @@ def test_a_straight_vessel_covers_the_cells_along_its_segment():
     assert np.count_nonzero(v) == 50 and np.all(v[:, 5] == 1.0)
     wide = initial.vessel_line(grid, (0.0, 0.51), (1.0, 0.51), 0.1)
     assert wide.sum(axis=0).min() == 5 and wide.sum(axis=0).max() == 5
+
+
+def test_every_group_gives_the_same_bits_on_one_and_two_threads():
+    state, params = hard_case(48)
+    runs = [pm.Stepper(state, params, threads=k).advance(0.1).data.copy() for k in (1, 2)]
+    np.testing.assert_array_equal(runs[0], runs[1])
