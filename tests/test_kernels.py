@@ -304,3 +304,17 @@ def test_drift_face_flux_is_free_face_flux_for_the_haptotactic_velocity(rng):
 def test_tip_velocity_is_the_saturating_chemotaxis_plus_haptotaxis():
     v = fluxes.tip_velocity(0.2, 0.6, 1.0, 0.5, 0.38, 0.6, 0.34, 1 / 0.01)
     assert v == pytest.approx((0.38 / (1 + 0.6 * 0.4) * 0.4 - 0.34 * 0.5) / 0.01, rel=1e-14)
+
+
+def test_fast_exchanges_take_the_full_exponential_and_match_twin(rng):
+    """EMT/MET and leakiness rates beyond the series range of the step (k dt > 0.01) in
+    some cells: the kernels switch to the full exponential there."""
+    data = random_state_data(rng, extras=True)
+    fixed, value = (np.array(w) for w in WALLS)
+    fast = ALL_NEW.replace(emt_rate=40.0, met_rate=10.0, leakiness_induction=100.0,
+                           vessel_wall_degradation=30.0)
+    dt = 2e-4  # k dt from 0.002 (MET alone) to 0.01-0.03
+    out, _ = one_step(data, dt, 1 / 31, 1.3 / 23, fast.as_tuple(), fixed, value, 4, 8, ON)
+    twin, _, _ = reference.take_step(data, dt, 1 / 31, 1.3 / 23, fast.as_tuple(), fixed,
+                                     value, ON)
+    np.testing.assert_allclose(out, twin, **TOL)

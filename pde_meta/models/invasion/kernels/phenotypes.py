@@ -15,7 +15,7 @@ With no epithelial cells and no switching this is exactly the one-phenotype kine
 
 import math
 
-from ....numerics.fastexp import exp_neg, smooth_step_down
+from ....numerics.fastexp import SERIES_LIMIT, exp_neg, exp_neg_series, smooth_step_down
 from ....numerics.jit import jit_internal
 from . import layout as P
 
@@ -56,11 +56,24 @@ def phenotype_row(n_out, e_out, f, b, c, m, i, dt, p, kinetics, old):
             for j in range(nx):
                 mij = m[i, j]
                 rate[j] += k_sig * mij / (k_sig_sat + mij)
+        large = 0
         for j in range(nx):
             k_em = rate[j]
             k = max(k_em + k_met, _TINY)
             n_inf = old[j] * (k_em / k)
-            n_out[j] = n_inf + (n_out[j] - n_inf) * exp_neg(-k * dt)
+            x = k * dt
+            fast = x > SERIES_LIMIT
+            large += fast
+            n1 = n_out[j]
+            series = n_inf + (n1 - n_inf) * exp_neg_series(min(x, SERIES_LIMIT))
+            n_out[j] = n1 if fast else series  # a fast cell keeps n for the loop below
+        if large:  # exchanges too fast for the series: the full exponential there
+            for j in range(nx):
+                k_em = rate[j]
+                k = k_em + k_met
+                if k * dt > SERIES_LIMIT:
+                    n_inf = old[j] * (k_em / k)
+                    n_out[j] = n_inf + (n_out[j] - n_inf) * exp_neg(-k * dt)
         for j in range(nx):
             e_out[j] = max(old[j] - n_out[j], 0.0)
 

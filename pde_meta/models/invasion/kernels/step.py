@@ -21,10 +21,10 @@ import math
 import numpy as np
 from numba import carray, types
 
+from ....numerics.fastexp import SERIES_LIMIT, decay_row, exp_neg_series
 from ....numerics.jit import (
     bits_float,
     float_bits,
-    jit,
     jit_internal,
     jit_parallel,
     native,
@@ -36,40 +36,6 @@ from . import layout as P
 from .fluxes import face_flux, free_face_flux
 from .phenotypes import phenotype_row
 from .vessels import fields_row_ext, tip_x_faces, tip_y_faces, vessel_row
-
-#: below this argument :func:`exp_neg_series` is exact to round-off
-SERIES_LIMIT = 0.01
-
-
-@jit
-def exp_neg_series(x):
-    """``exp(-x)`` for ``0 <= x <= SERIES_LIMIT`` by its Taylor series to degree 6.
-
-    The truncation error is below ``x^7 / 7! < 2e-18``, under round-off, and unlike a call
-    to ``exp`` the polynomial vectorises. Evaluated by Estrin's scheme (pairs of terms
-    combined with ``x^2`` and ``x^4``): half the dependent latency of Horner's rule for
-    the same number of operations.
-    """
-    x2 = x * x
-    low = (1.0 - x) + x2 * (0.5 - x * (1.0 / 6.0))
-    high = (1.0 / 24.0 - x * (1.0 / 120.0)) + x2 * (1.0 / 720.0)
-    return low + (x2 * x2) * high
-
-
-@jit
-def decay_row(u, m, coefficient, out, dt):
-    """``out[j] = u[j] exp(-coefficient m[j] dt)`` exactly: series where small, else ``exp``."""
-    nx = u.shape[0]
-    large = 0
-    for j in range(nx):
-        x = coefficient * m[j] * dt
-        large += x > SERIES_LIMIT
-        out[j] = u[j] * exp_neg_series(min(x, SERIES_LIMIT))
-    if large:
-        for j in range(nx):
-            x = coefficient * m[j] * dt
-            if x > SERIES_LIMIT:
-                out[j] = u[j] * math.exp(-x)
 
 
 @jit_internal

@@ -22,7 +22,7 @@ tips already transported into ``dst``; ``phi = a / (K_a + a)``):
 
 import math
 
-from ....numerics.fastexp import exp_neg, smooth_step_down
+from ....numerics.fastexp import SERIES_LIMIT, decay_row, exp_neg, exp_neg_series, smooth_step_down
 from ....numerics.jit import jit_internal
 from . import layout as P
 from .fluxes import drift_face_flux, tip_velocity
@@ -126,7 +126,6 @@ def vessel_row(src, dst, i, dt, idx2, idy2, p):
     trail = dt * p[P.TRAIL]
     capacity = p[P.V_CAP]
     mature = math.exp(-p[P.K_MAT] * dt)
-    wall_rate = p[P.DELTA_W] * dt
     rho_l = p[P.RHO_L]
     nu_l = p[P.NU_L]
     lx = dt * p[P.D_L] * idx2
@@ -140,22 +139,39 @@ def vessel_row(src, dst, i, dt, idx2, idy2, p):
     else:
         for j in range(nx):
             taf_out[j] = a[j] / (taf_keep + uptake * tips[j] + drain * lym[i, j])
+    # one written row per loop: few run-time overlap checks, so every loop vectorises
     for j in range(nx):
         aij = a[j]
-        phi = aij / (k_a + aij)
-        p1 = tips_out[j]
         vu = v[j] + u[j]
-        tips_out[j] = (p1 + sprouting * vu * phi) / (tip_keep + fusion * (p1 + vu))
+        p1 = tips_out[j]
+        tips_out[j] = (p1 + sprouting * vu * (aij / (k_a + aij))) / (
+            tip_keep + fusion * (p1 + vu))
+    for j in range(nx):
         x = trail * tips[j]
-        u1 = (u[j] + x * max(capacity - v[j], 0.0)) / (1.0 + x)
-        u_out[j] = u1 * mature
-        v_out[j] = v[j] + u1 * (1.0 - mature)
-        w_out[j] = w[j] * exp_neg(-wall_rate * m[j])
+        u_out[j] = (u[j] + x * max(capacity - v[j], 0.0)) / (1.0 + x)  # u1, before maturing
+    for j in range(nx):
+        v_out[j] = v[j] + u_out[j] * (1.0 - mature)
+    for j in range(nx):
+        u_out[j] = u_out[j] * mature
+    decay_row(w, m, p[P.DELTA_W], w_out, dt)
+    large = 0
+    for j in range(nx):
+        aij = a[j]
         # only the vessels in a cell are leaky: no induction where there are none
-        k_on = rho_l * phi if vu + lym[i, j] > 0.0 else 0.0
+        k_on = rho_l * (aij / (k_a + aij)) if v[j] + u[j] + lym[i, j] > 0.0 else 0.0
         k = k_on + nu_l
         l_inf = k_on / max(k, _TINY)
-        leak_out[j] = l_inf + (leak[j] - l_inf) * exp_neg(-k * dt)
+        x = k * dt
+        large += x > SERIES_LIMIT
+        leak_out[j] = l_inf + (leak[j] - l_inf) * exp_neg_series(min(x, SERIES_LIMIT))
+    if large:  # relaxations too fast for the series (rare at the steps taken)
+        for j in range(nx):
+            aij = a[j]
+            k_on = rho_l * (aij / (k_a + aij)) if v[j] + u[j] + lym[i, j] > 0.0 else 0.0
+            k = k_on + nu_l
+            if k * dt > SERIES_LIMIT:
+                l_inf = k_on / k
+                leak_out[j] = l_inf + (leak[j] - l_inf) * exp_neg(-k * dt)
     # lymph vessels: explicit diffusion (interior cells apart from the two clamped ones),
     # then growth with TAF in Patankar form
     if lx == 0.0 and ly == 0.0:  # lymph vessels that do not spread
