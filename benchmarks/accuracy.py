@@ -89,7 +89,7 @@ class Settings:
     @classmethod
     def quick_settings(cls) -> Settings:
         return cls(ref_n=64, pdemeta_n=[16, 32], pdemeta_q=[1.0, 0.5], repeats=1,
-                   fipy=[(16, 0.05, 1), (32, 0.05, 1)], pypde=[], wait_quiet=0.0,
+                   fipy=[(16, 0.1, 1), (32, 0.05, 1)], pypde=[], wait_quiet=0.0,
                    quick=True)
 
 
