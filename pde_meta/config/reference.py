@@ -7,7 +7,15 @@ from ..core.grid import MAX_CELL_SIZE, MEMORY_CHECK_ENV, MIN_CELL_SIZE
 from ..core.options import REQUIRED, Option
 from .compartments import COMPARTMENT_OPTIONS, COUPLING_OPTIONS, EXCHANGE_OPTIONS, TISSUE_KEYS
 from .limits import MAX_STEPS, PLAN_MAX_CELLS, RUN_PLANES
-from .schema import FIELDS, INITIAL_TYPES, MAX_CELLS_PER_SIDE, MAX_SNAPSHOTS, SECTIONS, TOP_OPTIONS
+from .schema import (
+    FIELD_TABLE,
+    FIELDS,
+    INITIAL_TYPES,
+    MAX_CELLS_PER_SIDE,
+    MAX_SNAPSHOTS,
+    SECTIONS,
+    TOP_OPTIONS,
+)
 from .toml import inline_toml
 
 __all__ = ["reference_markdown"]
@@ -90,7 +98,8 @@ def reference_markdown() -> str:
         "starts at 0. `type` picks the builder; `[[initial.<field>]]` repeated adds the "
         "parts (e.g. two tumours). `scaled` and `anderson` use the initial values of another "
         "field, which must be given directly. Every field is checked for its shape, "
-        "finiteness and range (membrane in [0, 1], others >= 0) when the run starts.",
+        "finiteness and range (" + ", ".join(s.name for s in FIELD_TABLE if s.high == 1.0)
+        + " in [0, 1], the others >= 0) when the run starts.",
         "",
     ]
     for kind, spec in INITIAL_TYPES.items():
