@@ -131,3 +131,19 @@ def test_a_run_with_every_group_resumes_bit_for_bit(tmp_path):
     for name in pm.FIELDS:
         np.testing.assert_array_equal(ds[name].values, full[name].values, err_msg=name)
     np.testing.assert_array_equal(ds.vessel_contact, full.vessel_contact)
+
+
+def test_an_image_too_large_for_the_memory_is_refused_before_it_is_decoded(tmp_path,
+                                                                          monkeypatch):
+    from matplotlib import image
+
+    from pde_meta.core import grid as grid_module
+
+    image.imsave(tmp_path / "net.png", np.zeros((400, 300)), cmap="gray")
+    monkeypatch.setattr(grid_module, "available_memory", lambda: 2**20)
+    grid = pm.Grid.square(16)
+    with pytest.raises(ConfigError, match=r"the 300 x 400 image .* fix: give a smaller"):
+        pm.initial.load_image(tmp_path / "net.png", grid, "lymph")
+    (tmp_path / "bad.png").write_bytes(b"\x89PNG not really")
+    with pytest.raises(ConfigError, match="cannot read image"):
+        pm.initial.load_image(tmp_path / "bad.png", grid, "lymph")

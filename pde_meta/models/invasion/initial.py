@@ -186,19 +186,21 @@ def load_image(path, grid: Grid, name: str, invert: bool = True) -> np.ndarray:
     """A field from an image (PNG): its grey level in [0, 1], dark = 1 when ``invert`` (a
     vessel network drawn in black on white), resampled to the grid (bilinear) with the
     image's top row along the top wall."""
-    from matplotlib import image
+    from PIL import Image  # matplotlib's own image reader
     from scipy.ndimage import zoom
 
     where = f"initial.{name}"
     try:
-        img = np.asarray(image.imread(str(path)), dtype=float)
+        with Image.open(path) as picture:
+            width, height = picture.size  # from the header: nothing decoded yet
+            check_memory(width * height * 8 * 6, f"{where}: the {width} x {height} image "
+                         f"{str(path)!r}", "give a smaller image")
+            img = np.asarray(picture.convert("L"), dtype=float) / 255.0
+    except ConfigError:
+        raise
     except Exception as exc:  # a corrupt or foreign file: bad input, not a traceback
         raise ConfigError(f"{where}: cannot read image {str(path)!r}: {exc}; fix: give a "
                           f"PNG file") from None
-    if img.ndim == 3:
-        img = img[..., :3].mean(axis=2)
-    if img.max() > 1.0:
-        img = img / 255.0
     grey = 1.0 - img if invert else img
     factors = (grid.ny / grey.shape[0], grid.nx / grey.shape[1])
     field = np.clip(zoom(grey[::-1], factors, order=1, grid_mode=True, mode="nearest"), 0, 1)
