@@ -8,7 +8,7 @@ import pde_meta as pm
 from pde_meta import initial
 from pde_meta.core.grid import Grid
 from pde_meta.models.invasion.kernels import layout
-from pde_meta.models.invasion.stepper import active_groups, fields_in_use
+from pde_meta.models.invasion.stepper import active_groups, groups_on, stored_fields
 
 #: a parameter set that moves nothing: each test switches on what it measures
 STILL = dict(tumor_diffusivity=0.0, haptotaxis=0.0, epithelial_diffusivity=0.0,
@@ -196,10 +196,11 @@ def test_groups_are_on_only_with_cells_vessels_or_sources(rng):
         d[plane, 3, 4] = 1e-300
         assert active_groups(d, p)[int(plane != layout.EPITHELIAL)] == 1.0
     core = ("tumor", "ecm", "membrane", "mmp", "oxygen")
-    assert fields_in_use(["tumor", "ecm"], p) == core
-    assert fields_in_use(["epithelial"], p) == (*core, "epithelial")
-    assert fields_in_use([], p.replace(taf_secretion=1.0))[5:] == (
+    assert stored_fields(groups_on(["tumor", "ecm"], p)) == core
+    assert stored_fields(groups_on(["epithelial"], p)) == (*core, "epithelial")
+    assert stored_fields(groups_on([], p.replace(taf_secretion=1.0)))[5:] == (
         "taf", "sprouts", "blood", "new_vessels", "lymph", "vessel_wall", "leakiness")
+    assert groups_on(["leakiness"], p) == {"phenotypes": False, "vessels": True}
 
 
 def test_random_vessels_avoid_the_tumour_and_the_border_and_are_seeded():

@@ -21,7 +21,7 @@ from ..core.options import (
 )
 from ..errors import ConfigError
 from ..models.invasion.parameters import PARAMETER_SPECS, OxygenWalls, Parameters
-from ..models.invasion.stepper import fields_in_use
+from ..models.invasion.stepper import groups_on, stored_fields
 from .compartments import COMPARTMENT_OPTIONS, TISSUE_KEYS, read_coupling
 from .run_config import (
     FieldSource,
@@ -143,7 +143,8 @@ def config_from_dict(data: dict, base_dir=None, *, name: str = "run", source=Non
     interval, exchanges = read_coupling(data, [t.name for t in tissues if t], problems)
 
     if output is not None and output.fields is None:
-        used = [n for t in tissues if t for n in fields_in_use(dict(t.initial), t.parameters)]
+        used = [n for t in tissues if t
+                for n in stored_fields(groups_on(dict(t.initial), t.parameters))]
         output = replace(output, fields=tuple(n for n in FIELDS if n in used) or FIELDS)
     if problems:
         where = f"{source}: " if source is not None else ""

@@ -26,7 +26,7 @@ from .diagnostics import Diagnostics
 from .fields import FIELDS
 from .parameters import OxygenWalls, Parameters
 from .state import State
-from .stepper import MAX_STEPS_AHEAD, Stepper, fields_in_use
+from .stepper import MAX_STEPS_AHEAD, Stepper, stored_fields
 
 __all__ = ["Tissue", "MAX_STEPS_AHEAD"]
 
@@ -56,7 +56,7 @@ class Tissue(Compartment):
         all threads on a quiet machine, one when other work slows the parallel regions.
     fields : sequence of str, optional
         The fields stored in snapshots (default: the fields the run uses,
-        :func:`~.stepper.fields_in_use`).
+        :func:`~.stepper.stored_fields` of the groups it steps).
     float32 : bool
         Store snapshots as float32.
     metric_options : dict
@@ -85,7 +85,7 @@ class Tissue(Compartment):
         #: with an automatic thread count, each chunk's count is chosen by timing
         self.thread_choice = ThreadChoice(s.threads) if threads is None else None
         self.stored = (FIELDS.ordered(fields) if fields is not None else
-                       fields_in_use([g for g, on in s.active.items() if on], parameters))
+                       stored_fields(s.active))
         self.float32 = bool(float32)
         self.metric_options = dict(metric_options or {})
         for group, on in s.active.items():  # the metrics of the groups this run steps

@@ -36,7 +36,7 @@ from .parameters import OxygenWalls, Parameters
 from .state import State
 
 __all__ = ["Stepper", "solve", "iterate", "StepStats", "DtBound", "stable_dt", "rhs",
-           "active_groups", "fields_in_use",
+           "active_groups", "groups_on", "stored_fields", "GROUPS",
            "STEP_OPTIONS", "dt_limit", "MAX_STEPS_AHEAD", "check_time"]
 
 log = logging.getLogger(__name__)
@@ -68,38 +68,38 @@ class DtBound(NamedTuple):
     limits: dict
 
 
+#: the groups of fields a run may leave out, each with the parameter that feeds it from
+#: nothing (MET makes epithelial cells, TAF secretion starts the vessel fields)
+GROUPS = {"phenotypes": (PHENOTYPE_FIELDS, "met_rate"),
+          "vessels": (VESSEL_FIELDS, "taf_secretion")}
+
+
+def groups_on(present, parameters: Parameters) -> dict[str, bool]:
+    """Which groups of fields a run steps: a group is on when one of its fields is among
+    ``present`` (the fields with values: nonzero planes of a state, or the fields a config
+    initialises) or its source parameter is positive. A group that is off stays constant,
+    so a step skips its planes; with its planes zero and its source off, stepping it would
+    change no bit of the other fields (tested)."""
+    present = set(present)
+    return {name: bool(present & set(fields)) or getattr(parameters, source) > 0.0
+            for name, (fields, source) in GROUPS.items()}
+
+
 def active_groups(data: np.ndarray, parameters: Parameters) -> np.ndarray:
-    """Which groups of fields a step must update, as the kernels' ``active`` array.
-
-    * two phenotypes: epithelial cells exist, or MET can make them;
-    * vessels: any vessel field or TAF is nonzero, or tumour cells secrete TAF.
-
-    A group that is off stays constant, so the step skips its planes; with its planes zero
-    and its sources off, stepping it would change no bit of the other fields (tested).
-    """
-    p = parameters
-    phen = p.met_rate > 0.0 or bool(np.any(data[layout.EPITHELIAL]))
-    vess = p.taf_secretion > 0.0 or bool(np.any(data[layout.FIRST_VESSEL_PLANE:]))
+    """:func:`groups_on` of a state, as the kernels' ``active`` array."""
+    present = [n for n in PHENOTYPE_FIELDS + VESSEL_FIELDS if np.any(data[FIELDS.index(n)])]
+    on = groups_on(present, parameters)
     out = np.zeros(2)
-    out[layout.PHENOTYPES_ON] = float(phen)
-    out[layout.VESSELS_ON] = float(vess)
+    out[layout.PHENOTYPES_ON] = float(on["phenotypes"])
+    out[layout.VESSELS_ON] = float(on["vessels"])
     return out
 
 
-def fields_in_use(given, parameters: Parameters) -> tuple[str, ...]:
-    """The fields a run uses, in table order: the five invasion fields, the epithelial
-    cells when some are ``given`` initially or MET makes them, the vessel fields when any
-    of them is ``given`` or tumour cells secrete TAF (:func:`active_groups` on the config
-    rather than on a state; ``given`` may also name the groups, ``"phenotypes"`` and
-    ``"vessels"``). The default of the stored fields."""
-    given = set(given)
-    phen = (parameters.met_rate > 0.0 or "phenotypes" in given
-            or bool(given & set(PHENOTYPE_FIELDS)))
-    vess = (parameters.taf_secretion > 0.0 or "vessels" in given
-            or bool(given & set(VESSEL_FIELDS)))
-    extra = set(PHENOTYPE_FIELDS if phen else ()) | set(VESSEL_FIELDS if vess else ())
-    return tuple(n for n in FIELDS.names
-                 if n not in PHENOTYPE_FIELDS + VESSEL_FIELDS or n in extra)
+def stored_fields(groups: dict[str, bool]) -> tuple[str, ...]:
+    """The fields a run with these groups on uses, in table order (the five invasion
+    fields and those of each group that is on): the default of the stored fields."""
+    left_out = {n for name, (fields, _) in GROUPS.items() if not groups[name] for n in fields}
+    return tuple(n for n in FIELDS.names if n not in left_out)
 
 
 def stable_dt(state: State, parameters: Parameters, safety: float = 0.9,
