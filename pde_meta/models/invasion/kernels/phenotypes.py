@@ -3,14 +3,15 @@
 After transport, for each cell (``n`` mesenchymal, ``e`` epithelial, sharing the space
 ``1 - n - e - f - b``):
 
-* growth and hypoxic death of each, Patankar form ``x (1 + dt P) / (1 + dt Q)``;
+* growth and hypoxic death of each, Patankar form ``x (1 + dt P) / (1 + dt Q)``
+  (:func:`grow_row`, which the one-phenotype step also uses, beside a row of zeros);
 * EMT (``e -> n`` at ``k_EM = k_emt + k_hyp s(c) + k_sig m / (K_sig + m)``) and MET
   (``n -> e`` at ``k_ME = k_met``) exactly: with ``S = n + e`` and ``k = k_EM + k_ME``,
   ``n' = S k_EM / k + (n - S k_EM / k) e^{-k dt}`` and ``e' = S - n'``. The pair keeps
   ``n + e`` to round-off and both stay non-negative for any ``dt``.
 
-With no epithelial cells and no switching this is exactly the one-phenotype kinetics of
-:func:`.step._kinetics_row` (every extra term adds an exact zero).
+With no epithelial cells and no switching this is exactly the one-phenotype kinetics
+(every extra term adds an exact zero).
 """
 
 import math
@@ -41,8 +42,8 @@ def phenotype_row(n_out, e_out, f, b, c, m, i, dt, p, kinetics, old):
     k_met = p[P.K_MET]
     if kinetics:
         old[:] = n_out
-        _grow(n_out, e_out, f[i], b[i], c[i], dt, growth, k_c, death, c_h, inv_w)
-        _grow(e_out, old, f[i], b[i], c[i], dt, growth_e, k_c, death, c_h, inv_w)
+        grow_row(n_out, e_out, f[i], b[i], c[i], dt, growth, k_c, death, c_h, inv_w)
+        grow_row(e_out, old, f[i], b[i], c[i], dt, growth_e, k_c, death, c_h, inv_w)
     if k_emt > 0.0 or k_hyp > 0.0 or k_sig > 0.0 or k_met > 0.0:
         for j in range(nx):
             old[j] = n_out[j] + e_out[j]
@@ -79,24 +80,20 @@ def phenotype_row(n_out, e_out, f, b, c, m, i, dt, p, kinetics, old):
 
 
 @jit_internal
-def _grow(x, other, f, b, c, dt, growth, k_c, death, c_h, inv_w):
-    """Growth and hypoxic death of the population ``x`` beside ``other`` (one row)."""
+def grow_row(x, other, f, b, c, dt, growth, k_c, death, c_h, inv_w):
+    """Growth and hypoxic death of the population ``x`` beside ``other`` (one row), in
+    Patankar form ``x (1 + dt P) / (1 + dt Q)``: ``P = r h(c) (1 - f - b - other)^+``,
+    ``Q = r h(c) (x + (f + b + other - 1)^+) + d_h s(c)``. With ``other`` zero it is the
+    one-phenotype kinetics (subtracting 0.0 changes no bit)."""
     nx = x.shape[0]
-    if k_c > 0.0:
-        for j in range(nx):
-            cij = c[j]
-            x[j] = _patankar(x[j], other[j], f[j], b[j], cij, dt, growth * cij / (k_c + cij),
-                             death, c_h, inv_w)
-    else:
-        for j in range(nx):
-            x[j] = _patankar(x[j], other[j], f[j], b[j], c[j], dt, growth, death, c_h, inv_w)
-
-
-@jit_internal
-def _patankar(x, other, f, b, c, dt, rate, death, c_h, inv_w):
-    q = 1.0 - f - b - other
-    gain = rate * max(q, 0.0)
-    loss = rate * (x + max(-q, 0.0))
-    if death > 0.0:  # the same expression as the one-phenotype kinetics
-        loss += death * 0.5 * (1.0 - math.tanh((c - c_h) * inv_w))
-    return x * (1.0 + dt * gain) / (1.0 + dt * loss)
+    for j in range(nx):
+        cij = c[j]
+        q = 1.0 - f[j] - b[j] - other[j]
+        h = 1.0
+        if k_c > 0.0:
+            h = cij / (k_c + cij)
+        gain = growth * h * max(q, 0.0)
+        loss = growth * h * (x[j] + max(-q, 0.0))
+        if death > 0.0:
+            loss += death * 0.5 * (1.0 - math.tanh((cij - c_h) * inv_w))
+        x[j] = x[j] * (1.0 + dt * gain) / (1.0 + dt * loss)

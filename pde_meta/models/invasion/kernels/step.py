@@ -34,7 +34,7 @@ from ....numerics.jit import (
 from ....numerics.tridiag import solve_rows
 from . import layout as P
 from .fluxes import face_flux, free_face_flux
-from .phenotypes import phenotype_row
+from .phenotypes import grow_row, phenotype_row
 from .vessels import fields_row_ext, tip_x_faces, tip_y_faces, vessel_row
 
 
@@ -131,23 +131,6 @@ def _tumor_row(n, n_out, i, dt, inv_dx, inv_dy, fx, rxl, rxr, fy_lo, fy_hi, ry_l
         # a cell without tumour cannot go negative: it only receives. 0 * n is 0 for a
         # finite n and NaN for a NaN, which the row maximum then reports in this step.
         rate[j] = outflow if nij > 0.0 else 0.0 * nij
-
-
-@jit_internal
-def _kinetics_row(n_out, f, b, c, i, dt, growth, k_c, death, c_h, inv_w):
-    """Growth and hypoxic death, Patankar form: ``n (1 + dt P) / (1 + dt Q)``."""
-    nx = n_out.shape[0]
-    for j in range(nx):
-        cij = c[i, j]
-        q = 1.0 - f[i, j] - b[i, j]
-        h = 1.0
-        if k_c > 0.0:
-            h = cij / (k_c + cij)
-        gain = growth * h * max(q, 0.0)
-        loss = growth * h * (n_out[j] + max(-q, 0.0))
-        if death > 0.0:
-            loss += death * 0.5 * (1.0 - math.tanh((cij - c_h) * inv_w))
-        n_out[j] = n_out[j] * (1.0 + dt * gain) / (1.0 + dt * loss)
 
 
 @jit_internal
@@ -315,6 +298,7 @@ def _step_rows(src_data, s0, s1, s2, dst_data, d0, d1, d2, i0, i1, dt, dx, dy, p
     ry_hi_hi = np.zeros(nx)
     rate = np.empty(nx)
     scratch = np.empty(nx)
+    no_cells = np.zeros(nx)  # the epithelial row of the one-phenotype kinetics
     # the same faces for the epithelial cells and for the sprout tips
     e_fy_lo = np.zeros(nx)
     e_ry_lo = np.zeros(nx)
@@ -364,9 +348,9 @@ def _step_rows(src_data, s0, s1, s2, dst_data, d0, d1, d2, i0, i1, dt, dx, dy, p
             phenotype_row(n_out, e_out, f, b, c, m, i, dt, p, kinetics_e, scratch)
             e_fy_lo, e_fy_hi = e_fy_hi, e_fy_lo
             e_ry_lo, e_ry_hi_hi = e_ry_hi_hi, e_ry_lo
-        elif kinetics:
-            _kinetics_row(n_out, f, b, c, i, dt, p[P.GROWTH], p[P.K_C], p[P.DEATH],
-                          p[P.C_H], 1.0 / p[P.W_H])
+        elif kinetics:  # one phenotype: the same kinetics beside no epithelial cells
+            grow_row(n_out, no_cells, f[i], b[i], c[i], dt, p[P.GROWTH], p[P.K_C], p[P.DEATH],
+                     p[P.C_H], 1.0 / p[P.W_H])
         if vess:
             if i < ny - 1:
                 tip_y_faces(tips, a, f, i, p, inv_dy, t_fy_hi, t_ry_hi_lo, t_ry_hi_hi)
