@@ -84,3 +84,15 @@ def tip_velocity(a_l, a_r, f_l, f_r, chi0, alpha, rho, inv_h):
     (Anderson & Chaplain 1998)."""
     chi = chi0 / (1.0 + alpha * 0.5 * (a_l + a_r))
     return (chi * (a_r - a_l) + rho * (f_r - f_l)) * inv_h
+
+
+@jit
+def wall_faces(flux, rate_l, rate_r):
+    """Zero flux and outflow rates on the two wall faces (entries 0 and nx) of a row."""
+    nx = flux.shape[0] - 1
+    flux[0] = 0.0
+    rate_l[0] = 0.0
+    rate_r[0] = 0.0
+    flux[nx] = 0.0
+    rate_l[nx] = 0.0
+    rate_r[nx] = 0.0

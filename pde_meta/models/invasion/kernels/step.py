@@ -33,7 +33,7 @@ from ....numerics.jit import (
 )
 from ....numerics.tridiag import solve_rows
 from . import layout as P
-from .fluxes import face_flux, free_face_flux
+from .fluxes import face_flux, free_face_flux, wall_faces
 from .phenotypes import grow_row, phenotype_row
 from .vessels import fields_row_ext, tip_x_faces, tip_y_faces, vessel_row
 
@@ -47,12 +47,7 @@ def _x_faces(n, f, b, i, diffusivity, chi, inv_eps1, inv_dx, flux, rate_l, rate_
     no membrane, so the mobility (exactly 1) is skipped.
     """
     nx = n.shape[1]
-    flux[0] = 0.0
-    rate_l[0] = 0.0
-    rate_r[0] = 0.0
-    flux[nx] = 0.0
-    rate_l[nx] = 0.0
-    rate_r[nx] = 0.0
+    wall_faces(flux, rate_l, rate_r)
     # offsets from a zero-based index let the compiler drop negative-index checks
     if free:
         for k in range(nx - 3):
@@ -300,16 +295,18 @@ def _step_rows(src_data, s0, s1, s2, dst_data, d0, d1, d2, i0, i1, dt, dx, dy, p
     scratch = np.empty(nx)
     no_cells = np.zeros(nx)  # the epithelial row of the one-phenotype kinetics
     # the same faces for the epithelial cells and for the sprout tips
-    e_fy_lo = np.zeros(nx)
-    e_ry_lo = np.zeros(nx)
-    e_fy_hi = np.zeros(nx)
-    e_ry_hi_lo = np.zeros(nx)
-    e_ry_hi_hi = np.zeros(nx)
-    t_fy_lo = np.zeros(nx)
-    t_ry_lo = np.zeros(nx)
-    t_fy_hi = np.zeros(nx)
-    t_ry_hi_lo = np.zeros(nx)
-    t_ry_hi_hi = np.zeros(nx)
+    ne = nx if phen else 0  # (groups that are off need no buffers)
+    e_fy_lo = np.zeros(ne)
+    e_ry_lo = np.zeros(ne)
+    e_fy_hi = np.zeros(ne)
+    e_ry_hi_lo = np.zeros(ne)
+    e_ry_hi_hi = np.zeros(ne)
+    nt = nx if vess else 0
+    t_fy_lo = np.zeros(nt)
+    t_ry_lo = np.zeros(nt)
+    t_fy_hi = np.zeros(nt)
+    t_ry_hi_lo = np.zeros(nt)
+    t_ry_hi_hi = np.zeros(nt)
     free_lo = i0 > 0 and _no_membrane(b_bits, i0 - 1)
     free = _no_membrane(b_bits, i0)
     if i0 > 0:

@@ -25,7 +25,7 @@ import math
 from ....numerics.fastexp import SERIES_LIMIT, decay_row, exp_neg, exp_neg_series, smooth_step_down
 from ....numerics.jit import jit_internal
 from . import layout as P
-from .fluxes import drift_face_flux, tip_velocity
+from .fluxes import drift_face_flux, tip_velocity, wall_faces
 
 
 @jit_internal
@@ -39,12 +39,7 @@ def tip_x_faces(tips, a, f, i, p, inv_dx, flux, rate_l, rate_r):
     chi0 = p[P.CHI_P]
     alpha = p[P.ALPHA_P]
     rho = p[P.RHO_P]
-    flux[0] = 0.0
-    rate_l[0] = 0.0
-    rate_r[0] = 0.0
-    flux[nx] = 0.0
-    rate_l[nx] = 0.0
-    rate_r[nx] = 0.0
+    wall_faces(flux, rate_l, rate_r)
     for k0 in range(nx - 3):
         v = tip_velocity(a[i, k0 + 1], a[i, k0 + 2], f[i, k0 + 1], f[i, k0 + 2], chi0, alpha,
                          rho, inv_dx)
@@ -211,12 +206,12 @@ def fields_row_ext(src, dst, i, dt, idx2, idy2, p):
     vessel_rate = dt * p[P.BETA_V]
     vessel_supply = vessel_rate * p[P.C_B]
     # without lymph in the row, 1 / (1 + dt (lambda + kappa_l l)) is the same number in
-    # every cell (kappa_l * 0 adds an exact zero)
+    # every cell: that of the one-phenotype step
     drained = False
     if kappa > 0.0:
         for j in range(nx):
             drained |= src[P.LYMPH, i, j] != 0.0
-    den = 1.0 / (1.0 + dt * (lam + kappa * 0.0))
+    den = 1.0 / (1.0 + dt * lam)
     for j0 in range(nx - 2):
         _mmp_oxygen(src, dst, i, j0 + 1, j0, j0 + 2, im, ip, cx, cy, cn, cn_e, dt, lam, kappa,
                     supply, uptake, keep, vessel_rate, vessel_supply, drained, den)
