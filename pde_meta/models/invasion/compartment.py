@@ -92,6 +92,9 @@ class Tissue(Compartment):
             if on:
                 self.metric_options.setdefault(group, True)
         self.initial = (initial or state).copy()
+        #: the planes a step writes, and the buffer of the state before a chunk
+        self._stepped = [FIELDS.index(n) for n in stored_fields(s.active)]
+        self._before: np.ndarray | None = None
         self._diagnostics = Diagnostics(self.initial, self.metric_options)
 
     # ------------------------------------------------------------------ time
@@ -122,7 +125,7 @@ class Tissue(Compartment):
 
     def advance(self, t_end: float, max_steps: int | None = None) -> int:
         s = self.stepper
-        before, dt_before = s.state.copy(), s.dt
+        before, dt_before = self._keep(), s.dt
         choice = self.thread_choice
         if choice is not None:  # any count gives the same bits
             s.threads, max_steps = choice.next(max_steps)
@@ -175,10 +178,25 @@ class Tissue(Compartment):
                               f"{t0:.4g}), then the rest at its last step {self.dt:.3g}; "
                               f"more if the step keeps shrinking")
 
+    def _keep(self) -> State:
+        """The state before a chunk of steps, to go back to if the chunk fails: only the
+        planes the steps write are copied (those of the groups that are off are constant),
+        into a buffer kept from chunk to chunk."""
+        s = self.stepper.state
+        if self._before is None:
+            self._before = s.data.copy()
+        else:
+            for k in self._stepped:
+                self._before[k] = s.data[k]
+        return State(s.grid, self._before, t=s.t, step=s.step)
+
     def _reset(self, state: State, dt: float) -> None:
-        self.stepper.state.data[...] = state.data
+        if state.data is not self.stepper.state.data:
+            self.stepper.state.data[...] = state.data
         self.stepper.state.t, self.stepper.state.step = state.t, state.step
         self.stepper.refresh()
+        self._stepped = [FIELDS.index(n) for n in stored_fields(self.stepper.active)]
+        self._before = None  # the constant planes may have changed: copy all next time
         if math.isfinite(dt) and dt > 0:
             self.stepper.dt = dt
 
