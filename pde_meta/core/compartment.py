@@ -12,7 +12,9 @@ progress). So a compartment says:
 * what it stores (:meth:`Compartment.layout`: coordinates, fields with their attributes,
   diagnostics with units) and, at each output time, the values (:meth:`fields`,
   :meth:`diagnostics`);
-* what it needs to continue bit for bit (:meth:`checkpoint`, :meth:`restore`).
+* what it needs to continue bit for bit (:meth:`checkpoint`, :meth:`restore`);
+* the rows of its event tables since the last time it was asked (:meth:`take_rows`,
+  e.g. one row per cluster that entered the circulation), when it has tables.
 
 Nothing here knows a model's field names: each model implements the interface in its
 own package (the invasion model: :mod:`pde_meta.models.invasion.compartment`).
@@ -30,7 +32,11 @@ __all__ = ["Compartment", "Layout", "Coordinate", "Variable"]
 
 @dataclass(frozen=True)
 class Coordinate:
-    """A dimension of a compartment's output: its values and attributes."""
+    """A dimension of a compartment's output: its values and attributes.
+
+    ``values`` is a 1-D array of numbers (cell centres of a grid, sizes) or of ``str``
+    (a ``<U`` or object array: organs, causes, segments); the run file stores strings as
+    UTF-8 bytes and the readers give them back as ``str``."""
 
     values: np.ndarray
     attrs: dict = field(default_factory=dict)
@@ -38,10 +44,15 @@ class Coordinate:
 
 @dataclass(frozen=True)
 class Variable:
-    """An output variable over ``("time", *dims)`` with attributes."""
+    """An output variable over ``("time", *dims)`` with attributes.
+
+    ``dtype`` is the numpy dtype string of its values in the file (``"i8"`` for counts,
+    ``"f8"``); ``None``, the default, is the compartment's float: ``f4`` when its
+    ``Layout.attrs`` say ``float32``, else ``f8``."""
 
     dims: tuple[str, ...]
     attrs: dict = field(default_factory=dict)
+    dtype: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,7 +64,8 @@ class Layout:
     model : str
         The model name (``pde_meta.models.get_model``).
     coords : dict of str to Coordinate
-        The dimensions of its fields besides time (``y``, ``x`` for a grid).
+        The dimensions of its fields besides time (``y``, ``x`` for a grid; ``organ``
+        with string values for a circulation).
     fields : dict of str to Variable
         Snapshot variables over ``("time", *dims)``.
     diagnostics : dict of str to dict
@@ -61,9 +73,18 @@ class Layout:
     checkpoint : dict of str to (shape, dtype)
         The arrays :meth:`Compartment.checkpoint` returns.
     attrs : dict
-        Attributes of the compartment's group (grid shape and extent, options).
+        Attributes of the compartment's group (grid shape and extent, options). A grid
+        compartment has ``grid_shape``, ``grid_extent``, ``fields``, ``all_fields``;
+        other kinds need none of them.
     initial : ndarray or None
-        The initial state, stored once.
+        The initial state, stored once (``None``: nothing stored).
+    tables : dict of str to dict
+        Tables of event rows that grow during the run: table name -> ``{column name:
+        (numpy dtype string, attrs dict)}``, e.g. ``{"events": {"t": ("f8", {"units":
+        "T"}), "size": ("i8", {})}}``. A column of a string kind (``U``, ``S``, ``O``) is
+        stored as 64-byte strings (UTF-8). :meth:`Compartment.take_rows` hands over the
+        rows; every checkpoint holds the row counts, so a restart keeps exactly the rows
+        up to its checkpoint.
     """
 
     model: str
@@ -73,6 +94,7 @@ class Layout:
     checkpoint: dict
     attrs: dict = field(default_factory=dict)
     initial: np.ndarray | None = None
+    tables: dict = field(default_factory=dict)
 
 
 class Compartment(ABC):
@@ -127,3 +149,11 @@ class Compartment(ABC):
     @abstractmethod
     def restore(self, arrays: dict[str, np.ndarray]) -> None:
         """Continue from what :meth:`checkpoint` returned."""
+
+    def take_rows(self) -> dict[str, dict[str, np.ndarray]]:
+        """The rows added to each table of :attr:`Layout.tables` since the previous call:
+        ``{table: {column: 1-D array}}``, all columns of a table of the same length and
+        every column of the layout present; a table without new rows may be left out.
+        The compartment forgets the rows it returns (the run file has them from then on,
+        and its checkpoints count them). The default: no tables, ``{}``."""
+        return {}

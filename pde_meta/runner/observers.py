@@ -7,7 +7,8 @@ import time
 from .controller import Controller, Observer
 from .progress import Progress, run_text
 
-__all__ = ["FileObserver", "ProgressObserver", "snapshot_values", "checkpoint_arrays"]
+__all__ = ["FileObserver", "ProgressObserver", "snapshot_values", "checkpoint_arrays",
+           "table_rows"]
 
 
 def snapshot_values(controller: Controller) -> dict:
@@ -19,9 +20,16 @@ def checkpoint_arrays(controller: Controller) -> dict:
     return {c.name: c.checkpoint() for c in controller.coupler}
 
 
+def table_rows(controller: Controller) -> dict:
+    """The rows each compartment's tables gained since the last call (they hand them
+    over once)."""
+    return {c.name: c.take_rows() for c in controller.coupler}
+
+
 class FileObserver(Observer):
     """Writes a snapshot and a checkpoint at every output time, a checkpoint every
-    ``checkpoint_seconds`` of wall-clock time in between, the ledger, and the final
+    ``checkpoint_seconds`` of wall-clock time in between, the ledger and the rows of the
+    compartments' tables (with every checkpoint, which counts them), and the final
     status. On failure the last good state becomes the last snapshot and checkpoint."""
 
     def __init__(self, writer, rng_state: str, checkpoint_seconds: float) -> None:
@@ -34,6 +42,7 @@ class FileObserver(Observer):
         w = self.writer
         if controller.coupler.exchanges:
             w.write_ledger(controller.coupler.ledger.rows)
+        w.write_rows(table_rows(controller))
         c = controller.counters
         w.write_checkpoint(checkpoint_arrays(controller), t=controller.t,
                            wall_seconds=c.wall, steps=c.steps, rng_state=self.rng_state)

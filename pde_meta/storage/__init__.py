@@ -2,7 +2,8 @@
 
 :mod:`.layout` (what is where, and the layout version), :mod:`.writer` (the crash-safe
 writer), :mod:`.reader` (metadata, checkpoints, ``open_run`` -> ``xarray.Dataset``,
-``open_tree`` -> ``xarray.DataTree``), :mod:`.recovery` (files of killed writers).
+``open_tree`` -> ``xarray.DataTree``, ``read_table`` -> a table of event rows),
+:mod:`.recovery` (files of killed writers).
 """
 
 from .layout import FORMAT, FORMAT_VERSION, STATUS_CODES, STATUS_NAMES
@@ -17,6 +18,7 @@ from .reader import (
     read_initial,
     read_ledger,
     read_snapshot_field,
+    read_table,
     snapshot_count,
 )
 from .recovery import recover
@@ -25,4 +27,4 @@ from .writer import RunWriter
 __all__ = ["FORMAT", "FORMAT_VERSION", "STATUS_NAMES", "STATUS_CODES", "Checkpoint",
            "RunInfo", "RunWriter", "is_clean", "open_run", "open_tree", "read_checkpoint",
            "read_info", "read_initial", "read_ledger",
-           "read_snapshot_field", "recover", "snapshot_count"]
+           "read_snapshot_field", "read_table", "recover", "snapshot_count"]

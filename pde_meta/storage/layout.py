@@ -3,20 +3,36 @@
     /                                attrs: format, format_version (2), compartments,
                                      config (TOML text), units, parameters, versions,
                                      seed, creation time, ...
-    /<compartment>/                  attrs: model, and what the model stores (grid, ...)
+    /<compartment>/                  attrs: model, and what the model stores (a grid
+                                     compartment: grid_shape, grid_extent, fields, ...)
     /<compartment>/coords/time (k,)  output times, a dimension scale; grows by one per
                                      snapshot
-    /<compartment>/coords/<dim>      e.g. y, x: cell centres, dimension scales
-    /<compartment>/fields/<name>     (k, *dims), one chunk per snapshot, compressed
+    /<compartment>/coords/<dim>      e.g. y, x: cell centres, dimension scales; string
+                                     values (organ names, ...) as UTF-8 bytes, with the
+                                     attribute string_encoding = "utf-8"
+    /<compartment>/fields/<name>     (k, *dims), one chunk per snapshot, compressed;
+                                     float (f8, or f4), or the Variable's own dtype
     /<compartment>/diagnostics/<name> (k,) one value per snapshot
-    /<compartment>/initial           the initial state, float64
+    /<compartment>/initial           the initial state, float64 (when it has one)
+    /<compartment>/tables/<table>/<column>
+                                     (rows,) the event rows of a table, appended at each
+                                     checkpoint, compressed; strings as S64 (with
+                                     string_encoding); the table group's attribute
+                                     columns gives their order
     /checkpoint/slot                 which of the two slots is valid
     /checkpoint/scalars (2, 4)       t, snapshots, wall seconds, steps
     /checkpoint/rng (2,)             random generator state (JSON)
     /checkpoint/<compartment>/<name> (2, ...) each array of the compartment's checkpoint
+    /checkpoint/ledger_rows (2,)     the ledger rows each slot counts (with a ledger)
+    /checkpoint/table_rows/<compartment>/<table> (2,)
+                                     the rows of each table each slot counts
     /ledger/<column>                 the transfers of the exchanges (t, exchange, source,
                                      target, amount), when the run has exchanges
     /run/status, /run/message, /run/t_end, /run/pid, /run/host
+
+Only a grid compartment has the grid attributes and an initial state; a compartment of
+another kind (counts over organs, ...) has coordinates, fields, diagnostics and tables
+only, and the readers need nothing else.
 
 Layout 1 (files written before compartments existed) is the same with one compartment
 whose groups sit at the root (``/coords``, ``/fields``, ``/diagnostics``, ``/initial``)
@@ -38,7 +54,9 @@ import numpy as np
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "STATUS_NAMES", "STATUS_CODES", "RUN_SCALARS",
            "SCALE_ATTRS", "MESSAGE_BYTES", "RNG_BYTES", "versions", "compression_options",
-           "create_run_groups", "create_compartment", "root_attrs", "plain"]
+           "create_run_groups", "create_compartment", "root_attrs", "plain", "TABLE_ROWS",
+           "STRING_ATTR", "STRING_BYTES", "is_string", "encode_strings", "decode_strings",
+           "read_column", "table_groups", "table_columns"]
 
 FORMAT = "pde-meta run"
 #: 1: one tissue at the root; 2: one group per compartment
@@ -50,6 +68,13 @@ RUN_SCALARS = ("t", "snapshots", "wall_seconds", "steps")
 MESSAGE_BYTES = 4096
 RNG_BYTES = 4096
 SCALE_ATTRS = {"DIMENSION_LIST", "REFERENCE_LIST", "CLASS", "NAME", "DIMENSION_LABELS"}
+#: the group of /checkpoint that holds the row counts of the tables
+TABLE_ROWS = "table_rows"
+#: the attribute of a dataset of strings stored as bytes (its value: the encoding)
+STRING_ATTR = "string_encoding"
+#: the width of a string column of a table
+STRING_BYTES = 64
+TABLE_CHUNK = 1024
 
 
 def versions() -> dict[str, str]:
@@ -90,6 +115,53 @@ def plain(value):
     return value
 
 
+def is_string(dtype) -> bool:
+    return np.dtype(dtype).kind in "USO"
+
+
+def encode_strings(values, width: int | None = None) -> np.ndarray:
+    """``values`` (str, bytes) as fixed-width UTF-8 bytes, ``width`` bytes (default: the
+    longest); a longer value is a :class:`ValueError`, never cut."""
+    values = np.asarray(values)
+    if values.dtype.kind == "O":
+        if not all(isinstance(v, str | bytes) for v in values.flat):
+            raise ValueError(f"an object array of strings holds other values: {values!r}")
+        values = np.array([v if isinstance(v, bytes) else v.encode() for v in values.flat],
+                          dtype=bytes).reshape(values.shape)
+    elif values.dtype.kind == "U":
+        values = np.char.encode(values, "utf-8")
+    longest = max((len(v) for v in values.flat), default=0)
+    if width is not None and longest > width:
+        raise ValueError(f"a string of {longest} bytes does not fit the {width} bytes of "
+                         f"its column")
+    return values.astype(f"S{width or max(longest, 1)}")
+
+
+def decode_strings(values: np.ndarray) -> np.ndarray:
+    """Bytes written by :func:`encode_strings` as ``str`` again."""
+    return np.char.decode(values, "utf-8")
+
+
+def read_column(ds: h5py.Dataset, n: int | None = None) -> np.ndarray:
+    """The first ``n`` rows of ``ds`` (all if None); strings stored as bytes (with the
+    attribute :data:`STRING_ATTR`) decoded to ``str``."""
+    data = ds[:n]
+    return decode_strings(data) if STRING_ATTR in ds.attrs else data
+
+
+def table_groups(g: h5py.Group) -> dict[str, h5py.Group]:
+    """The tables of a compartment's group (none in layout 1 or without tables)."""
+    return dict(g["tables"].items()) if "tables" in g else {}
+
+
+def table_columns(tg: h5py.Group) -> tuple[list[str], int]:
+    """A table's column names in their order, and its rows: those every column has (a
+    killed writer can leave some columns longer)."""
+    order = [str(c) for c in plain(tg.attrs.get("columns", []))]
+    names = [c for c in order if c in tg] + sorted(c for c in tg if c not in order)
+    return names, min((tg[c].shape[0] for c in names), default=0)
+
+
 def _attr(value):
     return json.dumps(value) if isinstance(value, dict) else value
 
@@ -106,16 +178,21 @@ def create_compartment(f: h5py.File, name: str, layout, *, compression: dict) ->
     tds.attrs.update({"units": "T", "long_name": "time"})
     tds.make_scale("time")
     for dim, coord in layout.coords.items():
-        ds = coords.create_dataset(dim, data=coord.values)
+        values = np.asarray(coord.values)
+        strings = is_string(values.dtype)
+        ds = coords.create_dataset(dim, data=encode_strings(values) if strings else values)
         ds.attrs.update(coord.attrs)
+        if strings:
+            ds.attrs[STRING_ATTR] = "utf-8"
         ds.make_scale(dim)
-    dtype = "f4" if layout.attrs.get("float32") else "f8"
+    default = "f4" if layout.attrs.get("float32") else "f8"
     fields = g.create_group("fields")
     for fname, var in layout.fields.items():
         shape = tuple(len(layout.coords[d].values) for d in var.dims)
+        dtype = np.dtype(var.dtype or default)
+        fill = {"fillvalue": np.nan} if dtype.kind == "f" else {}
         ds = fields.create_dataset(fname, shape=(0, *shape), maxshape=(None, *shape),
-                                   chunks=(1, *shape), dtype=dtype, fillvalue=np.nan,
-                                   **compression)
+                                   chunks=(1, *shape), dtype=dtype, **fill, **compression)
         ds.attrs.update(var.attrs)
         for axis, dim in enumerate(("time", *var.dims)):
             ds.dims[axis].attach_scale(coords[dim])
@@ -136,6 +213,28 @@ def create_compartment(f: h5py.File, name: str, layout, *, compression: dict) ->
         # uncompressed: rewritten in place, fast
         ck.create_dataset(cname, shape=(2, *shape), dtype=ctype,
                           chunks=(1, *shape) if shape else None)
+    _create_tables(f, g, name, layout.tables, compression)
+
+
+def _create_tables(f: h5py.File, g: h5py.Group, name: str, tables: dict,
+                   compression: dict) -> None:
+    if not tables:
+        return
+    group = g.create_group("tables")
+    counts = f.require_group("checkpoint").require_group(TABLE_ROWS).create_group(name)
+    for table, columns in tables.items():
+        tg = group.create_group(table)
+        tg.attrs["columns"] = list(columns)
+        for column, (dtype, attrs) in columns.items():
+            strings = is_string(dtype)
+            ds = tg.create_dataset(column, shape=(0,), maxshape=(None,),
+                                   chunks=(TABLE_CHUNK,),
+                                   dtype=f"S{STRING_BYTES}" if strings else np.dtype(dtype),
+                                   **compression)
+            ds.attrs.update(attrs)
+            if strings:
+                ds.attrs[STRING_ATTR] = "utf-8"
+        counts.create_dataset(table, shape=(2,), dtype="i8")
 
 
 def create_run_groups(f: h5py.File, t_end: float, ledger: bool) -> None:

@@ -2,7 +2,8 @@
 
 :func:`open_run` gives one compartment as an :class:`xarray.Dataset` (the only tissue of
 a one-tissue run by default, the shape notebooks use); :func:`open_tree` gives the whole
-run as an :class:`xarray.DataTree`, a node per compartment (and the ledger). Both read
+run as an :class:`xarray.DataTree`, a node per compartment (and the ledger), and below it
+a node per table of event rows (:func:`read_table` gives one table). Both read
 layout 2 (a group per compartment) and layout 1 (the files written before compartments
 existed: one tissue at the root, opened as the compartment ``tissue``).
 """
@@ -23,16 +24,27 @@ import numpy as np
 
 from ..core.grid import Grid
 from ..errors import ConfigError
-from ..models import get_model
-from .layout import FORMAT, RUN_SCALARS, SCALE_ATTRS, STATUS_NAMES, plain
+from ..models import MODELS, get_model
+from .layout import (
+    FORMAT,
+    RUN_SCALARS,
+    SCALE_ATTRS,
+    STATUS_NAMES,
+    STRING_ATTR,
+    TABLE_ROWS,
+    plain,
+    read_column,
+    table_columns,
+    table_groups,
+)
 from .writer import first_line
 
 if TYPE_CHECKING:
     import xarray as xr
 
 __all__ = ["Checkpoint", "RunInfo", "read_info", "read_checkpoint", "read_snapshot_field",
-           "snapshot_count", "open_run", "open_tree", "is_clean", "open_read", "read_initial",
-           "read_ledger", "effective_status",
+           "snapshot_count", "open_run", "open_tree", "read_table", "is_clean", "open_read",
+           "read_initial", "read_ledger", "effective_status",
            "planes_by_name", "stored_planes", "writer_alive",
            "compartment_groups", "layout_version", "LEGACY_NAME", "read_checkpoint_of",
            "time_series_paths"]
@@ -120,10 +132,13 @@ def compartment_groups(f: h5py.File) -> dict[str, h5py.Group]:
 
 def stored_planes(f: h5py.File, g: h5py.Group) -> list[str]:
     """The field names of the planes of a compartment's initial state and checkpoint, as
-    the file says (``all_fields``, or the ``fields`` attribute of layout 1's ``/initial``)."""
+    the file says (``all_fields``, or the ``fields`` attribute of layout 1's ``/initial``;
+    none for a compartment that is not a grid)."""
     attrs = _group_attrs(f, g)
     if "all_fields" in attrs:
         return list(attrs["all_fields"])
+    if "initial" not in g:
+        return []
     return [str(v) for v in plain(g["initial"].attrs["fields"])]
 
 
@@ -157,7 +172,9 @@ class Checkpoint:
     """The state to continue from, and the counters at that moment.
 
     ``arrays`` holds each compartment's checkpoint (what its ``checkpoint()`` returned);
-    ``state`` is the state of the first grid compartment (for one-tissue runs)."""
+    ``state`` is the state of the first grid compartment (for one-tissue runs);
+    ``table_rows`` the rows of each table the checkpoint covers, ``{compartment: {table:
+    rows}}`` (empty for a file without tables)."""
 
     state: object
     dt: float
@@ -167,6 +184,7 @@ class Checkpoint:
     steps: int
     arrays: dict = field(default_factory=dict)
     ledger_rows: int = 0
+    table_rows: dict = field(default_factory=dict)
 
 
 def time_series_paths(f: h5py.File) -> list[str]:
@@ -206,8 +224,10 @@ def read_checkpoint_of(f: h5py.File) -> Checkpoint | None:
             state = model.State(_grid_of(attrs), data, t=t, step=int(step))
             break
     rows = int(ck["ledger_rows"][slot]) if "ledger_rows" in ck else 0
+    tables = {str(c): {str(t): int(ds[slot]) for t, ds in g.items()}
+              for c, g in (ck[TABLE_ROWS].items() if TABLE_ROWS in ck else ())}
     return Checkpoint(state, dt, rng, int(run["snapshots"]), run["wall_seconds"],
-                      int(run["steps"]), arrays, rows)
+                      int(run["steps"]), arrays, rows, tables)
 
 
 @dataclass(frozen=True)
@@ -338,7 +358,8 @@ def read_checkpoint(path) -> Checkpoint:
 def _pick(f: h5py.File, compartment: str | None, path) -> tuple[str, h5py.Group]:
     groups = compartment_groups(f)
     if compartment is None:
-        grids = [n for n, g in groups.items() if "fields" in g and len(g["fields"])]
+        grids = ([n for n, g in groups.items() if "grid_shape" in g.attrs]
+                 or [n for n, g in groups.items() if "fields" in g and len(g["fields"])])
         if len(grids) != 1:
             raise ConfigError(f"{path} has the compartments {list(groups)}; fix: name one "
                               f"(compartment=... in Python, --compartment on the command "
@@ -367,7 +388,9 @@ def read_initial(path, compartment: str | None = None) -> np.ndarray:
     """The initial state array a compartment stored (float64), its planes in the order of
     the model's field table."""
     with open_read(path) as f:
-        _, g = _pick(f, compartment, path)
+        name, g = _pick(f, compartment, path)
+        if "initial" not in g:
+            raise ConfigError(f"{path}: the compartment {name!r} stores no initial state")
         table = get_model(_group_attrs(f, g)["model"]).FIELDS
         data = np.array(g["initial"][...], dtype=np.float64)
         return planes_by_name(data, stored_planes(f, g), table)
@@ -401,7 +424,7 @@ def read_snapshot_field(path, field: str, time: float | None = None, *, where: s
 
 
 def _attrs(ds) -> dict:
-    return {a: plain(x) for a, x in ds.attrs.items() if a not in SCALE_ATTRS}
+    return {a: plain(x) for a, x in ds.attrs.items() if a not in {*SCALE_ATTRS, STRING_ATTR}}
 
 
 def _dataset(f: h5py.File, g: h5py.Group, n: int, fields=None, path=None) -> xr.Dataset:
@@ -415,9 +438,10 @@ def _dataset(f: h5py.File, g: h5py.Group, n: int, fields=None, path=None) -> xr.
             raise ConfigError(f"open_run: field(s) {missing} are not stored in {path}; "
                               f"stored: {stored}")
         stored = fields
-    coords = {name: (name, ds[:n] if name == "time" else ds[:], _attrs(ds))
+    coords = {name: (name, read_column(ds, n if name == "time" else None), _attrs(ds))
               for name, ds in g["coords"].items()}
-    table = get_model(_group_attrs(f, g)["model"]).FIELDS
+    model = _group_attrs(f, g)["model"]  # a model without a field table: no defaults
+    table = getattr(get_model(model), "FIELDS", {}) if model in MODELS else {}
     data_vars = {}
     for name in stored:
         ds = g["fields"][name]
@@ -451,15 +475,17 @@ def _dataset(f: h5py.File, g: h5py.Group, n: int, fields=None, path=None) -> xr.
 
 
 def open_run(path, fields=None, *, compartment: str | None = None) -> xr.Dataset:
-    """One compartment of a run as an :class:`xarray.Dataset` with dims ``(time, y, x)``.
+    """One compartment of a run as an :class:`xarray.Dataset` with dims ``(time, y, x)``
+    (another kind of compartment: ``time`` and its own dims, e.g. ``organ``).
 
     ``compartment`` defaults to the run's only grid compartment. Data variables: each
-    stored field over ``(time, y, x)`` (``fields`` picks some) and each diagnostic over
-    ``time``. Coordinates ``time``, ``y``, ``x`` (cell centres), and ``time_s``, ``y_cm``,
-    ``x_cm`` when the run has a ``[units]`` section. ``attrs``: the config (TOML text
-    under ``config``), units, parameters, versions, seed, status, and the compartment's
-    own attributes (``compartment_model``, ...). Every snapshot written before a crash
-    is there; a run still being written can be read too.
+    stored field over ``(time, y, x)`` (``fields`` picks some), in its stored dtype, and
+    each diagnostic over ``time``. Coordinates ``time``, ``y``, ``x`` (cell centres; string
+    coordinates as ``str``), and ``time_s``, ``y_cm``, ``x_cm`` when the run has a
+    ``[units]`` section; tables of event rows: :func:`read_table`. ``attrs``: the config
+    (TOML text under ``config``), units, parameters, versions, seed, status, and the
+    compartment's own attributes (``compartment_model``, ...). Every snapshot written
+    before a crash is there; a run still being written can be read too.
     """
     path = Path(path)
     with open_read(path) as f:
@@ -469,15 +495,18 @@ def open_run(path, fields=None, *, compartment: str | None = None) -> xr.Dataset
 
 def open_tree(path) -> xr.DataTree:
     """The whole run as an :class:`xarray.DataTree`: the root carries the run's
-    attributes, each compartment is a child node (a Dataset as :func:`open_run` gives),
-    and ``ledger`` holds the transfers of the exchanges when there are any."""
+    attributes, each compartment is a child node (a Dataset as :func:`open_run` gives)
+    with a child node per table (``/<compartment>/<table>``, as :func:`read_table`
+    gives), and ``ledger`` holds the transfers of the exchanges when there are any."""
     import xarray as xr
 
     path = Path(path)
     with open_read(path) as f:
         n = snapshot_count(f)
-        children = {name: _dataset(f, g, n, path=path)
-                    for name, g in compartment_groups(f).items()}
+        groups = compartment_groups(f)
+        children = {name: _dataset(f, g, n, path=path) for name, g in groups.items()}
+        tables = {name: {t: _table(tg) for t, tg in table_groups(g).items()}
+                  for name, g in groups.items()}
         root = {k: plain(v) for k, v in f.attrs.items()}
         root = {k: (json.dumps(v) if isinstance(v, list) else v) for k, v in root.items()}
         recorded = STATUS_NAMES.get(int(f["run/status"][()]), "unknown")
@@ -490,5 +519,30 @@ def open_tree(path) -> xr.DataTree:
             children["ledger"] = xr.Dataset(cols)
     tree = xr.DataTree(xr.Dataset(attrs=root))
     for name, ds in children.items():
-        tree[name] = xr.DataTree(ds)
+        tree[name] = xr.DataTree(ds, children={t: xr.DataTree(table) for t, table
+                                               in tables.get(name, {}).items()})
     return tree
+
+
+def _table(tg: h5py.Group) -> xr.Dataset:
+    """A table's columns (in their order) over ``row``."""
+    import xarray as xr
+
+    names, n = table_columns(tg)
+    return xr.Dataset({c: ("row", read_column(tg[c], n), _attrs(tg[c])) for c in names})
+
+
+def read_table(path, compartment: str, table: str) -> xr.Dataset:
+    """One table of event rows of a compartment as an :class:`xarray.Dataset`: each column
+    a variable over the dim ``row``, with its attributes, strings as ``str``; every row
+    in the file (also those after the last checkpoint of a killed run: resume drops them)."""
+    path = Path(path)
+    with open_read(path) as f:
+        name, g = _pick(f, compartment, path)
+        groups = table_groups(g)
+        if table not in groups:
+            raise ConfigError(f"{path}: the compartment {name!r} has no table {table!r}; "
+                              f"it has {sorted(groups)}")
+        ds = _table(groups[table])
+    ds.attrs.update(compartment=name, table=table)
+    return ds

@@ -2,8 +2,9 @@
 
 :func:`recover` copies the valid contents (root attributes, every compartment's
 coordinates, initial state and snapshots up to the valid checkpoint, the checkpoint, the
-ledger rows it counts, the run status) into a fresh file next to the original, which then
-replaces it in one atomic rename: a kill during recovery leaves the original untouched.
+ledger and table rows it counts, the run status) into a fresh file next to the original,
+which then replaces it in one atomic rename: a kill during recovery leaves the original
+untouched.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import h5py
 import numpy as np
 
 from ..errors import ConfigError
-from .layout import SCALE_ATTRS
+from .layout import SCALE_ATTRS, table_groups
 from .reader import (
     compartment_groups,
     is_clean,
@@ -45,8 +46,11 @@ def _copy_dataset(src: h5py.Dataset, group: h5py.Group, name: str, count: int | 
     else:
         count = min(count, src.shape[0])
         dst = group.create_dataset(name, shape=(count, *src.shape[1:]), **kwargs)
-        for k in range(count):  # row by row: memory stays one snapshot
-            dst[k] = src[k]
+        row = src.dtype.itemsize * int(np.prod(src.shape[1:], dtype=np.int64))
+        block = max(1, (1 << 23) // max(row, 1))  # a snapshot, or many rows of a table
+        for k in range(0, count, block):
+            end = min(k + block, count)
+            dst[k:end] = src[k:end]
     for key, value in src.attrs.items():
         if key not in SCALE_ATTRS:
             dst.attrs[key] = value
@@ -99,6 +103,10 @@ def recover(path) -> Path:
         rows = dict.fromkeys(time_series_paths(src), keep)
         if "ledger" in src:
             rows.update({ds.name: ck.ledger_rows for ds in src["ledger"].values()})
+        for name, g in compartment_groups(src).items():
+            for table, tg in table_groups(g).items():
+                count = ck.table_rows.get(name, {}).get(table, 0)
+                rows.update({ds.name: count for ds in tg.values()})
         try:
             with h5py.File(tmp, "w", libver="latest") as dst:
                 labels: dict[str, list[str]] = {}

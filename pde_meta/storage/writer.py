@@ -9,8 +9,12 @@ flushes: the number of valid snapshots is the shortest time axis, so a snapshot 
 by a kill is simply not counted. A checkpoint goes to the slot that is *not* valid, for
 every compartment, is flushed, and only then is ``/checkpoint/slot`` switched to it (and
 flushed again): a kill leaves either the old or the new checkpoint valid, never a
-half-written one. A new file is built under a hidden name and takes its real name only
-in :meth:`RunWriter.publish`, after its first snapshot and checkpoint.
+half-written one. The rows of the compartments' tables are appended to their columns
+(:meth:`RunWriter.write_rows`, before each checkpoint in a run), and every checkpoint
+records how many rows of each table it covers, as it does for the ledger: rows written
+after the valid checkpoint are cut off when the run continues (:meth:`RunWriter.truncate`).
+A new file is built under a hidden name and takes its real name only in
+:meth:`RunWriter.publish`, after its first snapshot and checkpoint.
 
 The writer writes what it is given: the layouts of the compartments
 (:class:`~pde_meta.core.compartment.Layout`), then their values. It knows no model.
@@ -31,10 +35,16 @@ from .layout import (
     MESSAGE_BYTES,
     RNG_BYTES,
     STATUS_CODES,
+    STRING_BYTES,
+    TABLE_ROWS,
     compression_options,
     create_compartment,
     create_run_groups,
+    encode_strings,
+    is_string,
     root_attrs,
+    table_columns,
+    table_groups,
 )
 
 __all__ = ["RunWriter", "temporary_path", "first_line"]
@@ -82,6 +92,10 @@ class RunWriter:
         self.count = int(min(f[n]["coords/time"].shape[0] for n in self.names))
         self.last_time = float(first[self.count - 1]) if self.count else -np.inf
         self.ledger_rows = int(f["ledger/t"].shape[0]) if "ledger" in f else 0
+        #: compartment -> table -> rows in the file (the shortest column)
+        self.table_rows = {name: {table: table_columns(tg)[1]
+                                  for table, tg in table_groups(f[name]).items()}
+                           for name in self.names}
 
     @classmethod
     def create(cls, path, layouts: dict, *, attrs: dict, t_end: float, ledger: bool = False,
@@ -150,8 +164,14 @@ class RunWriter:
             fields, diagnostics = values[name]
             g = f[name]
             for fname, ds in g["fields"].items():
+                value = np.asarray(fields[fname])
+                if value.dtype.kind in "iuf" and (value.dtype.kind == "f") != (
+                        ds.dtype.kind == "f"):  # counts as floats, or floats cut to counts
+                    raise ValueError(f"{name}/fields/{fname} is stored as {ds.dtype}, given "
+                                     f"{value.dtype}; fix: give the Variable the dtype of "
+                                     f"its values (Variable(dims, attrs, dtype))")
                 ds.resize(k + 1, axis=0)
-                ds[k] = fields[fname]
+                ds[k] = value
             for dname, ds in g["diagnostics"].items():
                 ds.resize(k + 1, axis=0)
                 ds[k] = diagnostics.get(dname, np.nan)
@@ -178,6 +198,43 @@ class RunWriter:
         self.ledger_rows = n + len(new)
         self.f.flush()
 
+    def write_rows(self, rows: dict) -> None:
+        """Append table rows: ``{compartment: {table: {column: 1-D array}}}`` (what each
+        compartment's ``take_rows`` returned). Every column of a table must be there, all
+        of the same length, and fit its column's dtype exactly (no value is cast or cut).
+        Rows of a compartment or table not given stay as they are."""
+        written = False
+        for name, tables in rows.items():
+            for table, columns in tables.items():
+                written |= self._append(name, table, columns)
+        if written:
+            self.f.flush()
+
+    def _append(self, name: str, table: str, columns: dict) -> bool:
+        groups = table_groups(self.f[name]) if name in self.names else {}
+        if table not in groups:
+            raise ValueError(f"write_rows: compartment {name!r} has no table {table!r} in "
+                             f"{self.path} (it has {sorted(groups)})")
+        tg = groups[table]
+        if set(columns) != set(tg):
+            raise ValueError(f"write_rows: table {name}/{table} has the columns "
+                             f"{sorted(tg)}, given {sorted(columns)}")
+        data = {c: _column(tg[c], values, f"{name}/{table}/{c}")
+                for c, values in columns.items()}
+        lengths = {len(v) for v in data.values()}
+        if len(lengths) > 1:
+            raise ValueError(f"write_rows: the columns of {name}/{table} have different "
+                             f"lengths {sorted(lengths)}")
+        added = lengths.pop() if lengths else 0
+        if not added:
+            return False
+        n = self.table_rows[name][table]
+        for c, values in data.items():
+            tg[c].resize(n + added, axis=0)
+            tg[c][n:] = values
+        self.table_rows[name][table] = n + added
+        return True
+
     def write_checkpoint(self, arrays: dict, *, t: float, wall_seconds: float = 0.0,
                          steps: int = 0, rng_state: str = "") -> None:
         """Write every compartment's checkpoint to the free slot, flush, then switch."""
@@ -191,6 +248,9 @@ class RunWriter:
         ck["rng"][slot] = np.bytes_(rng_state.encode()[:RNG_BYTES])
         if "ledger_rows" in ck:
             ck["ledger_rows"][slot] = self.ledger_rows
+        for name, tables in self.table_rows.items():
+            for table, count in tables.items():
+                ck[TABLE_ROWS][name][table][slot] = count
         self.f.flush()
         ck["slot"][()] = slot
         self.f.flush()
@@ -206,9 +266,13 @@ class RunWriter:
         self.f["run/host"][()] = np.bytes_(socket.gethostname().encode()[:256])
         self.f.flush()
 
-    def truncate(self, count: int, ledger_rows: int | None = None) -> None:
-        """Keep the first ``count`` snapshots (and ledger rows): drop what was written
-        after the checkpoint."""
+    def truncate(self, count: int, ledger_rows: int | None = None,
+                 table_rows: dict | None = None) -> None:
+        """Keep the first ``count`` snapshots (and ``ledger_rows`` ledger rows, and the
+        rows ``table_rows`` gives as ``{compartment: {table: rows}}``, e.g. a
+        :class:`~pde_meta.storage.reader.Checkpoint`'s ``table_rows``): drop what was
+        written after the checkpoint. With ``table_rows``, a table it does not name is
+        cut to no rows (the checkpoint counted none); ``None`` leaves the tables alone."""
         f = self.f
         for name in self.names:
             g = f[name]
@@ -219,6 +283,13 @@ class RunWriter:
             for ds in f["ledger"].values():
                 ds.resize(min(ds.shape[0], ledger_rows), axis=0)
             self.ledger_rows = min(self.ledger_rows, ledger_rows)
+        if table_rows is not None:
+            for name, tables in self.table_rows.items():
+                for table, tg in table_groups(f[name]).items():
+                    keep = int(table_rows.get(name, {}).get(table, 0))
+                    for ds in tg.values():
+                        ds.resize(min(ds.shape[0], keep), axis=0)
+                    tables[table] = min(tables[table], keep)
         f.flush()
         self.count = count
         times = f[self.names[0]]["coords/time"]
@@ -231,3 +302,22 @@ class RunWriter:
         if self.tmp is not None:
             self.tmp.unlink(missing_ok=True)
             self.tmp = None
+
+
+def _column(ds: h5py.Dataset, values, where: str) -> np.ndarray:
+    """``values`` as the dtype of column ``ds``; a value the dtype would change is a
+    :class:`ValueError`."""
+    values = np.asarray(values)
+    if values.ndim != 1:
+        raise ValueError(f"write_rows: {where} must be 1-D, got the shape {values.shape}")
+    if ds.dtype.kind == "S":
+        if values.size and not is_string(values.dtype):
+            raise ValueError(f"write_rows: {where} is a column of strings, given "
+                             f"{values.dtype}")
+        return encode_strings(values, STRING_BYTES)
+    out = values.astype(ds.dtype)
+    floats = out.dtype.kind == "f" and values.dtype.kind == "f"
+    if not np.array_equal(out, values, equal_nan=floats):
+        raise ValueError(f"write_rows: {where} holds values that its dtype {ds.dtype} "
+                         f"does not keep exactly (given {values.dtype})")
+    return out
