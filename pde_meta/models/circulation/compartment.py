@@ -1,0 +1,324 @@
+"""The circulation as a compartment: counts of units in the vessel segments, the
+arrested units of each organ, and the ledger of every cell that entered.
+
+Its time is the run's (model units, ``hours`` hours each); it steps on the lattice
+``k dt`` of its own step and reports the time it was asked to reach, so units that
+arrive at a coupling time between two lattice points join at the next one. The random
+numbers of lattice step ``k`` come from stream ``(seed, name, "step")`` at counter ``k``
+and those of the ``j``-th arrival from ``(seed, name, "enter")`` at ``j``
+(:mod:`pde_meta.numerics.streams`), so a restart continues bit for bit.
+
+The ledger, in cells and exact: ``shed = circulating + dead + arrested + extravasated``
+(``balance`` in the diagnostics is their difference, always 0).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+
+import numpy as np
+
+from ...core.compartment import Compartment, Coordinate, Layout, Variable
+from ...errors import ConfigError
+from ...numerics.streams import stream, stream_key
+from .dynamics import CAUSES, Accounts, Rates, enter, step
+from .graph import SEGMENTS, Graph
+from .organs import DEFAULT_ORGANS, Organ
+from .parameters import CirculationParameters
+
+__all__ = ["Circulation", "ROUTES_IN", "VESSELS", "KINDS", "EVENT_COLUMNS"]
+
+log = logging.getLogger("pde_meta.models.circulation")
+
+#: how units entered (intravasation routes), through which vessels, and how they count
+ROUTES_IN = ("active", "passive")
+VESSELS = ("blood", "lymph")
+KINDS = ("singles", "clusters", "cells_in_clusters")
+#: the columns of the event table (one row per event: a cluster, or the singles of one
+#: place, route and vessel)
+EVENT_COLUMNS = {
+    "t": ("f8", {"units": "T", "long_name": "time of intravasation"}),
+    "x": ("f8", {"units": "L", "long_name": "x of the vessel cell"}),
+    "y": ("f8", {"units": "L", "long_name": "y of the vessel cell"}),
+    "size": ("i8", {"long_name": "cells per unit"}),
+    "mesenchymal": ("i8", {"long_name": "mesenchymal cells per unit"}),
+    "epithelial": ("i8", {"long_name": "epithelial cells per unit"}),
+    "route": ("i8", {"long_name": "route", "legend": "0 active, 1 passive"}),
+    "vessel": ("i8", {"long_name": "vessel", "legend": "0 blood, 1 lymph"}),
+    "count": ("i8", {"long_name": "units of this row"}),
+}
+_LONG = {
+    "circulating": "units and cells in each segment now",
+    "shed": "cells that entered, by route, vessel and kind (cumulative)",
+    "dead": "cells dead in circulation, by cause and place (cumulative)",
+    "arrived": "cells that reached the organ's bed (cumulative, every pass)",
+    "arrested": "cells arrested in the organ (cumulative)",
+    "arrested_now": "cells arrested in the organ that have not extravasated or failed yet",
+    "extravasated": "cells that extravasated into the organ (cumulative)",
+    "extravasated_units": "extravasated units by their size in cells (cumulative)",
+}
+
+
+def _cells(counts: np.ndarray, sizes: np.ndarray) -> int:
+    return int((counts.reshape(-1, sizes.size, counts.shape[-1]).sum(axis=(0, 2))
+                * sizes).sum())
+
+
+class Circulation(Compartment):
+    """Circulating tumour cells in blood and lymph, as counts (see the module docstring).
+
+    Parameters
+    ----------
+    name : str
+    params : CirculationParameters
+    organs : tuple of Organ
+    route : {"systemic", "portal", "direct"}
+    seed : int
+    hours : float
+        Hours in one unit of the run's time.
+    max_cluster_size : int
+        The largest unit tracked (a larger one entering is an error).
+    """
+
+    model = "circulation"
+
+    def __init__(self, name: str, params: CirculationParameters | None = None,
+                 organs: tuple[Organ, ...] = DEFAULT_ORGANS, route: str = "systemic",
+                 seed: int = 0, hours: float = 1.0, max_cluster_size: int = 20) -> None:
+        if not (math.isfinite(hours) and hours > 0):
+            raise ConfigError(f"{name}: hours = {hours!r} per time unit is not allowed; "
+                              f"allowed: a finite number > 0; fix: set [units]")
+        self.name = name
+        self.params = params if params is not None else CirculationParameters()
+        self.organs = tuple(organs)
+        self.route = route
+        self.seed = int(seed)
+        self.hours = float(hours)
+        self.max_size = int(max_cluster_size)
+        self.graph = Graph.build(self.organs, route, self.params, self.params.dt)
+        self.rates = Rates.of(self.params, self.graph, self.max_size, self.params.dt)
+        g = self.graph
+        last = g.first + g.stages - 1
+        self._last = last
+        self._inner = np.setdiff1d(np.arange(g.n_stages), last)
+        self._certain = g.p_exit >= 1.0
+        self._step_key = stream_key(self.seed, name, "step")
+        self._enter_key = stream_key(self.seed, name, "enter")
+        self.dt_model = self.params.dt / self.hours
+        for segment, steps in zip(g.segments, g.transit_steps, strict=True):
+            asked = getattr(self.params, SEGMENTS[segment])
+            if abs(steps * self.params.dt - asked) > 0.5 * asked:
+                log.info("%s: the %s transit of %.3g h takes %.3g h on steps of %.3g h "
+                         "(each stage takes at least one step; its hazard is scaled to "
+                         "the %.3g h)", name, segment, asked, steps * self.params.dt,
+                         self.params.dt, asked)
+        self.n = np.zeros((g.n_stages, self.max_size, 2), dtype=np.int64)
+        self.arrested_units = np.zeros((len(self.organs), self.max_size), dtype=np.int64)
+        self.acc = Accounts.empty(g, self.max_size)
+        self.shed = np.zeros((len(ROUTES_IN), len(VESSELS), len(KINDS)), dtype=np.int64)
+        self._t = 0.0
+        self.lattice = 0
+        self.entries = 0
+        self._rows: list[dict] = []
+
+    # ------------------------------------------------------------------ time
+    @property
+    def t(self) -> float:
+        return self._t
+
+    @property
+    def step_count(self) -> int:
+        return self.lattice
+
+    @property
+    def dt(self) -> float:
+        return self.dt_model
+
+    @property
+    def size(self) -> int:
+        return int(self.n.size)
+
+    def advance(self, t_end: float, max_steps: int | None = None) -> int:
+        taken = 0
+        tol = 1e-9 * max(1.0, abs(t_end))
+        while (self.lattice + 1) * self.dt_model <= t_end + tol:
+            if max_steps is not None and taken >= max_steps:
+                self._t = max(self._t, self.lattice * self.dt_model)
+                return taken
+            if self.n.any() or self.arrested_units.any():  # an empty step draws nothing
+                step(self.n, self.arrested_units, self.graph, self.rates, self.acc,
+                     stream(self._step_key, self.lattice), self._certain, self._inner,
+                     self._last)
+            self.lattice += 1
+            taken += 1
+        self._t = max(self._t, float(t_end))
+        return taken
+
+    # ------------------------------------------------------------------ input
+    def receive(self, t: float, events: dict[str, np.ndarray]) -> int:
+        """Units entering at time ``t``: ``events`` has the columns of
+        :data:`EVENT_COLUMNS` but ``t`` (one row per cluster, or per group of equal
+        singles: ``count`` units of ``size`` cells). Returns the cells received."""
+        cols = {k: np.asarray(events[k]) for k in EVENT_COLUMNS if k != "t"}
+        rows = int(cols["size"].size)
+        if rows == 0:
+            return 0
+        size, count = cols["size"].astype(np.int64), cols["count"].astype(np.int64)
+        if size.min() < 1 or size.max() > self.max_size or count.min() < 0:
+            raise ConfigError(f"{self.name}: units of {size.min()}..{size.max()} cells "
+                              f"arrived; allowed: 1..{self.max_size} (max_cluster_size); "
+                              f"fix: raise max_cluster_size")
+        route, vessel = cols["route"].astype(np.int64), cols["vessel"].astype(np.int64)
+        single = size == 1
+        for r in range(len(ROUTES_IN)):
+            for v in range(len(VESSELS)):
+                sel = (route == r) & (vessel == v)
+                self.shed[r, v, 0] += int(count[sel & single].sum())
+                self.shed[r, v, 1] += int(count[sel & ~single].sum())
+                self.shed[r, v, 2] += int((count * size)[sel & ~single].sum())
+        rng = stream(self._enter_key, self.entries)
+        self.entries += 1
+        for v, stage in ((0, self.graph.blood_entry), (1, self.graph.lymph_entry)):
+            sel = vessel == v
+            if sel.any():
+                counts = np.bincount(size[sel] - 1, weights=count[sel],
+                                     minlength=self.max_size).astype(np.int64)
+                enter(self.n, counts, int(self.graph.first[stage]), self.rates, rng)
+        self._rows.append({"t": np.full(rows, float(t)), **cols})
+        return int((size * count).sum())
+
+    def take_rows(self) -> dict:
+        if not self._rows:
+            return {}
+        out = {k: np.concatenate([r[k] for r in self._rows]).astype(EVENT_COLUMNS[k][0])
+               for k in EVENT_COLUMNS}
+        self._rows = []
+        return {"events": out}
+
+    # ------------------------------------------------------------------ ledger
+    def circulating(self) -> np.ndarray:
+        """``[segment, kind]``: singles, clusters and cells in clusters in each segment."""
+        g, sizes = self.graph, self.rates.sizes
+        per_stage = self.n.sum(axis=2)  # [stage, size]
+        out = np.zeros((len(g.segments), len(KINDS)), dtype=np.int64)
+        for j in range(len(g.segments)):
+            block = per_stage[g.first[j]:g.first[j] + g.stages[j]].sum(axis=0)
+            out[j] = (block[0], block[1:].sum(), (block[1:] * sizes[1:]).sum())
+        return out
+
+    def ledger(self) -> dict[str, np.ndarray]:
+        """Every count of the ledger (the snapshot variables)."""
+        sizes = self.rates.sizes
+        acc = self.acc
+        return {"circulating": self.circulating(), "shed": self.shed.copy(),
+                "dead": acc.dead(self.rates, len(self.graph.places)),
+                "arrived": acc.arrived.copy(), "arrested": acc.arrested.copy(),
+                "extravasated": acc.extravasated.copy(),
+                "extravasated_units": acc.extravasated_units.copy(),
+                "arrested_now": (self.arrested_units * sizes).sum(axis=1)}
+
+    def balance(self) -> int:
+        """Cells shed minus cells accounted for: 0."""
+        led = self.ledger()
+        shed = int(led["shed"][..., 0].sum() + led["shed"][..., 2].sum())
+        circ = int(led["circulating"][:, 0].sum() + led["circulating"][:, 2].sum())
+        return shed - circ - int(led["dead"].sum()) - int(led["arrested_now"].sum()) \
+            - int(led["extravasated"].sum())
+
+    # ------------------------------------------------------------------ output
+    def layout(self) -> Layout:
+        g = self.graph
+        names = lambda xs: np.array(list(xs))  # noqa: E731
+        coords = {"segment": Coordinate(names(g.segments), {"long_name": "vessel segment"}),
+                  "organ": Coordinate(names(o.name for o in self.organs),
+                                      {"long_name": "organ"}),
+                  "cause": Coordinate(names(CAUSES), {"long_name": "cause of death"}),
+                  "place": Coordinate(names(g.places), {"long_name": "where"}),
+                  "route": Coordinate(names(ROUTES_IN), {"long_name": "intravasation"}),
+                  "vessel": Coordinate(names(VESSELS), {"long_name": "vessel type"}),
+                  "kind": Coordinate(names(KINDS), {"long_name": "what is counted"}),
+                  "size": Coordinate(self.rates.sizes.copy(), {"long_name": "cells per unit",
+                                                               "units": "cells"})}
+        dims = {"circulating": ("segment", "kind"), "shed": ("route", "vessel", "kind"),
+                "dead": ("cause", "place"), "arrived": ("organ",), "arrested": ("organ",),
+                "extravasated": ("organ",), "extravasated_units": ("organ", "size"),
+                "arrested_now": ("organ",)}
+        fields = {k: Variable(d, {"units": "cells" if k != "extravasated_units"
+                                  else "units", "long_name": _LONG[k]}, "i8")
+                  for k, d in dims.items()}
+        diagnostics = {k: {"units": u, "long_name": t} for k, (u, t) in _DIAGNOSTICS.items()}
+        checkpoint = {"n": (self.n.shape, "i8"), "arrested_units":
+                      (self.arrested_units.shape, "i8"), "shed": (self.shed.shape, "i8"),
+                      **{k: (v.shape, "i8") for k, v in self.acc.arrays().items()},
+                      "scalars": ((5,), "f8")}
+        attrs = {"route": self.route, "organs": json.dumps([o.to_dict() for o in self.organs]),
+                 "parameters": json.dumps(self.params.to_dict()),
+                 "hours_per_time_unit": self.hours, "max_cluster_size": self.max_size,
+                 "segments": list(g.segments),
+                 "transit_steps": [float(x) for x in g.transit_steps],
+                 "seed": self.seed}
+        return Layout(self.model, coords, fields, diagnostics, checkpoint, attrs, None,
+                      tables={"events": EVENT_COLUMNS})
+
+    def fields(self) -> dict[str, np.ndarray]:
+        return self.ledger()
+
+    def diagnostics(self, wall_seconds: float) -> dict[str, float]:
+        led = self.ledger()
+        blood = self.graph.blood_segments()
+        circ = led["circulating"]
+        cells = lambda rows: float(rows[:, 0].sum() + rows[:, 2].sum())  # noqa: E731
+        shed = led["shed"]
+        return {"shed_cells": float(shed[..., 0].sum() + shed[..., 2].sum()),
+                "shed_clusters": float(shed[..., 1].sum()),
+                "ctc_singles_blood": float(circ[blood, 0].sum()),
+                "ctc_clusters_blood": float(circ[blood, 1].sum()),
+                "ctc_cells_blood": cells(circ[blood]),
+                "ctc_singles_lymph": float(circ[~blood, 0].sum()),
+                "ctc_clusters_lymph": float(circ[~blood, 1].sum()),
+                "ctc_cells_lymph": cells(circ[~blood]),
+                "ctc_per_ml": cells(circ[blood]) / self.params.blood_volume,
+                "dead_cells": float(led["dead"].sum()),
+                "arrested_cells": float(led["arrested_now"].sum()),
+                "extravasated_cells": float(led["extravasated"].sum()),
+                "balance": float(self.balance()),
+                "wall_time": float(wall_seconds)}
+
+    def checkpoint(self) -> dict[str, np.ndarray]:
+        return {"n": self.n.copy(), "arrested_units": self.arrested_units.copy(),
+                "shed": self.shed.copy(),
+                **{k: v.copy() for k, v in self.acc.arrays().items()},
+                "scalars": np.array([self._t, self.lattice, self.dt_model, self.entries,
+                                     0.0])}
+
+    def restore(self, arrays: dict[str, np.ndarray]) -> None:
+        for key, target in (("n", self.n), ("arrested_units", self.arrested_units),
+                            ("shed", self.shed), *self.acc.arrays().items()):
+            if np.shape(arrays[key]) != target.shape:
+                raise ConfigError(f"{self.name}: the checkpoint's {key} has shape "
+                                  f"{np.shape(arrays[key])}, this config gives "
+                                  f"{target.shape}; fix: run the config again")
+            target[...] = np.asarray(arrays[key], dtype=np.int64)
+        t, lattice, _, entries, _ = (float(v) for v in arrays["scalars"])
+        self._t, self.lattice, self.entries = t, int(lattice), int(entries)
+        self._rows = []
+
+
+_DIAGNOSTICS = {
+    "shed_cells": ("cells", "cells that entered the circulation (cumulative)"),
+    "shed_clusters": ("clusters", "clusters that entered (cumulative)"),
+    "ctc_singles_blood": ("units", "single CTCs in the blood now"),
+    "ctc_clusters_blood": ("units", "CTC clusters in the blood now"),
+    "ctc_cells_blood": ("cells", "cells in the blood now"),
+    "ctc_singles_lymph": ("units", "single cells in the lymph now"),
+    "ctc_clusters_lymph": ("units", "clusters in the lymph now"),
+    "ctc_cells_lymph": ("cells", "cells in the lymph now"),
+    "ctc_per_ml": ("cells/mL", "CTCs per mL of blood (blood_volume)"),
+    "dead_cells": ("cells", "cells dead in circulation (cumulative)"),
+    "arrested_cells": ("cells", "cells arrested now, fate pending"),
+    "extravasated_cells": ("cells", "cells that extravasated (cumulative)"),
+    "balance": ("cells", "shed - circulating - dead - arrested - extravasated (always 0)"),
+    "wall_time": ("s", "wall-clock seconds of the run"),
+}
