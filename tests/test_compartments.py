@@ -69,7 +69,7 @@ def test_compartments_are_declared_in_the_config(tmp_path):
     ('[compartments.a.oxygen_walls]\nleft = -1\n', "compartments.a.oxygen_walls.left = -1"),
     ('[coupling]\ninterval = 0\n', "coupling.interval = 0 is out of range"),
     ('[[exchanges]]\nkind = "flow"\nfrom = "a"\nto = "b"\n',
-     "no exchange kind is registered"),
+     "exchanges\\[0\\].kind = 'flow'.*'intravasation'"),
 ])
 def test_bad_compartment_configs_name_the_key(tmp_path, change, message):
     with pytest.raises(ConfigError, match=message) as info:

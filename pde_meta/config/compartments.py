@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import exchanges as _exchanges  # noqa: F401  (registers the exchange kinds)
 from ..core.options import REQUIRED, Option, check_option, read_options, short, valid
 from ..coupling import EXCHANGES
 from ..models import MODELS

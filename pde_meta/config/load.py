@@ -22,6 +22,7 @@ from ..core.options import (
 from ..errors import ConfigError
 from ..models.invasion.parameters import PARAMETER_SPECS, OxygenWalls, Parameters
 from ..models.invasion.stepper import groups_on, stored_fields
+from .circulation import read_circulation
 from .compartments import COMPARTMENT_OPTIONS, TISSUE_KEYS, read_coupling
 from .run_config import (
     FieldSource,
@@ -132,15 +133,17 @@ def config_from_dict(data: dict, base_dir=None, *, name: str = "run", source=Non
     run_name = file_name(top["name"], name, "run", problems)
 
     units = _read_units(data, problems)
+    circulations: list = []
     if "compartments" in data:
-        tissues = read_compartments(data, units, base, problems, check_files)
+        tissues, circulations = read_compartments(data, units, base, problems, check_files)
         if not all(tissues):
             tissues = [t for t in tissues if t] or [None]
     else:
         tissues = [_read_tissue(data, "", "tissue", units, base, problems, check_files)]
     time = _read_time(_section(data, "time", problems, required=True), problems)
     output = _read_output(_section(data, "output", problems), base, run_name, problems)
-    interval, exchanges = read_coupling(data, [t.name for t in tissues if t], problems)
+    interval, exchanges = read_coupling(
+        data, [c.name for c in (*tissues, *circulations) if c], problems)
 
     if output is not None and output.fields is None:
         used = [n for t in tissues if t
@@ -160,12 +163,14 @@ def config_from_dict(data: dict, base_dir=None, *, name: str = "run", source=Non
                      physical_parameters=first.physical_parameters,
                      source=Path(source).resolve() if source is not None else None,
                      compartment=first.name, others=tuple(tissues[1:]),
-                     exchanges=exchanges, coupling_interval=interval)
+                     exchanges=exchanges, coupling_interval=interval,
+                     circulations=tuple(c for c in circulations if c))
 
 
 def read_compartments(data: dict, units: Units | None, base: Path, problems: list[str],
-                      check_files: bool) -> list[TissueConfig | None]:
-    """The ``[compartments.<name>]`` tables: each a tissue with its own sections."""
+                      check_files: bool) -> tuple[list[TissueConfig | None], list]:
+    """The ``[compartments.<name>]`` tables: tissues with their own sections, and
+    circulations (:mod:`.circulation`)."""
     table = data["compartments"]
     clash = [k for k in TISSUE_KEYS if k in data]
     if clash:
@@ -177,8 +182,8 @@ def read_compartments(data: dict, units: Units | None, base: Path, problems: lis
                         f"[compartments.<name>] tables; fix: e.g. [compartments.tissue] "
                         f"with model = \"invasion\" and its [grid], [parameters], "
                         f"[initial.*]")
-        return [None]
-    out = []
+        return [None], []
+    out, others = [], []
     for name, part in table.items():
         prefix = f"compartments.{name}."
         if not isinstance(part, dict):
@@ -188,15 +193,23 @@ def read_compartments(data: dict, units: Units | None, base: Path, problems: lis
             out.append(None)
             continue
         file_name(name, name, "tissue", problems)
+        model = read_options({k: v for k, v in part.items() if k == "model"},
+                             COMPARTMENT_OPTIONS, prefix, problems)["model"]
+        if model == "circulation":
+            others.append(read_circulation(part, name, prefix, units, problems))
+            continue
         known = (*(o.key for o in COMPARTMENT_OPTIONS), *TISSUE_KEYS)
         for key in part:
             if key not in known:
                 problems.append(unknown_key(prefix, key, known))
-        model = read_options({k: v for k, v in part.items() if k == "model"},
-                             COMPARTMENT_OPTIONS, prefix, problems)["model"]
         tissue = _read_tissue(part, prefix, name, units, base, problems, check_files)
         out.append(replace(tissue, model=model) if tissue and valid(model) else tissue)
-    return out
+    if not out:
+        problems.append("compartments: no tissue; allowed: at least one compartment of "
+                        "model 'invasion' (the first tissue is the primary); fix: add "
+                        "[compartments.tissue] with model = \"invasion\"")
+        out = [None]
+    return out, others
 
 
 def _read_tissue(data: dict, prefix: str, name: str, units: Units | None, base: Path,

@@ -3,8 +3,13 @@
 
 from __future__ import annotations
 
+import sys
+
 from ..core.grid import MAX_CELL_SIZE, MEMORY_CHECK_ENV, MIN_CELL_SIZE
 from ..core.options import REQUIRED, Option
+from ..coupling import EXCHANGES
+from ..models.circulation import CIRCULATION_SPECS, DEFAULT_ORGANS, ORGAN_OPTIONS, Organ
+from .circulation import CIRCULATION_OPTIONS, CIRCULATION_PARAMETER_OPTIONS
 from .compartments import COMPARTMENT_OPTIONS, COUPLING_OPTIONS, EXCHANGE_OPTIONS, TISSUE_KEYS
 from .limits import MAX_STEPS, PLAN_MAX_CELLS, RUN_PLANES
 from .schema import (
@@ -39,6 +44,50 @@ def _table(options: tuple[Option, ...], with_units: bool = True) -> list[str]:
         rows.append(f"| `{o.key}` | {o.type_name()} | {_default_text(o)} | {o.allowed()} | "
                     f"{units if with_units else ''} | {o.doc} |")
     return rows
+
+
+def _exchange_kinds() -> list[str]:
+    out = []
+    for kind, cls in EXCHANGES.items():
+        doc = (cls.__doc__ or "").strip().split("\n\n")[0]
+        module = (sys.modules[cls.__module__].__doc__ or "").strip().split("\n\n")[0]
+        out += [f"### `kind = \"{kind}\"`", "", " ".join(module.split()), "",
+                " ".join(doc.split()), "", *_table(cls.OPTIONS), ""]
+    return out
+
+
+def _circulation() -> list[str]:
+    organs = ", ".join(f"`{o.name}` ({o.site}, flow {o.flow:g}, arrest {o.arrest:g}, "
+                       f"compatibility {o.compatibility:g})" for o in DEFAULT_ORGANS)
+    return [
+        "## `[compartments.<name>]` with `model = \"circulation\"`",
+        "",
+        "Circulating tumour cells in blood and lymph (`pde_meta.models.circulation`): "
+        "counts of single cells and clusters in vessel segments, capillary beds of the "
+        "organs where they arrest, an exact ledger. Fed by an `intravasation` exchange "
+        "from a tissue. Its rates are per hour: the run's time unit comes from `[units]` "
+        "(`time_scale` seconds) or `time_unit_hours`. Examples: `configs/metaspread.toml`, "
+        "`configs/colon_to_liver.toml`.",
+        "",
+        *_table(CIRCULATION_OPTIONS),
+        "",
+        "### `[compartments.<name>.parameters]`",
+        "",
+        *_table(CIRCULATION_PARAMETER_OPTIONS),
+        "",
+        "Sources of the defaults: "
+        + "; ".join(f"`{s.name}`: {s.source}" for s in CIRCULATION_SPECS if s.source) + ".",
+        "",
+        "### `[[compartments.<name>.organs]]`",
+        "",
+        " ".join((sys.modules[Organ.__module__].__doc__ or "").split()),
+        "",
+        *_table(ORGAN_OPTIONS),
+        "",
+        f"Without `[[organs]]`: {organs}. Sources: "
+        + "; ".join(f"`{o.name}`: {o.source}" for o in DEFAULT_ORGANS) + ".",
+        "",
+    ]
 
 
 def reference_markdown() -> str:
@@ -129,12 +178,14 @@ def reference_markdown() -> str:
         "of `coupling.interval`; between them each compartment takes its own steps. Each "
         "`[[exchanges]]` names a registered `kind` (`pde_meta.coupling.EXCHANGES`), the "
         "compartments it connects and the options of its kind; every transfer is recorded "
-        "in the run file's `/ledger`. This version registers no exchange kind yet.",
+        "in the run file's `/ledger`.",
         "",
         *_table(COUPLING_OPTIONS),
         "",
         *_table(EXCHANGE_OPTIONS, with_units=False),
         "",
+        *_exchange_kinds(),
+        *_circulation(),
         "## Limits",
         "",
         "`pde-meta check`, `run`, `resume` and `pde_meta.simulate` / `resume` refuse, before "

@@ -180,7 +180,9 @@ class RunConfig:
 
     ``grid``, ``parameters``, ``oxygen_walls``, ``initial`` and ``physical_parameters``
     are those of the first tissue compartment (named ``compartment``); ``others`` holds
-    any further ones, ``exchanges`` and ``coupling_interval`` how they are coupled. A
+    any further ones, ``circulations`` the circulation compartments
+    (:class:`~.circulation.CirculationConfig`), ``exchanges`` and ``coupling_interval``
+    how they are coupled. A
     config without ``[compartments]`` has the one tissue ``"tissue"``.
     """
 
@@ -200,6 +202,7 @@ class RunConfig:
     others: tuple[TissueConfig, ...] = ()
     exchanges: tuple[ExchangeConfig, ...] = ()
     coupling_interval: float | None = None
+    circulations: tuple = ()
 
     def initial_sources(self) -> dict[str, tuple[FieldSource, ...]]:
         return dict(self.initial)
@@ -213,7 +216,8 @@ class RunConfig:
     @property
     def declares_compartments(self) -> bool:
         """Whether the config needs the ``[compartments]`` form to be written out."""
-        return bool(self.others or self.exchanges or self.compartment != "tissue")
+        return bool(self.others or self.exchanges or self.circulations
+                    or self.compartment != "tissue")
 
     def output_times(self, t_end: float | None = None) -> np.ndarray:
         return self.time.output_times(t_end)
@@ -254,6 +258,7 @@ class RunConfig:
         tissues = self.tissues()
         if self.declares_compartments:
             d["compartments"] = {c.name: {"model": c.model, **c.to_dict()} for c in tissues}
+            d["compartments"].update({c.name: c.to_dict() for c in self.circulations})
         else:
             d.update(tissues[0].to_dict())
         if self.units is not None:

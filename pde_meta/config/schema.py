@@ -21,8 +21,8 @@ from ..models.invasion.stepper import STEP_OPTIONS
 
 __all__ = ["FIELDS", "MAX_CELLS_PER_SIDE", "MAX_SNAPSHOTS", "TIME_TOLERANCE", "COMPRESSIONS",
            "TOP_OPTIONS", "GRID_OPTIONS", "TIME_OPTIONS", "OUTPUT_OPTIONS", "UNITS_OPTIONS",
-           "WALL_OPTIONS", "PARAMETER_OPTIONS", "SECTIONS", "TOP_KEYS", "INITIAL_TYPES",
-           "TYPE_OPTION"]
+           "WALL_OPTIONS", "PARAMETER_OPTIONS", "parameter_options", "SECTIONS", "TOP_KEYS",
+           "INITIAL_TYPES", "TYPE_OPTION"]
 
 #: the field names of the model, in the order of its state planes
 FIELDS: tuple[str, ...] = FIELD_TABLE.names
@@ -88,16 +88,17 @@ UNITS_OPTIONS = (
 )
 
 
-def _parameter_options() -> tuple[Option, ...]:
+def parameter_options(specs=PARAMETER_SPECS) -> tuple[Option, ...]:
+    """One option per parameter spec (a model's ``[parameters]`` section)."""
     return tuple(
         Option(s.name, "choice", s.default, s.doc, choices=s.choices) if s.choices else
         Option(s.name, "number", s.default, f"{s.symbol}: {s.doc}", low=s.low, high=s.high,
                low_open=not s.low_inclusive, units=s.units)
-        for s in PARAMETER_SPECS)
+        for s in specs)
 
 
 #: ``[parameters]``, one option per parameter spec of the model
-PARAMETER_OPTIONS = _parameter_options()
+PARAMETER_OPTIONS = parameter_options()
 
 #: every section with plain keys: name -> options
 SECTIONS: dict[str, tuple[Option, ...]] = {

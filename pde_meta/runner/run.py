@@ -47,6 +47,7 @@ from ..config import (
 from ..core.grid import available_memory
 from ..coupling import EXCHANGES, Coupler, Ledger, Transfer
 from ..errors import ConfigError, SimulationError
+from ..models.circulation import Circulation
 from ..models.invasion import initial as builders
 from ..models.invasion.compartment import Tissue
 from ..models.invasion.diagnostics import metric_options as _metric_options
@@ -225,10 +226,11 @@ def warm_up(threads: int = 1) -> float:
 
 
 def compartments(config: RunConfig, threads: int | None = None, states=None,
-                 initial=None) -> list[Tissue]:
+                 initial=None) -> list:
     """The compartments of ``config``, in order: its tissues, starting from ``states``
     (name -> state; default: the config's initial states), with ``initial`` (name -> the
-    run's initial state) when the states are later ones (a restart)."""
+    run's initial state) when the states are later ones (a restart); then its
+    circulations (empty: a restart restores them from the checkpoint)."""
     t, o = config.time, config.output
     out = []
     for k, c in enumerate(config.tissues()):
@@ -238,15 +240,26 @@ def compartments(config: RunConfig, threads: int | None = None, states=None,
                           fields=o.fields, float32=o.float32,
                           metric_options=metric_options(c),
                           initial=None if initial is None else initial[c.name]))
+    for c in config.circulations:
+        out.append(Circulation(c.name, c.parameters, c.organs, c.route, config.seed,
+                               c.hours, c.max_cluster_size))
     return out
 
 
 def coupler_of(config: RunConfig, parts, ledger: Ledger | None = None) -> Coupler:
     """The compartments coupled by the config's exchanges (``ledger``: the transfers
     so far, when a run continues)."""
-    exchanges = [EXCHANGES[e.kind](f"{e.kind}[{k}]", e.source, e.target, **dict(e.options))
-                 for k, e in enumerate(config.exchanges)]
-    return Coupler(parts, exchanges, config.coupling_interval, ledger)
+    exchanges = []
+    for k, e in enumerate(config.exchanges):
+        cls = EXCHANGES[e.kind]
+        seeded = {"seed": config.seed} if getattr(cls, "SEEDED", False) else {}
+        exchanges.append(cls(f"{e.kind}[{k}]", e.source, e.target, **seeded,
+                             **dict(e.options)))
+    coupler = Coupler(parts, exchanges, config.coupling_interval, ledger)
+    for e in exchanges:
+        if hasattr(e, "check"):
+            e.check(coupler[e.source], coupler[e.target])
+    return coupler
 
 
 @dataclass(frozen=True)
@@ -494,7 +507,7 @@ def resume(path, t_end: float | None = None, progress: str = "auto",
     try:
         first = writer.f[writer.names[0]]["coords/time"]
         keep = int(np.count_nonzero(first[:writer.count] <= ck.state.t))
-        writer.truncate(keep, ck.ledger_rows)
+        writer.truncate(keep, ck.ledger_rows, ck.table_rows)
         writer.set_t_end(config.time.t_end)
         writer.set_status("running")
         log.info("%s: resuming from t = %g (step %d) to t_end = %g", path, ck.state.t,

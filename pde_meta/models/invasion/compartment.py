@@ -24,6 +24,7 @@ from ...errors import ConfigError, SimulationError
 from ...numerics.threads import ThreadChoice
 from .diagnostics import Diagnostics
 from .fields import FIELDS
+from .intravasation import intravasate
 from .parameters import OxygenWalls, Parameters
 from .state import State
 from .stepper import MAX_STEPS_AHEAD, Stepper, stored_fields
@@ -242,6 +243,14 @@ class Tissue(Compartment):
                  "float32": self.float32, "metric_options": self.metric_options}
         return Layout(self.model, coords, fields, diagnostics, checkpoint, attrs,
                       self.initial.data)
+
+    def intravasate(self, rule, interval: float, max_size: int, rng) -> dict:
+        """Cells that leave through the vessels in ``interval``, removed from the state
+        (:func:`.intravasation.intravasate`: the event rows)."""
+        events = intravasate(self.stepper.state, rule, interval, max_size, rng)
+        if events["size"].size:
+            self.stepper.refresh()
+        return events
 
     def fields(self) -> dict[str, np.ndarray]:
         s = self.stepper.state

@@ -1,0 +1,110 @@
+"""A circulation compartment in a config: ``[compartments.<name>]`` with ``model =
+"circulation"``, its options, ``[compartments.<name>.parameters]`` (rates in hours) and
+``[[compartments.<name>.organs]]`` (the capillary beds; default: the organs of
+:data:`pde_meta.models.circulation.DEFAULT_ORGANS`).
+
+Its time unit is the run's: with ``[units]``, one unit is ``units.time_scale`` seconds;
+without, ``time_unit_hours`` says how many hours it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..core.options import Option, read_options, short, unknown_key, valid
+from ..models.circulation import (
+    CIRCULATION_SPECS,
+    DEFAULT_ORGANS,
+    ROUTES,
+    CirculationParameters,
+    Organ,
+    read_organs,
+)
+from .schema import parameter_options
+
+__all__ = ["CirculationConfig", "CIRCULATION_OPTIONS", "CIRCULATION_PARAMETER_OPTIONS",
+           "CIRCULATION_KEYS", "read_circulation"]
+
+CIRCULATION_OPTIONS = (
+    Option("route", "choice", "systemic", "where the primary's blood goes first: "
+           "'systemic' (veins, then the lung), 'portal' (a gut primary: the liver first), "
+           "'direct' (straight to the organs by their shares, as MetaSpread)",
+           choices=ROUTES),
+    Option("max_cluster_size", "integer", 20, "the largest unit of cells tracked "
+           "(MetaSpread: 4 cells on each of 5 points)", low=1, high=1000),
+    Option("time_unit_hours", "number", None, "hours in one unit of the run's time "
+           "(default: from [units])", low=0, low_open=True, units="h"),
+)
+CIRCULATION_PARAMETER_OPTIONS = parameter_options(CIRCULATION_SPECS)
+#: the keys of a circulation's table besides ``model``
+CIRCULATION_KEYS = (*(o.key for o in CIRCULATION_OPTIONS), "parameters", "organs")
+
+
+@dataclass(frozen=True)
+class CirculationConfig:
+    """A validated circulation compartment."""
+
+    name: str
+    parameters: CirculationParameters = field(default_factory=CirculationParameters)
+    organs: tuple[Organ, ...] = DEFAULT_ORGANS
+    route: str = "systemic"
+    max_cluster_size: int = 20
+    hours: float = 1.0
+    time_unit_hours: float | None = None
+    model: str = "circulation"
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"model": self.model, "route": self.route,
+                             "max_cluster_size": self.max_cluster_size}
+        if self.time_unit_hours is not None:
+            d["time_unit_hours"] = self.time_unit_hours
+        d["parameters"] = self.parameters.to_dict()
+        d["organs"] = [o.to_dict() for o in self.organs]
+        return d
+
+
+def read_circulation(part: dict, name: str, prefix: str, units, problems: list[str]
+                     ) -> CirculationConfig | None:
+    """One ``[compartments.<name>]`` table of model ``circulation`` (``units``: the
+    run's ``[units]`` or None)."""
+    count = len(problems)
+    rest = {k: v for k, v in part.items() if k not in ("model", "parameters", "organs")}
+    v = read_options(rest, CIRCULATION_OPTIONS, prefix, problems,
+                     also=("model", "parameters", "organs"))
+    table = part.get("parameters", {})
+    if not isinstance(table, dict):
+        problems.append(f"{prefix}parameters = {short(table)} is a {type(table).__name__}; "
+                        f"allowed: a table; fix: write it as [{prefix}parameters]")
+        table = {}
+    values = read_options(table, CIRCULATION_PARAMETER_OPTIONS, f"{prefix}parameters.",
+                          problems)
+    shape = values.get("transit_shape")
+    if valid(shape) and shape is not None and float(shape) != round(float(shape)):
+        problems.append(f"{prefix}parameters.transit_shape = {shape!r} is not allowed; "
+                        f"allowed: a whole number of stages in [1, 64]; fix: e.g. "
+                        f"transit_shape = {max(1, round(float(shape)))}")
+    route = v["route"] if valid(v["route"]) else "systemic"
+    organs = read_organs(part.get("organs"), route, prefix, problems)
+    hours = v["time_unit_hours"]
+    if valid(hours) and hours is None:
+        if units is None:
+            problems.append(f"{prefix}time_unit_hours is missing and there is no [units]; "
+                            f"allowed: a circulation's rates are per hour, so the run's "
+                            f"time unit must be known; fix: add [units] (length_scale, "
+                            f"diffusivity_scale) or {prefix}time_unit_hours = ...")
+        else:
+            hours = units.time_scale / 3600.0
+    if len(problems) > count:
+        return None
+    try:
+        parameters = CirculationParameters(**{k: x for k, x in values.items()})
+    except ValueError as exc:  # pragma: no cover - read_options checked every value
+        problems.append(f"{prefix}parameters: {exc}")
+        return None
+    return CirculationConfig(name, parameters, organs, v["route"], v["max_cluster_size"],
+                             float(hours), v["time_unit_hours"])
+
+
+def unknown_circulation_key(prefix: str, key: str) -> str:
+    return unknown_key(prefix, key, ("model", *CIRCULATION_KEYS))
