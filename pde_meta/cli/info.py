@@ -13,8 +13,7 @@ from .common import EXIT_OK, model_diagnostics
 from .tables import fmt, render
 
 __all__ = ["add_parser", "command", "compartment_attrs", "describe", "diagnostics_table",
-           "events",
-           "MAX_TIME_COLUMNS"]
+           "events", "circulation_lines", "MAX_TIME_COLUMNS"]
 
 #: snapshots (columns) of the diagnostics table; more are sampled evenly, ends included
 MAX_TIME_COLUMNS = 6
@@ -111,6 +110,25 @@ def events(info) -> dict[str, float]:
     return {k: float(v) for k, v in found.items() if np.ndim(v) == 0}
 
 
+def circulation_lines(info, path) -> list[str]:
+    """For each circulation of the run: its diagnostics and its ledger at the end."""
+    from ..models.circulation.report import ledger_lines
+
+    out: list[str] = []
+    compartments = getattr(info, "compartments", None) or {}
+    for name, attrs in compartments.items():
+        if attrs.get("model") != "circulation":
+            continue
+        ds = storage.open_run(path, compartment=name)
+        if not ds.sizes.get("time"):
+            continue
+        names = [k for k, v in ds.data_vars.items() if v.dims == ("time",)]
+        out += ["", f"diagnostics of {name!r}:",
+                diagnostics_table(ds.time.values, {k: ds[k].values for k in names}),
+                "", *ledger_lines(ds, name)]
+    return out
+
+
 def command(args) -> int:
     info = storage.read_info(args.run)
     lines = describe(info, args.run)
@@ -122,6 +140,7 @@ def command(args) -> int:
                          f"in the file)")
         for k, v in events(info).items():
             lines.append(f"  {k} = {fmt(v) if math.isfinite(v) else 'never'}")
+    lines += circulation_lines(info, args.run)
     lines += ["", "config:", *("  " + line for line in info.config_toml.splitlines())]
     print("\n".join(lines))
     return EXIT_OK

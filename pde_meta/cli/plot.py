@@ -23,7 +23,9 @@ def add_parser(sub, epilog: str) -> None:
                        "colour bar; fields that are zero throughout are left out), "
                        "diagnostics.png (time series), fronts.png (tumour front contours) "
                        "and, when the run has a basement membrane, membrane.png (where and "
-                       "when it broke). --movie also writes a movie (MP4 when ffmpeg is "
+                       "when it broke); for a run with a circulation also ctc.png (CTCs "
+                       "over time) and funnel.png (shed -> arrested -> extravasated per "
+                       "organ). --movie also writes a movie (MP4 when ffmpeg is "
                        "available, else GIF), each frame scaled to its own range.")
     p.add_argument("run", metavar="RUN.h5", help="the run file (pde-meta run's output)")
     p.add_argument("--output", "-o", metavar="DIR", help="directory for the figures "
@@ -88,6 +90,21 @@ def _remove_if_empty(folders: list[Path]) -> None:
             return
 
 
+def _circulation_figures(run) -> dict:
+    """The figures of every circulation of ``run`` (named after it when there are
+    several)."""
+    from .. import plotting
+
+    compartments = storage.read_info(run, with_checkpoint=False).compartments or {}
+    names = [n for n, a in compartments.items() if a.get("model") == "circulation"]
+    out = {}
+    for name in names:
+        for key, fig in plotting.circulation_figures(
+                storage.open_run(run, compartment=name)).items():
+            out[key if len(names) == 1 else f"{key}_{name}"] = fig
+    return out
+
+
 def command(args) -> int:
     import matplotlib
 
@@ -111,7 +128,12 @@ def command(args) -> int:
                           f"allowed: a path in a directory; fix: e.g. --movie "
                           f"{out / (stem + '.gif')}")
     times = args.times if args.times is not None else default_times(ds)
-    figures = plotting.run_figures(ds, times=times, fields=args.fields)
+    if plotting.is_circulation(ds):
+        figures = plotting.circulation_figures(ds)
+    else:
+        figures = plotting.run_figures(ds, times=times, fields=args.fields)
+        if args.compartment is None:
+            figures.update(_circulation_figures(args.run))
     check_dpi(args.dpi, figures, "--dpi")  # finite, and the pixels of the largest figure
     created = _new_folders(out)
     try:

@@ -12,7 +12,9 @@ Modules: :mod:`.fields` (:func:`plot_fields`), :mod:`.series` (:func:`plot_diagn
 :mod:`.invasion` (:func:`plot_fronts`, :func:`plot_membrane_breach`: the figures that know
 the invasion model's field names), :mod:`.vessels` (:func:`plot_vessels`,
 :func:`plot_phenotypes`: the vessels over the tumour, leaders and followers),
-:mod:`.movie` (:func:`make_movie`), :mod:`.style`
+:mod:`.circulation` (:func:`plot_ctc`, :func:`plot_funnel`: CTCs over time and the
+funnel from shed to extravasated, from a circulation's dataset), :mod:`.movie`
+(:func:`make_movie`), :mod:`.style`
 (labels, colour maps, limits, :func:`save_figure`), :mod:`.select` (which variables and
 snapshots) and :mod:`.report` (:func:`run_figures`: the figures of ``pde-meta plot``).
 
@@ -25,6 +27,7 @@ Every plotting function returns a :class:`matplotlib.figure.Figure` built withou
 :func:`make_movie` returns the path of the movie it wrote.
 """
 
+from .circulation import circulation_figures, is_circulation, plot_ctc, plot_funnel
 from .fields import plot_fields
 from .invasion import has_membrane_band, plot_fronts, plot_membrane_breach
 from .movie import make_movie
@@ -35,4 +38,5 @@ from .vessels import plot_phenotypes, plot_vessels
 
 __all__ = ["plot_fields", "plot_diagnostics", "plot_fronts", "plot_membrane_breach",
            "has_membrane_band", "run_figures", "make_movie", "save_figure", "plot_vessels",
-           "plot_phenotypes"]
+           "plot_phenotypes", "plot_ctc", "plot_funnel", "circulation_figures",
+           "is_circulation"]
