@@ -110,10 +110,10 @@ class Circulation(Compartment):
         for segment, steps in zip(g.segments, g.transit_steps, strict=True):
             asked = getattr(self.params, SEGMENTS[segment])
             if abs(steps * self.params.dt - asked) > 0.5 * asked:
-                log.info("%s: the %s transit of %.3g h takes %.3g h on steps of %.3g h "
-                         "(each stage takes at least one step; its hazard is scaled to "
-                         "the %.3g h)", name, segment, asked, steps * self.params.dt,
-                         self.params.dt, asked)
+                log.debug("%s: the %s transit of %.3g h takes %.3g h on steps of %.3g h "
+                          "(each stage takes at least one step; its hazard is scaled to "
+                          "the %.3g h)", name, segment, asked, steps * self.params.dt,
+                          self.params.dt, asked)
         self.n = np.zeros((g.n_stages, self.max_size, 2), dtype=np.int64)
         self.arrested_units = np.zeros((len(self.organs), self.max_size), dtype=np.int64)
         self.acc = Accounts.empty(g, self.max_size)
