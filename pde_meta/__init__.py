@@ -32,14 +32,17 @@ FIELDS: tuple[str, ...] = FIELD_TABLE.names
 __all__ = ["ConfigError", "SimulationError", "Grid", "State", "FIELDS", "FIELD_TABLE",
            "Parameters", "OxygenWalls", "Stepper", "solve", "iterate", "stable_dt", "initial",
            "__version__", "load_config", "loads_config", "RunConfig", "simulate", "resume",
-           "open_run", "open_tree", "read_info", "load_sweep", "run_sweep", "open_sweep",
-           "metrics", "plotting"]
+           "open_run", "open_tree", "read_info", "read_table", "load_sweep", "run_sweep",
+           "open_sweep", "Circulation", "CirculationParameters", "Organ", "metrics",
+           "plotting"]
 
 #: run-level names, imported on first use (h5py and scipy.ndimage load only when needed)
 _LAZY = {"load_config": "config", "loads_config": "config", "RunConfig": "config",
          "simulate": "runner.run", "resume": "runner.run", "open_run": "storage",
          "open_tree": "storage", "read_info": "storage", "load_sweep": "sweep",
-         "run_sweep": "sweep", "open_sweep": "sweep"}
+         "run_sweep": "sweep", "open_sweep": "sweep", "read_table": "storage",
+         "Circulation": "models.circulation", "CirculationParameters": "models.circulation",
+         "Organ": "models.circulation"}
 _MODULES = {"metrics": "metrics", "plotting": "plotting"}
 
 

@@ -93,6 +93,15 @@ def describe(path, config, plan) -> str:
         lines.append(f"  units       L = {u.length_scale:g} cm, D = "
                      f"{u.diffusivity_scale:g} cm^2/s, T = L^2/D = {u.time_scale:.4g} s "
                      f"(t_end = {t.t_end * u.time_scale:.4g} s)")
+    for c in config.circulations:
+        steps = t.t_end * c.hours / c.parameters.dt
+        organs = ", ".join(f"{o.name} ({o.site})" for o in c.organs)
+        lines.append(f"  circulation {c.name}: route {c.route}, dt = "
+                     f"{c.parameters.dt * 60:.3g} min, about {steps:.3g} steps to t_end "
+                     f"({t.t_end * c.hours:.4g} h), organs {organs}")
+    for e in config.exchanges:
+        lines.append(f"  exchange    {e.kind} from {e.source} to {e.target} every "
+                     f"{config.coupling_interval:g}")
     return "\n".join(lines)
 
 
