@@ -88,6 +88,7 @@ class RunWriter:
         self.path = path
         self.tmp = tmp
         self.names = [str(n) for n in f.attrs["compartments"]]
+        self._cache: dict[str, tuple] = {}
         first = f[self.names[0]]["coords/time"]
         self.count = int(min(f[n]["coords/time"].shape[0] for n in self.names))
         self.last_time = float(first[self.count - 1]) if self.count else -np.inf
@@ -162,8 +163,8 @@ class RunWriter:
         k = self.count
         for name in self.names:
             fields, diagnostics = values[name]
-            g = f[name]
-            for fname, ds in g["fields"].items():
+            field_sets, diagnostic_sets, _ = self._handles(name)
+            for fname, ds in field_sets:
                 value = np.asarray(fields[fname])
                 if value.dtype.kind in "iuf" and (value.dtype.kind == "f") != (
                         ds.dtype.kind == "f"):  # counts as floats, or floats cut to counts
@@ -172,16 +173,27 @@ class RunWriter:
                                      f"its values (Variable(dims, attrs, dtype))")
                 ds.resize(k + 1, axis=0)
                 ds[k] = value
-            for dname, ds in g["diagnostics"].items():
+            for dname, ds in diagnostic_sets:
                 ds.resize(k + 1, axis=0)
                 ds[k] = diagnostics.get(dname, np.nan)
         for name in self.names:
-            tds = f[name]["coords/time"]
+            tds = self._handles(name)[2]
             tds.resize(k + 1, axis=0)
             tds[k] = t
         f.flush()
         self.count = k + 1
         self.last_time = float(t)
+
+    def _handles(self, name: str) -> tuple[list, list, h5py.Dataset]:
+        """The field and diagnostic datasets and the time axis of compartment ``name``,
+        looked up once (an HDF5 lookup by name costs more than writing a diagnostic)."""
+        found = self._cache.get(name)
+        if found is None:
+            g = self.f[name]
+            found = (list(g["fields"].items()), list(g["diagnostics"].items()),
+                     g["coords/time"])
+            self._cache[name] = found
+        return found
 
     def write_ledger(self, rows) -> None:
         """Append ledger rows (``Transfer`` tuples) that are not in the file yet."""
