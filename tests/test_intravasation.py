@@ -57,17 +57,24 @@ def test_the_tissue_loses_exactly_the_cells_that_leave(rule):
 
 def test_catchments_are_disjoint_and_reach_one_cell_around():
     s = tissue()
-    pts, label = catchments(s.data)
+    c = catchments(s.data)
+    pts = c.points
     vessel = ((s.data[V] > 0) | (s.data[LY] > 0)).ravel()
     assert np.array_equal(np.flatnonzero(vessel), pts)
+    assert np.unique(c.cells).size == c.cells.size     # every cell drains to one point
+    label = np.full(vessel.size, -1)
+    label[c.cells] = pts[c.owner]
     assert (label[pts] == pts).all()          # a vessel point drains to itself
-    counts = np.bincount(label[label >= 0])[pts]
+    counts = np.bincount(c.owner, minlength=pts.size)
     assert counts.max() <= 5 and counts.min() >= 1
     ny, nx = s.grid.shape
-    for flat in np.flatnonzero(label >= 0):
+    for flat in c.cells:
         i, j = divmod(flat, nx)
         pi, pj = divmod(label[flat], nx)
         assert abs(i - pi) + abs(j - pj) <= 1
+    assert catchments(s.data, c) is c          # the same vessels: the same catchments
+    s.data[V, 5, 5] = 1.0
+    assert catchments(s.data, c) is not c
 
 
 def test_the_routes_follow_the_vessels_and_their_gates():

@@ -143,14 +143,22 @@ class Circulation(Compartment):
     def advance(self, t_end: float, max_steps: int | None = None) -> int:
         taken = 0
         tol = 1e-9 * max(1.0, abs(t_end))
+        last = int(math.floor((t_end + tol) / self.dt_model))  # the last lattice point
         while (self.lattice + 1) * self.dt_model <= t_end + tol:
             if max_steps is not None and taken >= max_steps:
                 self._t = max(self._t, self.lattice * self.dt_model)
                 return taken
-            if self.n.any() or self.arrested_units.any():  # an empty step draws nothing
-                step(self.n, self.arrested_units, self.graph, self.rates, self.acc,
-                     stream(self._step_key, self.lattice), self._certain, self._inner,
-                     self._last)
+            if not (self.n.any() or self.arrested_units.any()):
+                # nothing in circulation: the steps to t_end change nothing, draw nothing
+                skip = max(1, last - self.lattice)
+                if max_steps is not None:
+                    skip = min(skip, max_steps - taken)
+                self.lattice += skip
+                taken += skip
+                continue
+            step(self.n, self.arrested_units, self.graph, self.rates, self.acc,
+                 stream(self._step_key, self.lattice), self._certain, self._inner,
+                 self._last)
             self.lattice += 1
             taken += 1
         self._t = max(self._t, float(t_end))

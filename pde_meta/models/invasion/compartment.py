@@ -24,7 +24,7 @@ from ...errors import ConfigError, SimulationError
 from ...numerics.threads import ThreadChoice
 from .diagnostics import Diagnostics
 from .fields import FIELDS
-from .intravasation import intravasate
+from .intravasation import catchments, intravasate
 from .parameters import OxygenWalls, Parameters
 from .state import State
 from .stepper import MAX_STEPS_AHEAD, Stepper, stored_fields
@@ -247,7 +247,10 @@ class Tissue(Compartment):
     def intravasate(self, rule, interval: float, max_size: int, rng) -> dict:
         """Cells that leave through the vessels in ``interval``, removed from the state
         (:func:`.intravasation.intravasate`: the event rows)."""
-        events = intravasate(self.stepper.state, rule, interval, max_size, rng)
+        self._catchments = catchments(self.stepper.state.data,
+                                      getattr(self, "_catchments", None))
+        events = intravasate(self.stepper.state, rule, interval, max_size, rng,
+                             self._catchments)
         if events["size"].size:
             self.stepper.refresh()
         return events

@@ -48,7 +48,7 @@ from ...core.options import REQUIRED, Option
 from .fields import FIELDS
 
 __all__ = ["INTRAVASATION_OPTIONS", "CLUSTER_RULES", "IntravasationRule", "intravasate",
-           "cells_per_unit", "catchments"]
+           "cells_per_unit", "catchments", "Catchments"]
 
 CLUSTER_RULES = ("singles", "local", "metaspread")
 _N, _E = FIELDS.index("tumor"), FIELDS.index("epithelial")
@@ -94,11 +94,27 @@ def cells_per_unit(grid, rule: IntravasationRule) -> float:
     return grid.dx * grid.dy / rule.cell_size**2
 
 
-def catchments(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The vessel points (flat indices, ascending) and each grid cell's catchment: the
-    flat index of the vessel point it drains to (itself, else its first vessel neighbour
-    below, above, left, right), or -1."""
+@dataclass(frozen=True)
+class Catchments:
+    """The vessel points of a grid and the cells they drain: ``points`` (flat indices,
+    ascending), ``cells`` (flat indices of every cell of a catchment) and ``owner`` (for
+    each of ``cells``, the position in ``points`` of its vessel point); ``mask`` is the
+    vessel mask they were made from."""
+
+    mask: np.ndarray
+    points: np.ndarray
+    cells: np.ndarray
+    owner: np.ndarray
+
+
+def catchments(d: np.ndarray, previous: Catchments | None = None) -> Catchments:
+    """The catchments of the vessels of state data ``d``: each vessel point (a cell with
+    ``v > 0`` or ``l > 0``) drains itself and those of its four neighbours that are not
+    vessel points (a neighbour of several drains to the first one below, above, left,
+    right). ``previous`` is returned when the vessel mask is the same."""
     vessel = (d[_V] > 0) | (d[_LY] > 0)
+    if previous is not None and np.array_equal(previous.mask, vessel.ravel()):
+        return previous
     ny, nx = vessel.shape
     base = np.where(vessel, np.arange(ny * nx).reshape(ny, nx), -1)
     label = base.copy()
@@ -106,7 +122,11 @@ def catchments(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     for di, dj in ((-1, 0), (1, 0), (0, -1), (0, 1)):
         nb = pad[1 + di:1 + di + ny, 1 + dj:1 + dj + nx]
         label = np.where((label < 0) & (nb >= 0), nb, label)
-    return np.flatnonzero(vessel), label.ravel()
+    label = label.ravel()
+    points = np.flatnonzero(vessel)
+    cells = np.flatnonzero(label >= 0)
+    owner = np.searchsorted(points, label[cells])
+    return Catchments(vessel.ravel().copy(), points, cells, owner)
 
 
 def _rates(d: np.ndarray, pts: np.ndarray, rule: IntravasationRule
@@ -144,24 +164,24 @@ def _draw(whole: np.ndarray, rates: np.ndarray, interval: float, rng) -> np.ndar
     return out
 
 
-def intravasate(state, rule: IntravasationRule, interval: float, max_size: int, rng
-                ) -> dict[str, np.ndarray]:
+def intravasate(state, rule: IntravasationRule, interval: float, max_size: int, rng,
+                catch: Catchments | None = None) -> dict[str, np.ndarray]:
     """Draw the cells that leave ``state`` in ``interval`` and remove them (in place).
 
     Returns the event rows: columns ``x``, ``y`` (of the vessel point), ``size``,
     ``mesenchymal``, ``epithelial``, ``route`` (0 active, 1 passive), ``vessel`` (0 blood,
     1 lymph), ``count`` (the singles of one point and way are one row with their count;
-    each cluster is a row of count 1)."""
+    each cluster is a row of count 1). ``catch``: the :func:`catchments` of the state's
+    vessels (made here when not given)."""
     d, g = state.data, state.grid
     K = cells_per_unit(g, rule)
-    pts, label = catchments(d)
+    catch = catchments(d) if catch is None else catch
+    pts, cells, owner = catch.points, catch.cells, catch.owner
     rows: list[tuple] = []
     if pts.size:
-        inside = label >= 0
-        lab = label[inside]
-        size = label.size
-        pool_m = np.bincount(lab, weights=d[_N].ravel()[inside], minlength=size)[pts]
-        pool_e = np.bincount(lab, weights=d[_E].ravel()[inside], minlength=size)[pts]
+        planes = d.reshape(d.shape[0], -1)
+        pool_m = np.bincount(owner, weights=planes[_N, cells], minlength=pts.size)
+        pool_e = np.bincount(owner, weights=planes[_E, cells], minlength=pts.size)
         whole_m = np.floor(pool_m * K).astype(np.int64)
         whole_e = np.floor(pool_e * K).astype(np.int64)
         rm, re = _rates(d, pts, rule)
@@ -184,10 +204,8 @@ def intravasate(state, rule: IntravasationRule, interval: float, max_size: int, 
             taken = whole - left
             if not taken.any():
                 continue
-            frac = np.zeros(size)
-            frac[pts] = np.divide(taken, pool * K, out=np.zeros(pts.size), where=taken > 0)
-            flat = d[plane].reshape(-1)
-            flat[inside] = np.maximum(flat[inside] * (1.0 - frac[lab]), 0.0)
+            frac = np.divide(taken, pool * K, out=np.zeros(pts.size), where=taken > 0)
+            planes[plane, cells] = np.maximum(planes[plane, cells] * (1.0 - frac[owner]), 0.0)
     cols = np.array(rows, dtype=np.int64).reshape(-1, 7)
     where = pts[cols[:, 0]] if cols.size else np.zeros(0, dtype=np.int64)
     i, j = np.divmod(where, g.nx)
