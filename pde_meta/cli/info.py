@@ -72,11 +72,13 @@ def describe(info, path) -> list[str]:
         lines.insert(6, f"compartments {listed} (shown: the first)")
     ck = info.checkpoint
     if ck is not None:
-        rate = (math.prod(shape) * ck.steps / ck.wall_seconds) if ck.wall_seconds > 0 else 0
+        steps = ck.steps if len(compartments) <= 1 else ck.state.step  # the grid's own
+        rate = (math.prod(shape) * steps / ck.wall_seconds) if ck.wall_seconds > 0 else 0
+        others = (f" (all compartments: {ck.steps} steps)" if len(compartments) > 1 else "")
         lines += [f"checkpoint   t = {ck.state.t:g}, step {ck.state.step}, next dt = "
                   f"{ck.dt:.4g}",
-                  f"performance  {ck.steps} steps in {ck.wall_seconds:.3g} s of stepping, "
-                  f"{rate:.3g} cell-updates/s"]
+                  f"performance  {steps} steps of the grid in {ck.wall_seconds:.3g} s of "
+                  f"stepping{others}, {rate:.3g} grid cell-updates/s"]
     units = a.get("units")
     if units and units != "null":
         lines.append(f"units        {units}")
