@@ -262,3 +262,37 @@ def test_info_prints_the_ledger_and_plot_draws_the_circulation(run, tmp_path, ca
     assert main(["plot", str(run.path), "-o", str(tmp_path / "p")]) == 0
     names = {p.name for p in (tmp_path / "p").iterdir()}
     assert {"ctc.png", "funnel.png", "fields.png"} <= names
+
+
+def test_a_sweep_varies_the_keys_of_compartments_and_exchanges(tmp_path):
+    from pde_meta import sweep
+
+    (tmp_path / "spread.toml").write_text(CONFIG.format(name="spread", route="systemic",
+                                                        organs=""))
+    (tmp_path / "s.toml").write_text(
+        'base = "spread.toml"\n[vary]\n'
+        '"compartments.blood.parameters.shear" = [0.5, 4.0]\n'
+        '"exchanges[0].active_rate" = [1.0, 3.0]\n'
+        '"compartments.tissue.parameters.haptotaxis" = [0.01]\n'
+        '[set]\n"compartments.blood.route" = "direct"\n'
+        '"compartments.blood.organs" = [{name = "site", flow = 1.0}]\n')
+    s = sweep.load_sweep(tmp_path / "s.toml")
+    assert len(s.members) == 4 and not s.invalid
+    got = {(m.config.circulations[0].parameters.shear,
+            dict(m.config.exchanges[0].options)["active_rate"]) for m in s.members}
+    assert got == {(0.5, 1.0), (0.5, 3.0), (4.0, 1.0), (4.0, 3.0)}
+    assert all(m.config.parameters.haptotaxis == 0.01 for m in s.members)
+    assert all(m.config.circulations[0].route == "direct" for m in s.members)
+    for bad, message in (('"compartments.blood.parameters.sheer" = [1.0]',
+                          "parameters.sheer is not a known key; allowed: dt, shear"),
+                         ('"exchanges[3].active_rate" = [1.0]', "k below 1"),
+                         ('"compartments.nowhere.parameters.shear" = [1.0]', "names no"),
+                         ('"compartments.blood.organs[0].flux" = [1.0]', "organs\\[0\\].flux")):
+        (tmp_path / "b.toml").write_text(f'base = "spread.toml"\n[vary]\n{bad}\n')
+        with pytest.raises(ConfigError, match=message):
+            sweep.load_sweep(tmp_path / "b.toml")
+    # a value out of range makes an invalid member, as for any key path
+    (tmp_path / "b.toml").write_text('base = "spread.toml"\n[vary]\n'
+                                     '"exchanges[0].cell_size" = [-1.0, 0.002]\n')
+    s = sweep.load_sweep(tmp_path / "b.toml")
+    assert len(s.invalid) == 1 and "exchanges[0].cell_size = -1.0" in s.invalid[0].error

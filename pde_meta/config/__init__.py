@@ -42,6 +42,8 @@ from ..core.options import (
     unknown_key,
     valid,
 )
+from .circulation import CIRCULATION_OPTIONS, CIRCULATION_PARAMETER_OPTIONS, CirculationConfig
+from .compartments import exchange_options
 from .limits import (
     MAX_STEPS,
     PLAN_MAX_CELLS,
@@ -100,6 +102,8 @@ __all__ = [
     "SECTIONS", "TOP_OPTIONS", "TOP_KEYS", "GRID_OPTIONS", "TIME_OPTIONS", "OUTPUT_OPTIONS",
     "UNITS_OPTIONS", "WALL_OPTIONS", "PARAMETER_OPTIONS", "INITIAL_TYPES", "TYPE_OPTION",
     "FIELDS", "MAX_CELLS_PER_SIDE", "MAX_SNAPSHOTS", "TIME_TOLERANCE",
+    "CIRCULATION_OPTIONS", "CIRCULATION_PARAMETER_OPTIONS", "CirculationConfig",
+    "exchange_options",
     # options and their messages (from pde_meta.core.options)
     "Option", "REQUIRED", "check_option", "read_options", "read_top", "valid", "problem",
     "short", "did_you_mean", "unknown_key",

@@ -21,7 +21,7 @@ from ..models import MODELS
 from .run_config import ExchangeConfig
 
 __all__ = ["COMPARTMENT_OPTIONS", "COUPLING_OPTIONS", "EXCHANGE_OPTIONS", "TISSUE_KEYS",
-           "read_coupling"]
+           "read_coupling", "exchange_options"]
 
 #: the sections of a tissue compartment
 TISSUE_KEYS = ("grid", "parameters", "physical_parameters", "oxygen_walls", "initial")
@@ -46,6 +46,13 @@ EXCHANGE_OPTIONS = (
     Option("from", "string", REQUIRED, "the compartment material leaves"),
     Option("to", "string", REQUIRED, "the compartment it arrives in"),
 )
+
+
+def exchange_options(kind: str) -> tuple[Option, ...] | None:
+    """The options of an ``[[exchanges]]`` entry of ``kind`` (None: no such kind)."""
+    if kind not in EXCHANGES:
+        return None
+    return (*EXCHANGE_OPTIONS, *getattr(EXCHANGES[kind], "OPTIONS", ()))
 
 
 def read_coupling(data: dict, names: list[str], problems: list[str]
@@ -90,7 +97,7 @@ def _read_exchange(k: int, entry: Any, names: list[str], problems: list[str]
     if found:
         problems.append(found)
         return None
-    options = (*EXCHANGE_OPTIONS, *getattr(EXCHANGES[kind], "OPTIONS", ()))
+    options = exchange_options(kind)
     rest = {k2: v for k2, v in entry.items() if k2 != "kind"}
     v = read_options(rest, options, prefix, problems, also=("kind",))
     if not valid(*v.values()):

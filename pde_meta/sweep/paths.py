@@ -7,8 +7,19 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..config import FIELDS, INITIAL_TYPES, PARAMETER_OPTIONS, SECTIONS, TOP_OPTIONS, TYPE_OPTION
+from ..config import (
+    CIRCULATION_OPTIONS,
+    CIRCULATION_PARAMETER_OPTIONS,
+    FIELDS,
+    INITIAL_TYPES,
+    PARAMETER_OPTIONS,
+    SECTIONS,
+    TOP_OPTIONS,
+    TYPE_OPTION,
+    exchange_options,
+)
 from ..core.options import Option, unknown_key
+from ..models.circulation import ORGAN_OPTIONS
 
 __all__ = ["flatten", "split_path", "bad_path", "assign", "option_of", "target",
            "types_first"]
@@ -140,7 +151,69 @@ def target(path: str, segments: list, data: dict, section: str
         return by_key[key], None
     if head == "initial":
         return _initial_target(path, segments, data, prefix)
-    return None, unknown_key(prefix, head, [*top, *sections])
+    if head == "compartments":
+        return _compartment_target(path, segments, data, prefix)
+    if head == "exchanges":
+        return _exchange_target(path, segments, data, prefix)
+    return None, unknown_key(prefix, head, [*top, *sections, "compartments", "exchanges"])
+
+
+def _compartment_target(path: str, segments: list, data: dict, prefix: str
+                        ) -> tuple[Option | None, str | None]:
+    """``compartments.<name>.<...>``: a tissue's key paths below its name, or a
+    circulation's options and ``parameters.<key>``."""
+    table = data.get("compartments")
+    names = list(table) if isinstance(table, dict) else []
+    if len(segments) < 3 or segments[1] not in names:
+        return None, (f"{prefix}{path} names no compartment of the base; allowed: "
+                      f"compartments.<name>.<key path> with <name> one of {names or '(none)'}"
+                      f"; fix: e.g. compartments.{names[0] if names else 'tissue'}"
+                      f".parameters.haptotaxis")
+    part = table[segments[1]]
+    rest = segments[2:]
+    where = f"{prefix}compartments.{segments[1]}."
+    if isinstance(part, dict) and part.get("model") == "circulation":
+        if rest[0] == "parameters" and len(rest) == 2:
+            by_key = {o.key: o for o in CIRCULATION_PARAMETER_OPTIONS}
+            if rest[1] in by_key:
+                return by_key[rest[1]], None
+            return None, unknown_key(f"{where}parameters.", rest[1], list(by_key))
+        if rest[0] == "organs":
+            if len(rest) == 1:
+                return None, None  # a whole list of organs: the config checks it
+            if len(rest) == 3 and isinstance(rest[1], int):
+                by_key = {o.key: o for o in ORGAN_OPTIONS}
+                if rest[2] in by_key:
+                    return by_key[rest[2]], None
+                return None, unknown_key(f"{where}organs[{rest[1]}].", rest[2], list(by_key))
+            return None, (f"{where}{'.'.join(map(str, rest))} is not an organ key; allowed: "
+                          f"organs, or organs[k].<key>; fix: e.g. organs[0].arrest")
+        by_key = {o.key: o for o in CIRCULATION_OPTIONS}
+        if len(rest) == 1 and rest[0] in by_key:
+            return by_key[rest[0]], None
+        return None, unknown_key(where, rest[0], [*by_key, "parameters", "organs"])
+    sub = ".".join(str(s) if not isinstance(s, int) else f"[{s}]" for s in rest)
+    return target(sub.replace(".[", "["), rest, part if isinstance(part, dict) else {},
+                  f"{prefix}compartments.{segments[1]}".lstrip("."))
+
+
+def _exchange_target(path: str, segments: list, data: dict, prefix: str
+                     ) -> tuple[Option | None, str | None]:
+    """``exchanges[k].<key>``: an option of the k-th exchange's kind."""
+    entries = data.get("exchanges")
+    count = len(entries) if isinstance(entries, list) else 0
+    if len(segments) != 3 or not isinstance(segments[1], int) or segments[1] >= count:
+        return None, (f"{prefix}{path} is not an exchange key; allowed: exchanges[k].<key> "
+                      f"with k below {count}; fix: e.g. exchanges[0].active_rate")
+    entry = entries[segments[1]]
+    options = exchange_options(entry.get("kind")) if isinstance(entry, dict) else None
+    if options is None:
+        return None, None  # the config reports the kind
+    by_key = {o.key: o for o in options}
+    if segments[2] in ("kind", "from", "to") or segments[2] not in by_key:
+        allowed = [k for k in by_key if k not in ("from", "to")]
+        return None, unknown_key(f"{prefix}exchanges[{segments[1]}].", segments[2], allowed)
+    return by_key[segments[2]], None
 
 
 def _initial_target(path: str, segments: list, data: dict, prefix: str
