@@ -296,3 +296,14 @@ def test_a_sweep_varies_the_keys_of_compartments_and_exchanges(tmp_path):
                                      '"exchanges[0].cell_size" = [-1.0, 0.002]\n')
     s = sweep.load_sweep(tmp_path / "b.toml")
     assert len(s.invalid) == 1 and "exchanges[0].cell_size = -1.0" in s.invalid[0].error
+
+
+def test_a_sweep_summary_has_the_circulation_columns(run):
+    from pde_meta.sweep.summary import file_row
+
+    row = file_row(run.path)
+    blood = pm.open_run(run.path, compartment="blood").isel(time=-1)
+    assert row["blood.shed_cells"] == float(blood.shed_cells) > 0
+    assert row["blood.balance"] == 0.0
+    assert sum(row[f"blood.extravasated.{o}"] for o in blood.organ.values) == float(
+        blood.extravasated_cells)

@@ -101,7 +101,27 @@ def file_row(path: Path) -> dict:
             row[name] = last[name]
         elif name in events and np.ndim(events[name]) == 0:
             row[name] = float(events[name])
+    row.update(_circulation_columns(path, info))
     return row
+
+
+def _circulation_columns(path: Path, info) -> dict:
+    """The final diagnostics of each circulation of the run (``<name>.shed_cells``, ...)
+    and its extravasated cells per organ (``<name>.extravasated.<organ>``)."""
+    out: dict[str, float] = {}
+    for name, attrs in (getattr(info, "compartments", None) or {}).items():
+        if attrs.get("model") != "circulation":
+            continue
+        ds = io.open_run(path, compartment=name)
+        if not ds.sizes.get("time"):
+            continue
+        end = ds.isel(time=-1)
+        for key, var in end.data_vars.items():
+            if var.dims == () and key != "wall_time":
+                out[f"{name}.{key}"] = float(var)
+        for organ, cells in zip(end.organ.values, end.extravasated.values, strict=True):
+            out[f"{name}.extravasated.{organ}"] = float(cells)
+    return out
 
 
 
