@@ -114,6 +114,17 @@ def test_a_constant_hazard_over_a_fixed_transit_leaves_exp_minus_hT():
     assert c.balance() == 0
 
 
+def test_the_time_in_circulation_is_integrated_exactly():
+    # no death: every cell spends exactly T = M dt in the veins, then arrests at once
+    n, T = 1000, 2.0
+    c = one_site(shear=0.0, anoikis=0.0, immune=0.0, venous_time=T)
+    inject(c, 0.0, {1: n, 3: 10})
+    c.advance(5.0)
+    assert c.diagnostics(0.0)["ctc_cell_hours_blood"] == pytest.approx((n + 30) * T,
+                                                                        rel=1e-12)
+    assert c.diagnostics(0.0)["ctc_cell_hours_lymph"] == 0.0
+
+
 def test_clusters_survive_by_the_protection_factor():
     h, T, n, protect = 1.5, 2.0, 100_000, 3.0
     c = one_site(shear=h, anoikis=0.0, immune=0.0, venous_time=T,

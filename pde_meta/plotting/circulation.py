@@ -35,10 +35,18 @@ def _time_axis(ds, ax) -> np.ndarray:
     return np.asarray(ds.time.values, dtype=float)
 
 
+def _hours(ds, t: np.ndarray) -> np.ndarray | None:
+    """The snapshot times in hours (the circulation stores hours per time unit)."""
+    per = ds.attrs.get("compartment_hours_per_time_unit", ds.attrs.get("hours_per_time_unit"))
+    return None if per is None else t * float(per)
+
+
 def plot_ctc(ds, *, figsize=(9.0, 4.0)) -> Figure:
-    """Left: units in circulation over time (single cells and clusters, in blood and in
-    lymph), with the CTCs per mL of blood on a second axis; right: cells shed so far, by
-    route. Counts are drawn on a log axis, zero as a gap."""
+    """Left: units in circulation at each snapshot (single cells and clusters, in blood and
+    in lymph) and, as steps, the mean number of cells over each interval between
+    snapshots (a cell stays in the blood for minutes to hours, so a snapshot rarely
+    catches it), with the CTCs per mL of blood on a second axis; right: cells shed so
+    far, by route. Counts are drawn on a log axis, zero as a gap."""
     fig = Figure(figsize=figsize, layout="constrained")
     left, right = fig.subplots(1, 2)
     t = _time_axis(ds, left)
@@ -51,10 +59,22 @@ def plot_ctc(ds, *, figsize=(9.0, 4.0)) -> Figure:
             left.plot(t, np.where(y > 0, y, np.nan), line, color=colour, label=text,
                       marker="o", ms=3)
             drawn = True
+    hours = _hours(ds, t)
+    for name, colour, text in (("ctc_cell_hours_blood", "#e41a1c", "mean cells, blood"),
+                               ("ctc_cell_hours_lymph", "#1a9850", "mean cells, lymph")):
+        if name not in ds.data_vars or hours is None or t.size < 2:
+            continue
+        mean = np.diff(np.asarray(ds[name].values, dtype=float)) / np.diff(hours)
+        if np.any(mean > 0):
+            left.stairs(np.where(mean > 0, mean, np.nan), t, color=colour, alpha=0.5,
+                        lw=2, label=f"{text} (over each interval)")
+            drawn = True
     left.set_ylabel("units in circulation")
     if drawn:
         left.set_yscale("log")
-        left.legend(fontsize="small")
+        lo, hi = left.get_ylim()
+        left.set_ylim(lo, hi * 10)  # room for the legend above the data
+        left.legend(fontsize="small", loc="upper left")
         per_ml = np.asarray(ds["ctc_per_ml"].values, dtype=float)
         twin = left.twinx()
         twin.plot(t, per_ml, alpha=0)  # the scale only

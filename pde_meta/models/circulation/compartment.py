@@ -122,6 +122,11 @@ class Circulation(Compartment):
         self.lattice = 0
         self.entries = 0
         self._rows: list[dict] = []
+        #: cell-steps in circulation so far, in blood and in lymph (exact integers): the
+        #: time integral of the CTC count, for means over any interval
+        self.occupancy = np.zeros(2, dtype=np.int64)
+        blood = g.blood_segments()[g.segment_of]
+        self._cells_in = np.stack([blood, ~blood]).astype(np.int64)  # [2, stage]
 
     # ------------------------------------------------------------------ time
     @property
@@ -156,6 +161,7 @@ class Circulation(Compartment):
                 self.lattice += skip
                 taken += skip
                 continue
+            self.occupancy += self._cells_in @ (self.n.sum(axis=2) @ self.rates.sizes)
             step(self.n, self.arrested_units, self.graph, self.rates, self.acc,
                  stream(self._step_key, self.lattice), self._certain, self._inner,
                  self._last)
@@ -260,7 +266,7 @@ class Circulation(Compartment):
         checkpoint = {"n": (self.n.shape, "i8"), "arrested_units":
                       (self.arrested_units.shape, "i8"), "shed": (self.shed.shape, "i8"),
                       **{k: (v.shape, "i8") for k, v in self.acc.arrays().items()},
-                      "scalars": ((5,), "f8")}
+                      "occupancy": ((2,), "i8"), "scalars": ((5,), "f8")}
         attrs = {"route": self.route, "organs": json.dumps([o.to_dict() for o in self.organs]),
                  "parameters": json.dumps(self.params.to_dict()),
                  "hours_per_time_unit": self.hours, "max_cluster_size": self.max_size,
@@ -291,6 +297,8 @@ class Circulation(Compartment):
                 "dead_cells": float(led["dead"].sum()),
                 "arrested_cells": float(led["arrested_now"].sum()),
                 "extravasated_cells": float(led["extravasated"].sum()),
+                "ctc_cell_hours_blood": float(self.occupancy[0]) * self.params.dt,
+                "ctc_cell_hours_lymph": float(self.occupancy[1]) * self.params.dt,
                 "balance": float(self.balance()),
                 "wall_time": float(wall_seconds)}
 
@@ -298,12 +306,14 @@ class Circulation(Compartment):
         return {"n": self.n.copy(), "arrested_units": self.arrested_units.copy(),
                 "shed": self.shed.copy(),
                 **{k: v.copy() for k, v in self.acc.arrays().items()},
+                "occupancy": self.occupancy.copy(),
                 "scalars": np.array([self._t, self.lattice, self.dt_model, self.entries,
                                      0.0])}
 
     def restore(self, arrays: dict[str, np.ndarray]) -> None:
         for key, target in (("n", self.n), ("arrested_units", self.arrested_units),
-                            ("shed", self.shed), *self.acc.arrays().items()):
+                            ("shed", self.shed), ("occupancy", self.occupancy),
+                            *self.acc.arrays().items()):
             if np.shape(arrays[key]) != target.shape:
                 raise ConfigError(f"{self.name}: the checkpoint's {key} has shape "
                                   f"{np.shape(arrays[key])}, this config gives "
@@ -327,6 +337,10 @@ _DIAGNOSTICS = {
     "dead_cells": ("cells", "cells dead in circulation (cumulative)"),
     "arrested_cells": ("cells", "cells arrested now, fate pending"),
     "extravasated_cells": ("cells", "cells that extravasated (cumulative)"),
+    "ctc_cell_hours_blood": ("cell h", "cells in the blood integrated over time, counted at "
+                             "the start of each step (cumulative: its rise over an interval "
+                             "/ the interval's hours is the mean CTC count)"),
+    "ctc_cell_hours_lymph": ("cell h", "the same in the lymph"),
     "balance": ("cells", "shed - circulating - dead - arrested - extravasated (always 0)"),
     "wall_time": ("s", "wall-clock seconds of the run"),
 }
