@@ -145,6 +145,9 @@ def test_platelet_coating_protects_the_coated_fraction():
     c.advance(T + 0.5)
     p = 0.7 * math.exp(-h * T) + 0.3 * math.exp(-h * T / 4.0)
     assert within(int(c.acc.extravasated.sum()), n, p)
+    inject(c, c.t, {1: 1000}, vessel=1)  # the lymph has no platelets
+    lymph = c.graph.first[c.graph.lymph_entry]
+    assert c.n[lymph, 0, 0] == 1000 and c.n[lymph, 0, 1] == 0
 
 
 def test_an_exponential_transit_gives_the_geometric_law_of_the_chain():

@@ -61,11 +61,6 @@ _LONG = {
 }
 
 
-def _cells(counts: np.ndarray, sizes: np.ndarray) -> int:
-    return int((counts.reshape(-1, sizes.size, counts.shape[-1]).sum(axis=(0, 2))
-                * sizes).sum())
-
-
 class Circulation(Compartment):
     """Circulating tumour cells in blood and lymph, as counts (see the module docstring).
 
@@ -199,7 +194,8 @@ class Circulation(Compartment):
             if sel.any():
                 counts = np.bincount(size[sel] - 1, weights=count[sel],
                                      minlength=self.max_size).astype(np.int64)
-                enter(self.n, counts, int(self.graph.first[stage]), self.rates, rng)
+                enter(self.n, counts, int(self.graph.first[stage]), self.rates, rng,
+                      coat=v == 0)
         self._rows.append({"t": np.full(rows, float(t)), **cols})
         return int((size * count).sum())
 

@@ -29,9 +29,10 @@ A step of length ``dt`` (hours), in this order:
 
 Units that enter (from a tissue) first lose cells with probability ``p_d`` each (the
 disaggregation of MetaSpread, there drawn at the end of the transit: with a constant
-hazard over a fixed transit the two orders give the same law), then are coated with
-probability ``p_plt``. With a constant hazard over a fixed transit a single cell
-survives with probability ``exp(-H T)`` exactly, whatever ``dt``.
+hazard over a fixed transit the two orders give the same law), then units entering the
+blood are coated with probability ``p_plt`` (the lymph has no platelets). With a
+constant hazard over a fixed transit a single cell survives with probability
+``exp(-H T)`` exactly, whatever ``dt``.
 
 Every cell is in exactly one of: a stage, an arrested unit, the dead (per cause and
 place), the extravasated (per organ), so the ledger balances with integer equality.
@@ -286,9 +287,10 @@ def step(n: np.ndarray, arrested: np.ndarray, graph: Graph, rates: Rates, acc: A
 
 
 def enter(n: np.ndarray, counts: np.ndarray, stage: int, rates: Rates,
-          rng: np.random.Generator) -> None:
+          rng: np.random.Generator, coat: bool = True) -> None:
     """Units entering stage ``stage``: ``counts[s]`` units of ``s + 1`` cells; clusters
-    lose cells (disaggregation), then units are coated (see the module docstring)."""
+    lose cells (disaggregation), then units are coated (see the module docstring; not in
+    the lymph, ``coat=False``, which has no platelets)."""
     units = np.asarray(counts, dtype=np.int64).copy()
     if rates.p_disaggregate > 0.0:
         for s in np.flatnonzero(units[1:]) + 1:
@@ -298,6 +300,7 @@ def enter(n: np.ndarray, counts: np.ndarray, stage: int, rates: Rates,
             for r, count in smaller:
                 units[r - 1] += count[0]
             units[0] += singles[0]
-    coated = rng.binomial(units, rates.p_coat) if rates.p_coat > 0 else np.zeros_like(units)
+    coated = (rng.binomial(units, rates.p_coat) if coat and rates.p_coat > 0
+              else np.zeros_like(units))
     n[stage, :, 0] += units - coated
     n[stage, :, 1] += coated
