@@ -307,3 +307,8 @@ def test_a_sweep_summary_has_the_circulation_columns(run):
     assert row["blood.balance"] == 0.0
     assert sum(row[f"blood.extravasated.{o}"] for o in blood.organ.values) == float(
         blood.extravasated_cells)
+
+
+def test_plot_of_the_circulation_alone(run, tmp_path):
+    assert main(["plot", str(run.path), "--compartment", "blood", "-o", str(tmp_path / "c")]) == 0
+    assert {p.name for p in (tmp_path / "c").iterdir()} == {"ctc.png", "funnel.png"}
