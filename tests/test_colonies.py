@@ -1,0 +1,102 @@
+"""The colony-size solver against closed forms: conservation to round-off, positivity,
+first-order convergence of the size distribution, Iwata's count of metastases."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy.integrate import quad
+
+from pde_meta.models.organs import Colonies, SizeGrid
+
+
+def account(c):
+    return c.entered - c.died - c.beyond - c.below
+
+
+@pytest.mark.parametrize("law, rate, capacity", [("exponential", 0.35, math.inf),
+                                                 ("logistic", 0.5, 1e9),
+                                                 ("gompertz", 0.05, 1e11)])
+def test_colonies_are_conserved_and_stay_non_negative(law, rate, capacity):
+    # colonies above a logistic capacity shrink back to it (v < 0 there)
+    c = Colonies(SizeGrid(120, 1e10), law=law, rate=rate, capacity=capacity, death=0.01)
+    rng = np.random.default_rng(1)
+    c.counts[:] = rng.random(120) * 5
+    start = c.total
+    for _ in range(200):
+        c.advance(float(rng.uniform(0.1, 5.0)), inflow=float(rng.uniform(0, 20)))
+        assert c.counts.min() >= 0.0
+    assert c.total == pytest.approx(start + account(c), rel=1e-11)
+
+
+def test_exponential_growth_at_courant_one_is_an_exact_shift():
+    g = SizeGrid(100, 1e10)
+    a = 0.4
+    c = Colonies(g, law="exponential", rate=a)
+    c.counts[0] = 1.0
+    h = g.width / a
+    c.advance(7 * h)
+    assert c.counts[7] == pytest.approx(1.0, abs=1e-12) and c.total == pytest.approx(1.0)
+
+
+def _cdf_error(bins, law, rate, capacity, t, beta, tau):
+    """Max error of the count of colonies of at least y cells, against beta (t - tau(y))
+    (a constant inflow from t = 0: a colony of size y was born tau(y) ago)."""
+    c = Colonies(SizeGrid(bins, 1e12), law=law, rate=rate, capacity=capacity)
+    h = 0.7 * c.max_step()  # Courant number 0.7: the scheme's own first-order error
+    for _ in range(int(t / h)):
+        c.advance(h, inflow=beta)
+    c.advance(t - int(t / h) * h, inflow=beta)
+    ys = np.exp(np.linspace(0.5, math.log(1e8), 25))
+    exact = np.array([beta * max(t - tau(y), 0.0) for y in ys])
+    got = np.array([c.at_least(y) for y in ys])
+    return np.max(np.abs(got - exact)) / (beta * t)
+
+
+@pytest.mark.parametrize("law, rate, capacity, tau", [
+    ("exponential", 0.2, math.inf, lambda y, a=0.2: math.log(y) / a),
+    # Gompertz from one cell: ln x(s) = ln K (1 - exp(-a s))
+    ("gompertz", 0.05, 7.3e10,
+     lambda y, a=0.05, K=7.3e10: -math.log(1.0 - math.log(y) / math.log(K)) / a),
+])
+def test_the_size_distribution_converges_at_first_order_or_better(law, rate, capacity, tau):
+    t, beta = 120.0, 3.0
+    errors = [_cdf_error(b, law, rate, capacity, t, beta, tau) for b in (60, 120, 240, 480)]
+    orders = [math.log2(errors[k] / errors[k + 1]) for k in range(len(errors) - 1)]
+    assert errors[-1] < 0.02
+    assert min(orders[1:]) > 0.7, (errors, orders)
+
+
+def test_a_constant_death_rate_gives_its_closed_form():
+    beta, d, t = 5.0, 0.1, 30.0
+    c = Colonies(SizeGrid(60, 1e12), law="gompertz", rate=0.01, capacity=1e11, death=d)
+    for _ in range(3000):
+        c.advance(t / 3000, inflow=beta)
+    assert c.total == pytest.approx(beta * (1 - math.exp(-d * t)) / d, rel=2e-3)
+    assert c.died == pytest.approx(beta * t - c.total, rel=1e-12)
+
+
+def test_iwata_count_of_metastases_from_a_gompertz_primary():
+    # Iwata et al. 2000: beta(x_p) = m x_p^alpha from a primary on the same Gompertz law,
+    # no seeding by metastases: N(t) = int_0^t m x_p(s)^alpha ds
+    a, K, m, alpha = 0.00286, 7.3e10, 5.3e-8, 0.663
+    x_p = lambda s: K ** (1.0 - math.exp(-a * s))  # noqa: E731
+    c = Colonies(SizeGrid(240, 1e12), law="gompertz", rate=a, capacity=K)
+    days, dt = 1500, 1.0
+    for k in range(int(days / dt)):
+        mid = (k + 0.5) * dt
+        c.advance(dt, inflow=m * x_p(mid) ** alpha)
+    exact = quad(lambda s: m * x_p(s) ** alpha, 0.0, days, limit=200)[0]
+    assert c.total == pytest.approx(exact, rel=1e-4)
+    assert c.beyond == 0.0 and c.below == 0.0  # Gompertz colonies stay below K
+
+
+def test_bad_input_is_refused():
+    with pytest.raises(ValueError, match="law"):
+        Colonies(SizeGrid(), law="linear")
+    with pytest.raises(ValueError, match="capacity"):
+        Colonies(SizeGrid(), law="logistic", capacity=math.inf)
+    with pytest.raises(ValueError, match="bins"):
+        SizeGrid(0)
+    with pytest.raises(ValueError, match="dt"):
+        Colonies(SizeGrid()).advance(-1.0)
