@@ -312,3 +312,43 @@ def test_a_sweep_summary_has_the_circulation_columns(run):
 def test_plot_of_the_circulation_alone(run, tmp_path):
     assert main(["plot", str(run.path), "--compartment", "blood", "-o", str(tmp_path / "c")]) == 0
     assert {p.name for p in (tmp_path / "c").iterdir()} == {"ctc.png", "funnel.png"}
+
+
+def test_a_killed_coupled_run_resumes_to_the_same_events(tmp_path):
+    """SIGKILL a real ``pde-meta run`` of a tissue and a circulation at a random moment
+    (checkpoints every 20 ms of wall time, so the event table is cut back to one between
+    snapshots); ``resume`` finishes it with the same fields, ledger and events."""
+    import os
+    import random
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    text = CONFIG.format(name="kill", route="systemic", organs="").replace(
+        't_end = 0.6', 't_end = 1.2').replace('path = "kill.h5"',
+                                              'path = "kill.h5"\ncheckpoint_seconds = 0.02')
+    path = tmp_path / "kill.toml"
+    path.write_text(text)
+    reference = pm.simulate(pm.load_config(path), output=tmp_path / "ref.h5",
+                            progress="none")
+    exe = shutil.which("pde-meta")
+    command = [exe] if exe else [sys.executable, "-m", "pde_meta"]
+    rng = random.Random(12)
+    stopped = 0
+    for trial in range(2):
+        out = tmp_path / f"killed{trial}.h5"
+        proc = subprocess.Popen([*command, "run", str(path), "--output", str(out), "-q"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while not out.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        time.sleep(rng.uniform(0.0, 0.6))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert out.exists(), proc.stderr.read().decode()
+        stopped += storage.read_info(out).state == "stopped"
+        assert main(["resume", str(out), "-q"]) == 0
+        _same(reference.path, out)
+    assert stopped >= 1  # at least one kill came while it ran
