@@ -180,6 +180,8 @@ def intravasate(state, rule: IntravasationRule, interval: float, max_size: int, 
     rows: list[tuple] = []
     if pts.size:
         planes = d.reshape(d.shape[0], -1)
+        if not np.shares_memory(planes, d):  # pragma: no cover - states are C-contiguous
+            raise ValueError("intravasate: the state's data must be C-contiguous")
         pool_m = np.bincount(owner, weights=planes[_N, cells], minlength=pts.size)
         pool_e = np.bincount(owner, weights=planes[_E, cells], minlength=pts.size)
         whole_m = np.floor(pool_m * K).astype(np.int64)
