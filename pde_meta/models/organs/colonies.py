@@ -25,8 +25,10 @@ shrink below one cell leave through the end faces (and are counted), death remov
 fraction :math:`1 - e^{-d\, dt}` exactly. With :math:`\max|v|\, dt \le \Delta\xi` (the
 solver takes as many sub-steps as that needs) every :math:`N_i` stays non-negative, and
 the colonies are conserved exactly: what is in the grid equals what entered minus what
-died and what left, to round-off. At Courant number 1 and constant :math:`v` (exponential
-growth) the step is an exact shift by one cell.
+died and what left, to round-off. Metastases may seed metastases: :math:`\beta` then
+includes :math:`\int m x^\alpha \rho\, dx` (Iwata's secondary seeding). At Courant
+number 1 and constant :math:`v` (exponential growth) the step is an exact shift by one
+cell.
 """
 
 from __future__ import annotations
@@ -148,9 +150,18 @@ class Colonies:
         fastest = float(np.max(np.abs(self._v)))
         return math.inf if fastest == 0.0 else self.grid.width / fastest
 
-    def advance(self, dt: float, inflow: float = 0.0) -> int:
+    def seeding(self, m: float, alpha: float) -> float:
+        r"""New colonies per unit time that the colonies themselves seed, Iwata's
+        :math:`\int \beta(x) \rho\, dx` with :math:`\beta(x) = m x^\alpha` (each cell
+        of the grid at its geometric centre)."""
+        return float(m * (self.counts @ self.grid.sizes**alpha))
+
+    def advance(self, dt: float, inflow: float = 0.0, seeding: tuple[float, float] | None
+                = None) -> int:
         """Advance by ``dt``, with ``inflow`` new colonies of one cell per unit time
-        (constant over the step); returns the sub-steps taken."""
+        (constant over the step), and, with ``seeding = (m, alpha)``, those the colonies
+        seed (:meth:`seeding`, from the counts at the start of each sub-step); returns the
+        sub-steps taken."""
         if not (math.isfinite(dt) and dt >= 0):
             raise ValueError(f"dt = {dt!r}; allowed: a finite time >= 0")
         if dt == 0.0:
@@ -159,7 +170,7 @@ class Colonies:
         steps = 1 if math.isinf(limit) else max(1, math.ceil(dt / limit * (1 - 1e-12)))
         h = dt / steps
         for _ in range(steps):
-            self._step(h, inflow)
+            self._step(h, inflow + (self.seeding(*seeding) if seeding else 0.0))
         return steps
 
     def _step(self, h: float, inflow: float) -> None:
