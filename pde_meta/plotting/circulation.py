@@ -123,9 +123,11 @@ def plot_funnel(ds, time=None, *, figsize=None) -> Figure:
     if total > 0:
         ax.axhline(total, color="k", lw=1, ls="--", label=f"shed: {total:.3g} cells")
         ax.set_yscale("log")
+        lo, _ = ax.get_ylim()
+        ax.set_ylim(lo, total * 30)  # room for the legend above the bars
     ax.set_xticks(x, organs)
     ax.set_ylabel("cells (cumulative)")
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="small", loc="upper center", ncols=len(FUNNEL) + 1)
     ax.set_title(f"from shed to extravasated, {style.time_text(ds, float(ds.time[k]))}")
     return fig
 
