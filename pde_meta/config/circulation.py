@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..core.options import Option, read_options, short, unknown_key, valid
+from ..core.options import Option, read_options, short, valid
 from ..models.circulation import (
     CIRCULATION_SPECS,
     DEFAULT_ORGANS,
@@ -24,7 +24,7 @@ from ..models.circulation import (
 from .schema import parameter_options
 
 __all__ = ["CirculationConfig", "CIRCULATION_OPTIONS", "CIRCULATION_PARAMETER_OPTIONS",
-           "CIRCULATION_KEYS", "read_circulation"]
+           "read_circulation"]
 
 CIRCULATION_OPTIONS = (
     Option("route", "choice", "systemic", "where the primary's blood goes first: "
@@ -37,8 +37,6 @@ CIRCULATION_OPTIONS = (
            "(default: from [units])", low=0, low_open=True, units="h"),
 )
 CIRCULATION_PARAMETER_OPTIONS = parameter_options(CIRCULATION_SPECS)
-#: the keys of a circulation's table besides ``model``
-CIRCULATION_KEYS = (*(o.key for o in CIRCULATION_OPTIONS), "parameters", "organs")
 
 
 @dataclass(frozen=True)
@@ -105,6 +103,3 @@ def read_circulation(part: dict, name: str, prefix: str, units, problems: list[s
     return CirculationConfig(name, parameters, organs, v["route"], v["max_cluster_size"],
                              float(hours), v["time_unit_hours"])
 
-
-def unknown_circulation_key(prefix: str, key: str) -> str:
-    return unknown_key(prefix, key, ("model", *CIRCULATION_KEYS))
