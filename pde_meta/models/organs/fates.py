@@ -1,0 +1,145 @@
+r"""The fates of the cells that reach an organ: death, dormancy, or a colony.
+
+Every unit that extravasates into an organ (a single cell or a cluster of ``s`` cells)
+meets its fate at once: it dies with probability ``die``, goes dormant with probability
+``dormant``, or starts to divide (a colony of ``s`` cells, :mod:`.colonies`). Dormant
+units leave dormancy at the hazard ``reactivation + dormant_death`` per day: a fraction
+``reactivation / (reactivation + dormant_death)`` of them start a colony, the others die.
+Over a step ``dt`` a dormant unit leaves with probability ``q = 1 - exp(-(r + d) dt)``
+and the split is binomial, so the time a unit spends dormant is geometric in steps (mean
+about ``1 / (r + d)``).
+
+Dormant units are counted by their age in steps (the last age holds all the older), so
+that the duration of each dormancy that ends is recorded: ``durations[k]`` counts the
+cells that reactivated after ``k + 1`` steps. Counts are integers and exact: the cells
+that arrived equal those that died on arrival, are dormant, died dormant, reactivated
+and started colonies at once.
+
+Sources: the fates and their rates are organ-specific and poorly known; Luzzi et al.
+1998 (melanoma cells in the liver: 2.5 % formed micrometastases, most solitary cells
+stayed dormant) is the usual anchor. Every default here is illustrative.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .colonies import Colonies
+
+__all__ = ["Soil", "Fates"]
+
+
+@dataclass(frozen=True)
+class Soil:
+    """An organ's soil for arriving cells (probabilities, rates per day)."""
+
+    die: float = 0.5
+    dormant: float = 0.45
+    reactivation: float = 0.001
+    dormant_death: float = 0.001
+
+    def __post_init__(self) -> None:
+        for name in ("die", "dormant"):
+            v = getattr(self, name)
+            if not (isinstance(v, int | float) and 0.0 <= v <= 1.0):
+                raise ValueError(f"{name} = {v!r}; allowed: a probability in [0, 1]")
+        if self.die + self.dormant > 1.0 + 1e-12:
+            raise ValueError(f"die + dormant = {self.die + self.dormant:g}; allowed: at most "
+                             f"1 (the rest start to divide); fix: lower one of them")
+        for name in ("reactivation", "dormant_death"):
+            v = getattr(self, name)
+            if not (isinstance(v, int | float) and math.isfinite(v) and v >= 0.0):
+                raise ValueError(f"{name} = {v!r}; allowed: a rate >= 0 per day")
+
+
+@dataclass
+class Fates:
+    """The arrived cells of one organ: fates, a dormant pool by age, and the colonies.
+
+    ``dt`` is the step in days; dormant units are kept by age up to ``ages`` steps.
+    ``dormant[s, a]`` counts dormant units of ``s + 1`` cells of age ``a`` steps.
+    """
+
+    soil: Soil
+    colonies: Colonies
+    dt: float = 1.0
+    max_size: int = 20
+    ages: int = 3650
+    dormant: np.ndarray = field(default=None)  # type: ignore[assignment]
+    durations: np.ndarray = field(default=None)  # type: ignore[assignment]
+    arrived: int = 0
+    died: int = 0
+    dormant_died: int = 0
+    reactivated: int = 0
+    started: int = 0
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.dt) and self.dt > 0):
+            raise ValueError(f"dt = {self.dt!r}; allowed: a step > 0 days")
+        if not (isinstance(self.ages, int) and self.ages >= 2):
+            raise ValueError(f"ages = {self.ages!r}; allowed: an integer >= 2 steps")
+        if self.dormant is None:
+            self.dormant = np.zeros((self.max_size, self.ages), dtype=np.int64)
+        if self.durations is None:
+            self.durations = np.zeros(self.ages, dtype=np.int64)
+        self.sizes = np.arange(1, self.max_size + 1)
+        rate = self.soil.reactivation + self.soil.dormant_death
+        self._leave = -math.expm1(-rate * self.dt)
+        self._wake = self.soil.reactivation / rate if rate > 0 else 0.0
+
+    # ------------------------------------------------------------------ ledger
+    def dormant_cells(self) -> int:
+        return int(self.dormant.sum(axis=1) @ self.sizes)
+
+    def balance(self) -> int:
+        """Cells arrived minus cells accounted for: 0."""
+        return (self.arrived - self.died - self.dormant_cells() - self.dormant_died
+                - self.reactivated - self.started)
+
+    # ------------------------------------------------------------------ steps
+    def _start(self, units: np.ndarray) -> None:
+        """Colonies of ``s + 1`` cells from ``units[s]`` units that start to divide."""
+        for s in np.flatnonzero(units):
+            k = min(self.colonies.grid.index(float(s + 1)), self.colonies.grid.bins - 1)
+            self.colonies.counts[k] += float(units[s])
+            self.colonies.entered += float(units[s])
+
+    def receive(self, units: np.ndarray, rng: np.random.Generator) -> None:
+        """Units that arrived: ``units[s]`` of ``s + 1`` cells (an integer array)."""
+        units = np.asarray(units, dtype=np.int64)
+        die = rng.binomial(units, self.soil.die)
+        rest = units - die
+        p_dormant = self.soil.dormant / (1.0 - self.soil.die) if self.soil.die < 1 else 0.0
+        dormant = rng.binomial(rest, min(p_dormant, 1.0))
+        divide = rest - dormant
+        self.arrived += int(units @ self.sizes)
+        self.died += int(die @ self.sizes)
+        self.started += int(divide @ self.sizes)
+        self.dormant[:, 0] += dormant
+        self._start(divide)
+
+    def advance(self, rng: np.random.Generator, inflow: float = 0.0) -> None:
+        """One step of ``dt`` days: dormant units age, leave (reactivate or die), the
+        reactivated start colonies, and the colonies grow (with ``inflow`` more colonies
+        of one cell per day, from elsewhere)."""
+        d = self.dormant
+        if d.any():
+            idx = np.flatnonzero(d)
+            leave = rng.binomial(d.reshape(-1)[idx], self._leave)
+            wake = rng.binomial(leave, self._wake)
+            d.reshape(-1)[idx] -= leave
+            size, age = np.divmod(idx, self.ages)
+            cells = self.sizes[size]
+            self.reactivated += int(wake @ cells)
+            self.dormant_died += int((leave - wake) @ cells)
+            np.add.at(self.durations, age, wake * cells)
+            woke = np.bincount(size, weights=wake, minlength=self.max_size).astype(np.int64)
+            self._start(woke)
+            last = d[:, -1] + d[:, -2]
+            d[:, 1:] = d[:, :-1].copy()
+            d[:, 0] = 0
+            d[:, -1] = last
+        self.colonies.advance(self.dt, inflow=inflow)
