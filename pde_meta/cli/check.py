@@ -99,6 +99,9 @@ def describe(path, config, plan) -> str:
         lines.append(f"  circulation {c.name}: route {c.route}, dt = "
                      f"{c.parameters.dt * 60:.3g} min, about {steps:.3g} steps to t_end "
                      f"({t.t_end * c.hours:.4g} h), organs {organs}")
+    for c in config.organ_sets:
+        organs = ", ".join(f"{o.name} ({o.law})" for o in c.organs)
+        lines.append(f"  organs      {c.name}: dt = {c.option('dt'):g} days, organs {organs}")
     for e in config.exchanges:
         lines.append(f"  exchange    {e.kind} from {e.source} to {e.target} every "
                      f"{config.coupling_interval:g}")

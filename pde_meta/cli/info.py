@@ -113,21 +113,33 @@ def events(info) -> dict[str, float]:
 
 
 def circulation_lines(info, path) -> list[str]:
-    """For each circulation of the run: its diagnostics and its ledger at the end."""
+    """For each circulation and organs compartment of the run: its diagnostics and its
+    ledger at the end."""
     from ..models.circulation.report import ledger_lines
 
     out: list[str] = []
     compartments = getattr(info, "compartments", None) or {}
     for name, attrs in compartments.items():
-        if attrs.get("model") != "circulation":
+        model = attrs.get("model")
+        if model not in ("circulation", "organs"):
             continue
         ds = storage.open_run(path, compartment=name)
         if not ds.sizes.get("time"):
             continue
         names = [k for k, v in ds.data_vars.items() if v.dims == ("time",)]
         out += ["", f"diagnostics of {name!r}:",
-                diagnostics_table(ds.time.values, {k: ds[k].values for k in names}),
-                "", *ledger_lines(ds, name)]
+                diagnostics_table(ds.time.values, {k: ds[k].values for k in names})]
+        if model == "circulation":
+            out += ["", *ledger_lines(ds, name)]
+        else:
+            end = ds.isel(time=-1)
+            out += ["", f"fates in {name!r} at t = {float(end.time):.6g} (cells): organ: "
+                        f"arrived = died + dormant + died dormant + reactivated + started"]
+            for k, organ in enumerate(end.organ.values):
+                row = [int(end[v].values[k]) for v in ("arrived", "died", "dormant",
+                                                       "dormant_died", "reactivated",
+                                                       "started")]
+                out.append(f"  {organ}: {row[0]} = " + " + ".join(map(str, row[1:])))
     return out
 
 

@@ -24,6 +24,7 @@ from ..models.invasion.parameters import PARAMETER_SPECS, OxygenWalls, Parameter
 from ..models.invasion.stepper import groups_on, stored_fields
 from .circulation import read_circulation
 from .compartments import COMPARTMENT_OPTIONS, TISSUE_KEYS, read_coupling
+from .organs import read_organs_compartment
 from .run_config import (
     FieldSource,
     OutputConfig,
@@ -164,7 +165,9 @@ def config_from_dict(data: dict, base_dir=None, *, name: str = "run", source=Non
                      source=Path(source).resolve() if source is not None else None,
                      compartment=first.name, others=tuple(tissues[1:]),
                      exchanges=exchanges, coupling_interval=interval,
-                     circulations=tuple(c for c in circulations if c))
+                     circulations=tuple(c for c in circulations
+                                        if c and c.model == "circulation"),
+                     organ_sets=tuple(c for c in circulations if c and c.model == "organs"))
 
 
 def read_compartments(data: dict, units: Units | None, base: Path, problems: list[str],
@@ -197,6 +200,9 @@ def read_compartments(data: dict, units: Units | None, base: Path, problems: lis
                              COMPARTMENT_OPTIONS, prefix, problems)["model"]
         if model == "circulation":
             others.append(read_circulation(part, name, prefix, units, problems))
+            continue
+        if model == "organs":
+            others.append(read_organs_compartment(part, name, prefix, units, problems))
             continue
         known = (*(o.key for o in COMPARTMENT_OPTIONS), *TISSUE_KEYS)
         for key in part:

@@ -12,6 +12,7 @@ from ..models.circulation import CIRCULATION_SPECS, DEFAULT_ORGANS, ORGAN_OPTION
 from .circulation import CIRCULATION_OPTIONS, CIRCULATION_PARAMETER_OPTIONS
 from .compartments import COMPARTMENT_OPTIONS, COUPLING_OPTIONS, EXCHANGE_OPTIONS, TISSUE_KEYS
 from .limits import MAX_STEPS, PLAN_MAX_CELLS, RUN_PLANES
+from .organs import ORGAN_SOIL_OPTIONS, ORGANS_OPTIONS
 from .schema import (
     FIELD_TABLE,
     FIELDS,
@@ -86,6 +87,26 @@ def _circulation() -> list[str]:
         "",
         f"Without `[[organs]]`: {organs}. Sources: "
         + "; ".join(f"`{o.name}`: {o.source}" for o in DEFAULT_ORGANS) + ".",
+        "",
+    ]
+
+
+def _organs() -> list[str]:
+    return [
+        "## `[compartments.<name>]` with `model = \"organs\"`",
+        "",
+        "The organs that a circulation's cells reach (`pde_meta.models.organs`): each "
+        "arriving unit dies, goes dormant (and later reactivates or dies) or starts a "
+        "colony of its size, and the colonies grow as a size-structured population on a "
+        "log-size grid. Fed by an `extravasation` exchange from a circulation whose organs "
+        "have the same names. Rates are per day; the run's time unit comes from `[units]` "
+        "or `time_unit_hours`.",
+        "",
+        *_table(ORGANS_OPTIONS),
+        "",
+        "### `[[compartments.<name>.organs]]`",
+        "",
+        *_table(ORGAN_SOIL_OPTIONS),
         "",
     ]
 
@@ -186,6 +207,7 @@ def reference_markdown() -> str:
         "",
         *_exchange_kinds(),
         *_circulation(),
+        *_organs(),
         "## Limits",
         "",
         "`pde-meta check`, `run`, `resume` and `pde_meta.simulate` / `resume` refuse, before "

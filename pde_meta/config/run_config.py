@@ -181,7 +181,8 @@ class RunConfig:
     ``grid``, ``parameters``, ``oxygen_walls``, ``initial`` and ``physical_parameters``
     are those of the first tissue compartment (named ``compartment``); ``others`` holds
     any further ones, ``circulations`` the circulation compartments
-    (:class:`~.circulation.CirculationConfig`), ``exchanges`` and ``coupling_interval``
+    (:class:`~.circulation.CirculationConfig`), ``organ_sets`` the organs compartments
+    (:class:`~.organs.OrgansConfig`), ``exchanges`` and ``coupling_interval``
     how they are coupled. A
     config without ``[compartments]`` has the one tissue ``"tissue"``.
     """
@@ -203,6 +204,7 @@ class RunConfig:
     exchanges: tuple[ExchangeConfig, ...] = ()
     coupling_interval: float | None = None
     circulations: tuple = ()
+    organ_sets: tuple = ()
 
     def initial_sources(self) -> dict[str, tuple[FieldSource, ...]]:
         return dict(self.initial)
@@ -216,7 +218,7 @@ class RunConfig:
     @property
     def declares_compartments(self) -> bool:
         """Whether the config needs the ``[compartments]`` form to be written out."""
-        return bool(self.others or self.exchanges or self.circulations
+        return bool(self.others or self.exchanges or self.circulations or self.organ_sets
                     or self.compartment != "tissue")
 
     def output_times(self, t_end: float | None = None) -> np.ndarray:
@@ -259,6 +261,7 @@ class RunConfig:
         if self.declares_compartments:
             d["compartments"] = {c.name: {"model": c.model, **c.to_dict()} for c in tissues}
             d["compartments"].update({c.name: c.to_dict() for c in self.circulations})
+            d["compartments"].update({c.name: c.to_dict() for c in self.organ_sets})
         else:
             d.update(tissues[0].to_dict())
         if self.units is not None:

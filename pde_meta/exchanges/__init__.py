@@ -2,9 +2,12 @@
 (``[[exchanges]] kind = ...``): importing this package registers them.
 
 * ``intravasation``: a tissue grid (model ``invasion``) -> a circulation (model
-  ``circulation``): the cells that leave through the tissue's vessels.
+  ``circulation``): the cells that leave through the tissue's vessels;
+* ``extravasation``: a circulation -> organs (model ``organs``): the units that
+  extravasated, to the fates and colonies of their organ.
 """
 
+from .extravasation import Extravasation
 from .intravasation import Intravasation
 
-__all__ = ["Intravasation"]
+__all__ = ["Intravasation", "Extravasation"]

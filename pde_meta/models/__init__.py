@@ -11,7 +11,7 @@ from importlib import import_module
 __all__ = ["MODELS", "get_model"]
 
 #: model name -> subpackage
-MODELS = {"invasion": "invasion", "circulation": "circulation"}
+MODELS = {"invasion": "invasion", "circulation": "circulation", "organs": "organs"}
 
 
 def get_model(name: str):

@@ -55,6 +55,7 @@ from ..models.invasion.fields import FIELDS as FIELD_TABLE
 from ..models.invasion.parameters import Parameters
 from ..models.invasion.state import State
 from ..models.invasion.stepper import DtBound, Stepper
+from ..models.organs.compartment import Organs
 from .controller import Controller, Counters
 from .observers import FileObserver, ProgressObserver
 from .progress import Progress
@@ -243,6 +244,11 @@ def compartments(config: RunConfig, threads: int | None = None, states=None,
     for c in config.circulations:
         out.append(Circulation(c.name, c.parameters, c.organs, c.route, config.seed,
                                c.hours, c.max_cluster_size))
+    for c in config.organ_sets:
+        o = dict(c.options)
+        out.append(Organs(c.name, c.organs, config.seed, c.hours, o["dt"], o["bins"],
+                          o["x_max"], o["micro"], o["macro"], o["max_cluster_size"],
+                          o["ages"]))
     return out
 
 

@@ -120,6 +120,8 @@ class Circulation(Compartment):
         #: cell-steps in circulation so far, in blood and in lymph (exact integers): the
         #: time integral of the CTC count, for means over any interval
         self.occupancy = np.zeros(2, dtype=np.int64)
+        #: extravasated units already handed to an organ compartment, per organ and size
+        self.handed = np.zeros((len(self.organs), self.max_size), dtype=np.int64)
         blood = g.blood_segments()[g.segment_of]
         self._cells_in = np.stack([blood, ~blood]).astype(np.int64)  # [2, stage]
 
@@ -199,6 +201,13 @@ class Circulation(Compartment):
         self._rows.append({"t": np.full(rows, float(t)), **cols})
         return int((size * count).sum())
 
+    def hand_over(self) -> dict[str, np.ndarray]:
+        """The units that extravasated since the last call, per organ name
+        (``units[s]`` of ``s + 1`` cells); they count as handed over from then on."""
+        new = self.acc.extravasated_units - self.handed
+        self.handed += new
+        return {o.name: new[k] for k, o in enumerate(self.organs)}
+
     def take_rows(self) -> dict:
         if not self._rows:
             return {}
@@ -262,7 +271,8 @@ class Circulation(Compartment):
         checkpoint = {"n": (self.n.shape, "i8"), "arrested_units":
                       (self.arrested_units.shape, "i8"), "shed": (self.shed.shape, "i8"),
                       **{k: (v.shape, "i8") for k, v in self.acc.arrays().items()},
-                      "occupancy": ((2,), "i8"), "scalars": ((5,), "f8")}
+                      "occupancy": ((2,), "i8"), "handed": (self.handed.shape, "i8"),
+                      "scalars": ((5,), "f8")}
         attrs = {"route": self.route, "organs": json.dumps([o.to_dict() for o in self.organs]),
                  "parameters": json.dumps(self.params.to_dict()),
                  "hours_per_time_unit": self.hours, "max_cluster_size": self.max_size,
@@ -302,13 +312,14 @@ class Circulation(Compartment):
         return {"n": self.n.copy(), "arrested_units": self.arrested_units.copy(),
                 "shed": self.shed.copy(),
                 **{k: v.copy() for k, v in self.acc.arrays().items()},
-                "occupancy": self.occupancy.copy(),
+                "occupancy": self.occupancy.copy(), "handed": self.handed.copy(),
                 "scalars": np.array([self._t, self.lattice, self.dt_model, self.entries,
                                      0.0])}
 
     def restore(self, arrays: dict[str, np.ndarray]) -> None:
         for key, target in (("n", self.n), ("arrested_units", self.arrested_units),
                             ("shed", self.shed), ("occupancy", self.occupancy),
+                            ("handed", self.handed),
                             *self.acc.arrays().items()):
             if np.shape(arrays[key]) != target.shape:
                 raise ConfigError(f"{self.name}: the checkpoint's {key} has shape "

@@ -19,7 +19,7 @@ The arrest of a unit of ``s`` cells in a bed with single-cell arrest ``a`` is
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ...core.options import Option, read_options, short, valid
 
@@ -50,7 +50,7 @@ class Organ:
     flow: float = 0.0
     arrest: float = 0.5
     compatibility: float = 0.5
-    source: str = ""
+    source: str = field(default="", compare=False)
 
     def to_dict(self) -> dict:
         return {"name": self.name, "site": self.site, "flow": self.flow,

@@ -36,8 +36,8 @@ __all__ = ["Soil", "Fates"]
 class Soil:
     """An organ's soil for arriving cells (probabilities, rates per day)."""
 
-    die: float = 0.5
-    dormant: float = 0.45
+    die: float = 0.5                 # illustrative
+    dormant: float = 0.475           # so that 1 in 40 divide (Luzzi et al. 1998)
     reactivation: float = 0.001
     dormant_death: float = 0.001
 

@@ -1,0 +1,127 @@
+"""An organs compartment in a config: ``[compartments.<name>]`` with ``model =
+"organs"``, its options and ``[[compartments.<name>.organs]]`` (each organ's fates of
+arriving cells and the growth of its colonies, rates per day). Fed by an
+``extravasation`` exchange from a circulation whose organs have the same names.
+
+Its time unit is the run's: with ``[units]``, one unit is ``units.time_scale`` seconds;
+without, ``time_unit_hours`` says how many hours it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..core.options import REQUIRED, Option, read_options, short, valid
+from ..models.organs import GROWTH_LAWS, Soil
+from ..models.organs.compartment import OrganSoil
+
+__all__ = ["OrgansConfig", "ORGANS_OPTIONS", "ORGAN_SOIL_OPTIONS", "read_organs_compartment"]
+
+ORGANS_OPTIONS = (
+    Option("dt", "number", 1.0, "the step of the organs", low=0, low_open=True,
+           units="days"),
+    Option("bins", "integer", 240, "cells of the colony-size grid (log-spaced)", low=10,
+           high=20000),
+    Option("x_max", "number", 1e12, "the largest colony of the grid", low=10,
+           units="cells"),
+    Option("micro", "number", 4.0, "a colony of at least this many cells is a "
+           "micrometastasis (illustrative; Luzzi et al. 1998 counted small clusters)",
+           low=1, units="cells"),
+    Option("macro", "number", 1e6, "a colony of at least this many cells is a "
+           "macrometastasis (1e6 cells ~ 1 mm^3, clinically detectable)", low=1,
+           units="cells"),
+    Option("max_cluster_size", "integer", 20, "the largest unit that arrives (that of "
+           "the circulation)", low=1, high=1000),
+    Option("ages", "integer", 3650, "dormancy ages kept, in steps (older ones are kept "
+           "together)", low=2, high=100000),
+    Option("time_unit_hours", "number", None, "hours in one unit of the run's time "
+           "(default: from [units])", low=0, low_open=True, units="h"),
+)
+_SOIL = Soil()
+_ORGAN = OrganSoil("x")
+ORGAN_SOIL_OPTIONS = (
+    Option("name", "string", REQUIRED, "the organ (a name of the circulation's organs)"),
+    Option("die", "number", _SOIL.die, "probability that an arriving unit dies at once "
+           "(illustrative)", low=0, high=1),
+    Option("dormant", "number", _SOIL.dormant, "probability that it goes dormant; the "
+           "rest start to divide (default: 1 in 40 divide, Luzzi et al. 1998)", low=0,
+           high=1),
+    Option("reactivation", "number", _SOIL.reactivation, "rate at which a dormant unit "
+           "starts to divide (illustrative)", low=0, units="1/day"),
+    Option("dormant_death", "number", _SOIL.dormant_death, "death rate of dormant units "
+           "(illustrative)", low=0, units="1/day"),
+    Option("law", "choice", _ORGAN.law, "the growth law of its colonies",
+           choices=GROWTH_LAWS),
+    Option("growth_rate", "number", _ORGAN.growth_rate, "a of the growth law (Iwata et "
+           "al. 2000, hepatocellular carcinoma)", low=0, units="1/day"),
+    Option("capacity", "number", _ORGAN.capacity, "K (b) of the logistic or Gompertz law "
+           "(Iwata et al. 2000)", low=1, low_open=True, units="cells"),
+    Option("colony_death", "number", _ORGAN.colony_death, "death rate of colonies of any "
+           "size (immune control; off)", low=0, units="1/day"),
+)
+
+
+@dataclass(frozen=True)
+class OrgansConfig:
+    """A validated organs compartment."""
+
+    name: str
+    organs: tuple[OrganSoil, ...]
+    options: tuple[tuple[str, Any], ...]
+    hours: float
+    model: str = "organs"
+
+    def option(self, key: str):
+        return dict(self.options)[key]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"model": self.model,
+                **{k: v for k, v in self.options if v is not None},
+                "organs": [o.to_dict() for o in self.organs]}
+
+
+def read_organs_compartment(part: dict, name: str, prefix: str, units, problems: list[str]
+                            ) -> OrgansConfig | None:
+    """One ``[compartments.<name>]`` table of model ``organs``."""
+    count = len(problems)
+    rest = {k: v for k, v in part.items() if k not in ("model", "organs")}
+    v = read_options(rest, ORGANS_OPTIONS, prefix, problems, also=("model", "organs"))
+    entries = part.get("organs")
+    organs = []
+    if not isinstance(entries, list) or not entries:
+        problems.append(f"{prefix}organs = {short(entries)} is not allowed; allowed: one or "
+                        f"more [[{prefix}organs]] tables; fix: e.g. name = \"liver\"")
+    else:
+        for k, entry in enumerate(entries):
+            where = f"{prefix}organs[{k}]."
+            if not isinstance(entry, dict):
+                problems.append(f"{where.rstrip('.')} = {short(entry)} is not a table; fix: "
+                                f"write it as [[{prefix}organs]]")
+                continue
+            o = read_options(entry, ORGAN_SOIL_OPTIONS, where, problems)
+            if not valid(*o.values()):
+                continue
+            try:
+                soil = Soil(o["die"], o["dormant"], o["reactivation"], o["dormant_death"])
+            except ValueError as exc:
+                problems.append(f"{where}{exc}")
+                continue
+            organs.append(OrganSoil(o["name"], soil, o["law"], o["growth_rate"],
+                                    o["capacity"], o["colony_death"]))
+        names = [o.name for o in organs]
+        for dup in sorted({n for n in names if names.count(n) > 1}):
+            problems.append(f"{prefix}organs: the name {dup!r} is used twice; fix: give "
+                            f"each organ its own name")
+    hours = v["time_unit_hours"]
+    if valid(hours) and hours is None:
+        if units is None:
+            problems.append(f"{prefix}time_unit_hours is missing and there is no [units]; "
+                            f"allowed: the organs' rates are per day, so the run's time "
+                            f"unit must be known; fix: add [units] or "
+                            f"{prefix}time_unit_hours = ...")
+        else:
+            hours = units.time_scale / 3600.0
+    if len(problems) > count:
+        return None
+    return OrgansConfig(name, tuple(organs), tuple(v.items()), float(hours))

@@ -1,0 +1,252 @@
+"""The organs as a compartment: for each organ the fates of the units that arrive
+(:mod:`.fates`) and its colonies (:mod:`.colonies`), stepped on a lattice of days.
+
+Its time is the run's (model units, ``hours`` hours each); it steps on the lattice
+``k dt`` and reports the time it was asked to reach, like the circulation. The random
+numbers of lattice step ``k`` come from stream ``(seed, name, "step")`` at counter ``k``,
+those of the ``j``-th arrival from ``(seed, name, "arrive")`` at ``j``
+(:mod:`pde_meta.numerics.streams`). While no organ holds a dormant cell or a colony, the
+steps draw nothing and are skipped.
+
+Per organ the ledger of cells is exact: arrived = died on arrival + dormant + died
+dormant + reactivated + started at once (``balance`` = 0).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...core.compartment import Compartment, Coordinate, Layout, Variable
+from ...errors import ConfigError
+from ...numerics.streams import stream, stream_key
+from .colonies import Colonies, SizeGrid
+from .fates import Fates, Soil
+
+__all__ = ["Organs", "OrganSoil", "LEDGER"]
+
+#: the integer ledger of each organ, in cells
+LEDGER = ("arrived", "died", "dormant_died", "reactivated", "started")
+
+
+@dataclass(frozen=True)
+class OrganSoil:
+    """One organ: its fates (a :class:`~.fates.Soil`) and the growth of its colonies."""
+
+    name: str
+    soil: Soil = Soil()
+    law: str = "gompertz"
+    growth_rate: float = 0.00286     # 1/day: Iwata et al. 2000
+    capacity: float = 7.3e10         # cells: Iwata et al. 2000
+    colony_death: float = 0.0        # 1/day
+
+    def to_dict(self) -> dict:
+        s = self.soil
+        return {"name": self.name, "die": s.die, "dormant": s.dormant,
+                "reactivation": s.reactivation, "dormant_death": s.dormant_death,
+                "law": self.law, "growth_rate": self.growth_rate, "capacity": self.capacity,
+                "colony_death": self.colony_death}
+
+
+class Organs(Compartment):
+    """The organs that the cells of a circulation reach (see the module docstring).
+
+    Parameters
+    ----------
+    name : str
+    organs : tuple of OrganSoil
+    seed : int
+    hours : float
+        Hours in one unit of the run's time.
+    dt : float
+        The step in days.
+    bins, x_max : the colony-size grid.
+    micro, macro : float
+        Colonies of at least ``micro`` cells are micrometastases, of at least ``macro``
+        macrometastases (Luzzi et al. 1998; 1e6 cells ~ 1 mm^3).
+    max_size : int
+        The largest unit that arrives.
+    ages : int
+        Dormancy ages kept, in steps.
+    """
+
+    model = "organs"
+
+    def __init__(self, name: str, organs: tuple[OrganSoil, ...], seed: int = 0,
+                 hours: float = 24.0, dt: float = 1.0, bins: int = 240, x_max: float = 1e12,
+                 micro: float = 4.0, macro: float = 1e6, max_size: int = 20,
+                 ages: int = 3650) -> None:
+        if not organs:
+            raise ConfigError(f"{name}: no organ; allowed: one or more; fix: add "
+                              f"[[compartments.{name}.organs]]")
+        if not (math.isfinite(hours) and hours > 0):
+            raise ConfigError(f"{name}: hours = {hours!r} per time unit is not allowed; "
+                              f"allowed: a finite number > 0; fix: set [units]")
+        self.name, self.organs, self.seed, self.hours = name, tuple(organs), int(seed), hours
+        self.dt_days, self.micro, self.macro = float(dt), float(micro), float(macro)
+        self.grid = SizeGrid(bins, x_max)
+        self.fates = [Fates(o.soil, Colonies(self.grid, law=o.law, rate=o.growth_rate,
+                                             capacity=o.capacity, death=o.colony_death),
+                            dt=self.dt_days, max_size=max_size, ages=ages)
+                      for o in self.organs]
+        self.max_size, self.ages = int(max_size), int(ages)
+        self.dt_model = self.dt_days * 24.0 / self.hours
+        self._step_key = stream_key(self.seed, name, "step")
+        self._arrive_key = stream_key(self.seed, name, "arrive")
+        self._t, self.lattice, self.arrivals = 0.0, 0, 0
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(o.name for o in self.organs)
+
+    # ------------------------------------------------------------------ time
+    @property
+    def t(self) -> float:
+        return self._t
+
+    @property
+    def step_count(self) -> int:
+        return self.lattice
+
+    @property
+    def dt(self) -> float:
+        return self.dt_model
+
+    @property
+    def size(self) -> int:
+        return len(self.organs) * self.grid.bins
+
+    def _busy(self) -> bool:
+        return any(f.dormant.any() or f.colonies.counts.any() for f in self.fates)
+
+    def advance(self, t_end: float, max_steps: int | None = None) -> int:
+        taken = 0
+        tol = 1e-9 * max(1.0, abs(t_end))
+        last = int(math.floor((t_end + tol) / self.dt_model))
+        while (self.lattice + 1) * self.dt_model <= t_end + tol:
+            if max_steps is not None and taken >= max_steps:
+                self._t = max(self._t, self.lattice * self.dt_model)
+                return taken
+            if not self._busy():  # nothing to step: the steps draw nothing
+                skip = max(1, last - self.lattice)
+                if max_steps is not None:
+                    skip = min(skip, max_steps - taken)
+                self.lattice += skip
+                taken += skip
+                continue
+            rng = stream(self._step_key, self.lattice)
+            for f in self.fates:
+                f.advance(rng)
+            self.lattice += 1
+            taken += 1
+        self._t = max(self._t, float(t_end))
+        return taken
+
+    def receive(self, units: dict[str, np.ndarray]) -> int:
+        """Units that arrived: organ name -> ``units[s]`` of ``s + 1`` cells. Returns the
+        cells received."""
+        rng = stream(self._arrive_key, self.arrivals)
+        self.arrivals += 1
+        cells = 0
+        for k, name in enumerate(self.names):
+            u = np.zeros(self.max_size, dtype=np.int64)
+            given = np.asarray(units.get(name, ()), dtype=np.int64)
+            if given.size > self.max_size and given[self.max_size:].any():
+                raise ConfigError(f"{self.name}: units of more than {self.max_size} cells "
+                                  f"arrived in {name!r}; fix: raise its max_cluster_size")
+            u[:min(given.size, self.max_size)] = given[:self.max_size]
+            if u.any():
+                self.fates[k].receive(u, rng)
+                cells += int(u @ self.fates[k].sizes)
+        return cells
+
+    # ------------------------------------------------------------------ output
+    def layout(self) -> Layout:
+        n = lambda xs: np.array(list(xs))  # noqa: E731
+        coords = {"organ": Coordinate(n(self.names), {"long_name": "organ"}),
+                  "colony_size": Coordinate(self.grid.sizes, {
+                      "long_name": "colony size (geometric centre of its cell)",
+                      "units": "cells"}),
+                  "dormancy": Coordinate((np.arange(self.ages) + 1) * self.dt_days, {
+                      "long_name": "dormancy duration", "units": "days"})}
+        fields = {"colonies": Variable(("organ", "colony_size"), {
+                      "long_name": "colonies of each size", "units": "colonies"}, "f8"),
+                  "dormant": Variable(("organ",), {"long_name": "dormant cells now",
+                                                   "units": "cells"}, "i8"),
+                  "durations": Variable(("organ", "dormancy"), {
+                      "long_name": "cells that reactivated after each duration "
+                                   "(cumulative)", "units": "cells"}, "i8"),
+                  **{k: Variable(("organ",), {"long_name": f"cells {k.replace('_', ' ')} "
+                                                           f"(cumulative)",
+                                              "units": "cells"}, "i8") for k in LEDGER}}
+        diagnostics = {"arrived_cells": {"units": "cells", "long_name": "cells arrived"},
+                       "dormant_cells": {"units": "cells", "long_name": "dormant cells"},
+                       "micrometastases": {"units": "colonies", "long_name":
+                                           f"colonies of at least {self.micro:g} cells"},
+                       "macrometastases": {"units": "colonies", "long_name":
+                                           f"colonies of at least {self.macro:g} cells"},
+                       "colony_cells": {"units": "cells", "long_name": "cells in colonies"},
+                       "balance": {"units": "cells", "long_name": "arrived - accounted "
+                                   "(always 0)"}}
+        for o in self.names:
+            diagnostics[f"{o}_macrometastases"] = {"units": "colonies", "long_name":
+                                                   f"macrometastases in {o}"}
+        o, a, b = len(self.organs), self.ages, self.grid.bins
+        checkpoint = {"dormant_units": ((o, self.max_size, a), "i8"),
+                      "durations": ((o, a), "i8"), "ledger": ((o, len(LEDGER)), "i8"),
+                      "colonies": ((o, b), "f8"), "colony_account": ((o, 4), "f8"),
+                      "scalars": ((4,), "f8")}
+        attrs = {"organs": json.dumps([x.to_dict() for x in self.organs]),
+                 "hours_per_time_unit": self.hours, "dt_days": self.dt_days,
+                 "micro": self.micro, "macro": self.macro, "seed": self.seed}
+        return Layout(self.model, coords, fields, diagnostics, checkpoint, attrs, None)
+
+    def fields(self) -> dict[str, np.ndarray]:
+        out = {"colonies": np.array([f.colonies.counts for f in self.fates]),
+               "dormant": np.array([f.dormant_cells() for f in self.fates], dtype=np.int64),
+               "durations": np.array([f.durations for f in self.fates])}
+        for k in LEDGER:
+            out[k] = np.array([getattr(f, k) for f in self.fates], dtype=np.int64)
+        return out
+
+    def diagnostics(self, wall_seconds: float) -> dict[str, float]:
+        out = {"arrived_cells": float(sum(f.arrived for f in self.fates)),
+               "dormant_cells": float(sum(f.dormant_cells() for f in self.fates)),
+               "micrometastases": sum(f.colonies.at_least(self.micro) for f in self.fates),
+               "macrometastases": sum(f.colonies.at_least(self.macro) for f in self.fates),
+               "colony_cells": sum(f.colonies.cells() for f in self.fates),
+               "balance": float(sum(f.balance() for f in self.fates))}
+        for o, f in zip(self.names, self.fates, strict=True):
+            out[f"{o}_macrometastases"] = f.colonies.at_least(self.macro)
+        return out
+
+    def checkpoint(self) -> dict[str, np.ndarray]:
+        fs = self.fates
+        return {"dormant_units": np.array([f.dormant for f in fs]),
+                "durations": np.array([f.durations for f in fs]),
+                "ledger": np.array([[getattr(f, k) for k in LEDGER] for f in fs],
+                                   dtype=np.int64),
+                "colonies": np.array([f.colonies.counts for f in fs]),
+                "colony_account": np.array([[f.colonies.entered, f.colonies.died,
+                                             f.colonies.beyond, f.colonies.below]
+                                            for f in fs]),
+                "scalars": np.array([self._t, self.lattice, self.dt_model, self.arrivals])}
+
+    def restore(self, arrays: dict[str, np.ndarray]) -> None:
+        shape = (len(self.organs), self.max_size, self.ages)
+        if np.shape(arrays["dormant_units"]) != shape:
+            raise ConfigError(f"{self.name}: the checkpoint's organs do not match this "
+                              f"config; fix: run the config again")
+        for k, f in enumerate(self.fates):
+            f.dormant[...] = arrays["dormant_units"][k]
+            f.durations[...] = arrays["durations"][k]
+            for j, key in enumerate(LEDGER):
+                setattr(f, key, int(arrays["ledger"][k, j]))
+            f.colonies.counts = np.array(arrays["colonies"][k], dtype=float)
+            (f.colonies.entered, f.colonies.died, f.colonies.beyond,
+             f.colonies.below) = (float(v) for v in arrays["colony_account"][k])
+        t, lattice, _, arrivals = (float(v) for v in arrays["scalars"])
+        self._t, self.lattice, self.arrivals = t, int(lattice), int(arrivals)

@@ -1,0 +1,118 @@
+"""The organs compartment: fed by a circulation through the extravasation exchange, its
+ledger exact, a restart bit for bit, and bad configs refused."""
+
+import numpy as np
+import pytest
+from test_dissemination import CONFIG
+
+import pde_meta as pm
+from pde_meta.cli.main import main
+from pde_meta.config import loads_config
+from pde_meta.errors import ConfigError
+from pde_meta.models.organs import Soil
+from pde_meta.models.organs.compartment import Organs, OrganSoil
+
+ORGANS = """
+[compartments.organs]
+model = "organs"
+dt = 0.25
+[[compartments.organs.organs]]
+name = "lung"
+dormant = 0.4
+law = "exponential"
+growth_rate = 0.3
+[[compartments.organs.organs]]
+name = "liver"
+reactivation = 0.05
+[[exchanges]]
+kind = "extravasation"
+from = "blood"
+to = "organs"
+"""
+
+
+def cascade(tmp_path, name="cascade", extra=ORGANS):
+    text = CONFIG.format(name=name, route="systemic", organs="") + extra
+    return loads_config(text, base_dir=tmp_path, name=name)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    return pm.simulate(cascade(tmp_path_factory.mktemp("organs")), progress="none",
+                       threads=1)
+
+
+def test_the_organs_receive_what_extravasated_and_account_for_every_cell(run):
+    blood = pm.open_run(run.path, compartment="blood")
+    organs = pm.open_run(run.path, compartment="organs")
+    names = list(organs.organ.values)
+    out = dict(zip(blood.organ.values, blood.extravasated.values[-1], strict=True))
+    assert list(organs.arrived.values[-1]) == [out[n] for n in names]
+    assert organs.arrived.values[-1].sum() > 0
+    assert (organs.balance.values == 0).all()
+    ledger = {k: organs[k].values for k in ("arrived", "died", "dormant", "dormant_died",
+                                            "reactivated", "started")}
+    assert np.array_equal(ledger["arrived"], ledger["died"] + ledger["dormant"]
+                          + ledger["dormant_died"] + ledger["reactivated"]
+                          + ledger["started"])
+    assert organs.durations.values[-1].sum(axis=-1).tolist() == \
+        organs.reactivated.values[-1].tolist()
+    assert organs.colonies.dims == ("time", "organ", "colony_size")
+
+
+def test_a_cascade_resumes_bit_for_bit(run, tmp_path):
+    cut = pm.simulate(cascade(tmp_path).with_t_end(0.4), progress="none", threads=1)
+    pm.resume(cut.path, t_end=0.6, progress="none", threads=1)
+    for name in ("blood", "organs"):
+        x, y = pm.open_run(run.path, compartment=name), pm.open_run(cut.path,
+                                                                    compartment=name)
+        for var in x.data_vars:
+            if var != "wall_time":
+                assert np.array_equal(x[var].values, y[var].values), (name, var)
+
+
+def test_info_and_plot_take_a_run_with_organs(run, tmp_path, capsys):
+    assert main(["info", str(run.path)]) == 0
+    assert "organs (organs)" in capsys.readouterr().out
+    assert main(["plot", str(run.path), "-o", str(tmp_path / "p")]) == 0
+
+
+def test_an_organs_compartment_restored_draws_the_same():
+    def make():
+        return Organs("organs", (OrganSoil("a", Soil(0.2, 0.5, 0.1, 0.05),
+                                           law="exponential", growth_rate=0.5),),
+                      hours=24.0, dt=1.0, bins=60, ages=30)
+
+    def go(restart):
+        o = make()
+        o.receive({"a": np.array([500, 20, 3])})
+        o.advance(10.0)
+        if restart:
+            p = make()
+            p.restore({k: v.copy() for k, v in o.checkpoint().items()})
+            o = p
+        o.receive({"a": np.array([100])})
+        o.advance(25.0)
+        return o.fields(), o.diagnostics(0.0)
+    (fa, da), (fb, db) = go(False), go(True)
+    assert all(np.array_equal(fa[k], fb[k]) for k in fa) and da == db
+    assert da["balance"] == 0 and da["micrometastases"] > 0
+
+
+BAD = [
+    ('[[compartments.organs.organs]]\nname = "kidney"\n', "not organs of the circulation"),
+    ('[[compartments.organs.organs]]\nname = "bone"\ndie = 0.8\ndormant = 0.5\n',
+     "die \\+ dormant"),
+    ('[[compartments.organs.organs]]\nname = "bone"\nlaw = "linear"\n', "law = 'linear'"),
+    ('[[compartments.organs.organs]]\nname = "bone"\nspeed = 1\n', "speed"),
+]
+
+
+@pytest.mark.parametrize("organ, message", BAD)
+def test_bad_organs_are_refused(tmp_path, organ, message):
+    extra = ('[compartments.organs]\nmodel = "organs"\n' + organ
+             + '[[exchanges]]\nkind = "extravasation"\nfrom = "blood"\nto = "organs"\n')
+    with pytest.raises(ConfigError, match=message) as info:
+        pm.simulate(cascade(tmp_path, name="bad", extra=extra), progress="none")
+    assert "\n" not in str(info.value)
+    assert not (tmp_path / "bad.h5").exists()
