@@ -25,7 +25,8 @@ def add_parser(sub, epilog: str) -> None:
                        "and, when the run has a basement membrane, membrane.png (where and "
                        "when it broke); for a run with a circulation also ctc.png (CTCs "
                        "over time) and funnel.png (shed -> arrested -> extravasated per "
-                       "organ). --movie also writes a movie (MP4 when ffmpeg is "
+                       "organ), with organs colonies.png (colony sizes) and fates.png. "
+                       "--movie also writes a movie (MP4 when ffmpeg is "
                        "available, else GIF), each frame scaled to its own range.")
     p.add_argument("run", metavar="RUN.h5", help="the run file (pde-meta run's output)")
     p.add_argument("--output", "-o", metavar="DIR", help="directory for the figures "
@@ -91,17 +92,19 @@ def _remove_if_empty(folders: list[Path]) -> None:
 
 
 def _circulation_figures(run) -> dict:
-    """The figures of every circulation of ``run`` (named after it when there are
-    several)."""
+    """The figures of every circulation and organs compartment of ``run`` (named after
+    it when there are several)."""
     from .. import plotting
 
     compartments = storage.read_info(run, with_checkpoint=False).compartments or {}
-    names = [n for n, a in compartments.items() if a.get("model") == "circulation"]
+    makers = {"circulation": plotting.circulation_figures, "organs": plotting.organs_figures}
+    names = [n for n, a in compartments.items() if a.get("model") in makers]
     out = {}
     for name in names:
-        for key, fig in plotting.circulation_figures(
-                storage.open_run(run, compartment=name)).items():
-            out[key if len(names) == 1 else f"{key}_{name}"] = fig
+        model = compartments[name]["model"]
+        alone = sum(compartments[n]["model"] == model for n in names) == 1
+        for key, fig in makers[model](storage.open_run(run, compartment=name)).items():
+            out[key if alone else f"{key}_{name}"] = fig
     return out
 
 
@@ -130,6 +133,8 @@ def command(args) -> int:
     times = args.times if args.times is not None else default_times(ds)
     if plotting.is_circulation(ds):
         figures = plotting.circulation_figures(ds)
+    elif plotting.is_organs(ds):
+        figures = plotting.organs_figures(ds)
     else:
         figures = plotting.run_figures(ds, times=times, fields=args.fields)
         if args.compartment is None:

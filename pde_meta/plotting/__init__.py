@@ -13,7 +13,9 @@ Modules: :mod:`.fields` (:func:`plot_fields`), :mod:`.series` (:func:`plot_diagn
 the invasion model's field names), :mod:`.vessels` (:func:`plot_vessels`,
 :func:`plot_phenotypes`: the vessels over the tumour, leaders and followers),
 :mod:`.circulation` (:func:`plot_ctc`, :func:`plot_funnel`: CTCs over time and the
-funnel from shed to extravasated, from a circulation's dataset), :mod:`.movie`
+funnel from shed to extravasated, from a circulation's dataset), :mod:`.organs`
+(:func:`plot_colonies`, :func:`plot_fates`: colony sizes and fates per organ),
+:mod:`.movie`
 (:func:`make_movie`), :mod:`.style`
 (labels, colour maps, limits, :func:`save_figure`), :mod:`.select` (which variables and
 snapshots) and :mod:`.report` (:func:`run_figures`: the figures of ``pde-meta plot``).
@@ -31,6 +33,7 @@ from .circulation import circulation_figures, is_circulation, plot_ctc, plot_fun
 from .fields import plot_fields
 from .invasion import has_membrane_band, plot_fronts, plot_membrane_breach
 from .movie import make_movie
+from .organs import is_organs, organs_figures, plot_colonies, plot_fates
 from .report import run_figures
 from .series import plot_diagnostics
 from .style import save_figure
@@ -39,4 +42,4 @@ from .vessels import plot_phenotypes, plot_vessels
 __all__ = ["plot_fields", "plot_diagnostics", "plot_fronts", "plot_membrane_breach",
            "has_membrane_band", "run_figures", "make_movie", "save_figure", "plot_vessels",
            "plot_phenotypes", "plot_ctc", "plot_funnel", "circulation_figures",
-           "is_circulation"]
+           "is_circulation", "plot_colonies", "plot_fates", "organs_figures", "is_organs"]
