@@ -1,6 +1,8 @@
 """The organs compartment: fed by a circulation through the extravasation exchange, its
 ledger exact, a restart bit for bit, and bad configs refused."""
 
+import math
+
 import numpy as np
 import pytest
 from test_dissemination import CONFIG
@@ -68,7 +70,8 @@ def test_a_cascade_resumes_bit_for_bit(run, tmp_path):
                                                                     compartment=name)
         for var in x.data_vars:
             if var != "wall_time":
-                assert np.array_equal(x[var].values, y[var].values), (name, var)
+                assert np.array_equal(x[var].values, y[var].values, equal_nan=True), \
+                    (name, var)
 
 
 def test_info_and_plot_take_a_run_with_organs(run, tmp_path, capsys):
@@ -104,6 +107,24 @@ def test_an_organs_compartment_restored_draws_the_same():
     assert da["balance"] == 0 and da["micrometastases"] > 0
 
 
+def test_the_first_macrometastasis_is_when_the_expected_count_reaches_one():
+    # ten colonies of one cell growing exponentially at 0.5 / day pass 1e6 cells after
+    # ln(1e6) / 0.5 = 27.6 days; the organ's step is 0.25 days
+    o = Organs("organs", (OrganSoil("a", Soil(0.0, 0.0), law="exponential",
+                                    growth_rate=0.5),), hours=24.0, dt=0.25, bins=240,
+               ages=10)
+    o.receive({"a": np.array([10])})
+    o.advance(40.0)
+    first = o.diagnostics(0.0)["a_first_macrometastasis"]
+    # the upwind scheme smears the sizes by about sigma = sqrt(2 D t) in ln x, with
+    # D = v dxi (1 - C) / 2 (Courant number C = 0.54 here): 1.7 days at 27.6 days; the
+    # expected count reaches 1 when the leading tenth of the ten colonies crosses
+    exact = math.log(1e6) / 0.5
+    sigma = math.sqrt(2 * 0.5 * o.grid.width * (1 - 0.54) / 2 * exact) / 0.5
+    assert exact - 3 * sigma < first <= exact + 0.25
+    assert o.diagnostics(0.0)["macrometastases"] == pytest.approx(10.0, rel=1e-6)
+
+
 BAD = [
     ('[[compartments.organs.organs]]\nname = "kidney"\n', "not organs of the circulation"),
     ('[[compartments.organs.organs]]\nname = "bone"\ndie = 0.8\ndormant = 0.5\n',
@@ -121,3 +142,12 @@ def test_bad_organs_are_refused(tmp_path, organ, message):
         pm.simulate(cascade(tmp_path, name="bad", extra=extra), progress="none")
     assert "\n" not in str(info.value)
     assert not (tmp_path / "bad.h5").exists()
+
+
+def test_a_sweep_summary_has_the_organs_columns(run):
+    from pde_meta.sweep.summary import file_row
+
+    row = file_row(run.path)
+    organs = pm.open_run(run.path, compartment="organs").isel(time=-1)
+    assert row["organs.arrived_cells"] == float(organs.arrived_cells) > 0
+    assert row["organs.balance"] == 0.0 and "organs.liver_first_macrometastasis" in row

@@ -106,11 +106,12 @@ def file_row(path: Path) -> dict:
 
 
 def _circulation_columns(path: Path, info) -> dict:
-    """The final diagnostics of each circulation of the run (``<name>.shed_cells``, ...)
-    and its extravasated cells per organ (``<name>.extravasated.<organ>``)."""
+    """The final diagnostics of each circulation and organs compartment of the run
+    (``<name>.shed_cells``, ``<name>.macrometastases``, ...) and a circulation's
+    extravasated cells per organ (``<name>.extravasated.<organ>``)."""
     out: dict[str, float] = {}
     for name, attrs in (getattr(info, "compartments", None) or {}).items():
-        if attrs.get("model") != "circulation":
+        if attrs.get("model") not in ("circulation", "organs"):
             continue
         ds = io.open_run(path, compartment=name)
         if not ds.sizes.get("time"):
@@ -119,8 +120,9 @@ def _circulation_columns(path: Path, info) -> dict:
         for key, var in end.data_vars.items():
             if var.dims == () and key != "wall_time":
                 out[f"{name}.{key}"] = float(var)
-        for organ, cells in zip(end.organ.values, end.extravasated.values, strict=True):
-            out[f"{name}.extravasated.{organ}"] = float(cells)
+        if attrs.get("model") == "circulation":
+            for organ, cells in zip(end.organ.values, end.extravasated.values, strict=True):
+                out[f"{name}.extravasated.{organ}"] = float(cells)
     return out
 
 

@@ -97,6 +97,9 @@ class Organs(Compartment):
         self._step_key = stream_key(self.seed, name, "step")
         self._arrive_key = stream_key(self.seed, name, "arrive")
         self._t, self.lattice, self.arrivals = 0.0, 0, 0
+        #: per organ, the first lattice time at which it held one macrometastasis or more
+        #: (an expected count of at least 1; NaN before)
+        self.first_macro = np.full(len(self.organs), np.nan)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -142,6 +145,9 @@ class Organs(Compartment):
                 f.advance(rng)
             self.lattice += 1
             taken += 1
+            for k, f in enumerate(self.fates):
+                if np.isnan(self.first_macro[k]) and f.colonies.at_least(self.macro) >= 1.0:
+                    self.first_macro[k] = self.lattice * self.dt_model
         self._t = max(self._t, float(t_end))
         return taken
 
@@ -194,10 +200,14 @@ class Organs(Compartment):
         for o in self.names:
             diagnostics[f"{o}_macrometastases"] = {"units": "colonies", "long_name":
                                                    f"macrometastases in {o}"}
+            diagnostics[f"{o}_first_macrometastasis"] = {
+                "units": "T", "long_name": f"the first time {o} held a macrometastasis "
+                                          f"(an expected count of at least 1; NaN: not yet)"}
         o, a, b = len(self.organs), self.ages, self.grid.bins
         checkpoint = {"dormant_units": ((o, self.max_size, a), "i8"),
                       "durations": ((o, a), "i8"), "ledger": ((o, len(LEDGER)), "i8"),
                       "colonies": ((o, b), "f8"), "colony_account": ((o, 4), "f8"),
+                      "first_macro": ((o,), "f8"),
                       "scalars": ((4,), "f8")}
         attrs = {"organs": json.dumps([x.to_dict() for x in self.organs]),
                  "hours_per_time_unit": self.hours, "dt_days": self.dt_days,
@@ -219,8 +229,9 @@ class Organs(Compartment):
                "macrometastases": sum(f.colonies.at_least(self.macro) for f in self.fates),
                "colony_cells": sum(f.colonies.cells() for f in self.fates),
                "balance": float(sum(f.balance() for f in self.fates))}
-        for o, f in zip(self.names, self.fates, strict=True):
+        for k, (o, f) in enumerate(zip(self.names, self.fates, strict=True)):
             out[f"{o}_macrometastases"] = f.colonies.at_least(self.macro)
+            out[f"{o}_first_macrometastasis"] = float(self.first_macro[k])
         return out
 
     def checkpoint(self) -> dict[str, np.ndarray]:
@@ -233,6 +244,7 @@ class Organs(Compartment):
                 "colony_account": np.array([[f.colonies.entered, f.colonies.died,
                                              f.colonies.beyond, f.colonies.below]
                                             for f in fs]),
+                "first_macro": self.first_macro.copy(),
                 "scalars": np.array([self._t, self.lattice, self.dt_model, self.arrivals])}
 
     def restore(self, arrays: dict[str, np.ndarray]) -> None:
@@ -248,5 +260,6 @@ class Organs(Compartment):
             f.colonies.counts = np.array(arrays["colonies"][k], dtype=float)
             (f.colonies.entered, f.colonies.died, f.colonies.beyond,
              f.colonies.below) = (float(v) for v in arrays["colony_account"][k])
+        self.first_macro[...] = arrays["first_macro"]
         t, lattice, _, arrivals = (float(v) for v in arrays["scalars"])
         self._t, self.lattice, self.arrivals = t, int(lattice), int(arrivals)
