@@ -151,3 +151,21 @@ def test_a_sweep_summary_has_the_organs_columns(run):
     organs = pm.open_run(run.path, compartment="organs").isel(time=-1)
     assert row["organs.arrived_cells"] == float(organs.arrived_cells) > 0
     assert row["organs.balance"] == 0.0 and "organs.liver_first_macrometastasis" in row
+
+
+def test_a_sweep_varies_the_keys_of_organs(tmp_path):
+    from pde_meta import sweep
+
+    text = CONFIG.format(name="cascade", route="systemic", organs="") + ORGANS
+    (tmp_path / "cascade.toml").write_text(text)
+    (tmp_path / "s.toml").write_text(
+        'base = "cascade.toml"\n[vary]\n"compartments.organs.organs[1].dormant" = [0.2, 0.4]\n'
+        '"compartments.organs.dt" = [0.5]\n')
+    s = sweep.load_sweep(tmp_path / "s.toml")
+    assert not s.invalid
+    assert {m.config.organ_sets[0].organs[1].soil.dormant for m in s.members} == {0.2, 0.4}
+    assert all(m.config.organ_sets[0].option("dt") == 0.5 for m in s.members)
+    (tmp_path / "b.toml").write_text(
+        'base = "cascade.toml"\n[vary]\n"compartments.organs.organs[0].dorm" = [0.2]\n')
+    with pytest.raises(ConfigError, match="dorm is not a known key"):
+        sweep.load_sweep(tmp_path / "b.toml")

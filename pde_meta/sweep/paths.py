@@ -12,6 +12,8 @@ from ..config import (
     CIRCULATION_PARAMETER_OPTIONS,
     FIELDS,
     INITIAL_TYPES,
+    ORGAN_SOIL_OPTIONS,
+    ORGANS_OPTIONS,
     PARAMETER_OPTIONS,
     SECTIONS,
     TOP_OPTIONS,
@@ -172,6 +174,21 @@ def _compartment_target(path: str, segments: list, data: dict, prefix: str
     part = table[segments[1]]
     rest = segments[2:]
     where = f"{prefix}compartments.{segments[1]}."
+    if isinstance(part, dict) and part.get("model") == "organs":
+        if rest[0] == "organs":
+            if len(rest) == 1:
+                return None, None  # a whole list of organs: the config checks it
+            if len(rest) == 3 and isinstance(rest[1], int):
+                by_key = {o.key: o for o in ORGAN_SOIL_OPTIONS}
+                if rest[2] in by_key:
+                    return by_key[rest[2]], None
+                return None, unknown_key(f"{where}organs[{rest[1]}].", rest[2], list(by_key))
+            return None, (f"{where}{'.'.join(map(str, rest))} is not an organ key; allowed: "
+                          f"organs, or organs[k].<key>; fix: e.g. organs[0].dormant")
+        by_key = {o.key: o for o in ORGANS_OPTIONS}
+        if len(rest) == 1 and rest[0] in by_key:
+            return by_key[rest[0]], None
+        return None, unknown_key(where, rest[0], [*by_key, "organs"])
     if isinstance(part, dict) and part.get("model") == "circulation":
         if rest[0] == "parameters" and len(rest) == 2:
             by_key = {o.key: o for o in CIRCULATION_PARAMETER_OPTIONS}
