@@ -35,6 +35,9 @@ ORGANS_OPTIONS = (
            "the circulation)", low=1, high=1000),
     Option("ages", "integer", 3650, "dormancy ages kept, in steps (older ones are kept "
            "together)", low=2, high=100000),
+    Option("records", "integer", 50, "the first colonies of each organ kept one by one, "
+           "each with its own stochastic fate (0: all in the density)", low=0,
+           high=100000),
     Option("time_unit_hours", "number", None, "hours in one unit of the run's time "
            "(default: from [units])", low=0, low_open=True, units="h"),
 )

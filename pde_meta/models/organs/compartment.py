@@ -25,6 +25,7 @@ from ...errors import ConfigError
 from ...numerics.streams import stream, stream_key
 from .colonies import Colonies, SizeGrid
 from .fates import Fates, Soil
+from .records import Records
 
 __all__ = ["Organs", "OrganSoil", "LEDGER"]
 
@@ -78,7 +79,7 @@ class Organs(Compartment):
     def __init__(self, name: str, organs: tuple[OrganSoil, ...], seed: int = 0,
                  hours: float = 24.0, dt: float = 1.0, bins: int = 240, x_max: float = 1e12,
                  micro: float = 4.0, macro: float = 1e6, max_size: int = 20,
-                 ages: int = 3650) -> None:
+                 ages: int = 3650, records: int = 50) -> None:
         if not organs:
             raise ConfigError(f"{name}: no organ; allowed: one or more; fix: add "
                               f"[[compartments.{name}.organs]]")
@@ -90,8 +91,11 @@ class Organs(Compartment):
         self.grid = SizeGrid(bins, x_max)
         self.fates = [Fates(o.soil, Colonies(self.grid, law=o.law, rate=o.growth_rate,
                                              capacity=o.capacity, death=o.colony_death),
-                            dt=self.dt_days, max_size=max_size, ages=ages)
+                            dt=self.dt_days, max_size=max_size, ages=ages,
+                            records=Records(records, o.law, o.growth_rate, o.capacity,
+                                            o.colony_death) if records else None)
                       for o in self.organs]
+        self.records = int(records)
         self.max_size, self.ages = int(max_size), int(ages)
         self.dt_model = self.dt_days * 24.0 / self.hours
         self._step_key = stream_key(self.seed, name, "step")
@@ -123,7 +127,8 @@ class Organs(Compartment):
         return len(self.organs) * self.grid.bins
 
     def _busy(self) -> bool:
-        return any(f.dormant.any() or f.colonies.counts.any() for f in self.fates)
+        return any(f.dormant.any() or f.colonies.counts.any()
+                   or (f.records is not None and f.records.alive.size) for f in self.fates)
 
     def advance(self, t_end: float, max_steps: int | None = None) -> int:
         taken = 0
@@ -141,8 +146,11 @@ class Organs(Compartment):
                 taken += skip
                 continue
             rng = stream(self._step_key, self.lattice)
-            for f in self.fates:
-                f.advance(rng)
+            start = self.lattice * self.dt_model
+            for k, f in enumerate(self.fates):
+                crossed = f.advance(rng, macro=self.macro)  # a record: the exact time
+                if np.isnan(self.first_macro[k]) and math.isfinite(crossed):
+                    self.first_macro[k] = start + crossed * 24.0 / self.hours
             self.lattice += 1
             taken += 1
             for k, f in enumerate(self.fates):
@@ -177,9 +185,14 @@ class Organs(Compartment):
                       "long_name": "colony size (geometric centre of its cell)",
                       "units": "cells"}),
                   "dormancy": Coordinate((np.arange(self.ages) + 1) * self.dt_days, {
-                      "long_name": "dormancy duration", "units": "days"})}
+                      "long_name": "dormancy duration", "units": "days"}),
+                  "record": Coordinate(np.arange(max(self.records, 1)), {
+                      "long_name": "record of a colony"})}
         fields = {"colonies": Variable(("organ", "colony_size"), {
                       "long_name": "colonies of each size", "units": "colonies"}, "f8"),
+                  "records": Variable(("organ", "record"), {
+                      "long_name": "the first colonies, one each (NaN: none)",
+                      "units": "cells"}, "f8"),
                   "dormant": Variable(("organ",), {"long_name": "dormant cells now",
                                                    "units": "cells"}, "i8"),
                   "durations": Variable(("organ", "dormancy"), {
@@ -208,6 +221,8 @@ class Organs(Compartment):
                       "durations": ((o, a), "i8"), "ledger": ((o, len(LEDGER)), "i8"),
                       "colonies": ((o, b), "f8"), "colony_account": ((o, 4), "f8"),
                       "first_macro": ((o,), "f8"),
+                      "records": ((o, max(self.records, 1)), "f8"),
+                      "record_counts": ((o, 2), "i8"),
                       "scalars": ((4,), "f8")}
         attrs = {"organs": json.dumps([x.to_dict() for x in self.organs]),
                  "hours_per_time_unit": self.hours, "dt_days": self.dt_days,
@@ -215,7 +230,9 @@ class Organs(Compartment):
         return Layout(self.model, coords, fields, diagnostics, checkpoint, attrs, None)
 
     def fields(self) -> dict[str, np.ndarray]:
-        out = {"colonies": np.array([f.colonies.counts for f in self.fates]),
+        out = {"colonies": np.array([f.colony_counts() for f in self.fates]),
+               "records": np.array([f.records.sizes if f.records is not None
+                                    else np.full(self.records, np.nan) for f in self.fates]),
                "dormant": np.array([f.dormant_cells() for f in self.fates], dtype=np.int64),
                "durations": np.array([f.durations for f in self.fates])}
         for k in LEDGER:
@@ -225,12 +242,14 @@ class Organs(Compartment):
     def diagnostics(self, wall_seconds: float) -> dict[str, float]:
         out = {"arrived_cells": float(sum(f.arrived for f in self.fates)),
                "dormant_cells": float(sum(f.dormant_cells() for f in self.fates)),
-               "micrometastases": sum(f.colonies.at_least(self.micro) for f in self.fates),
-               "macrometastases": sum(f.colonies.at_least(self.macro) for f in self.fates),
-               "colony_cells": sum(f.colonies.cells() for f in self.fates),
+               "micrometastases": sum(f.at_least(self.micro) for f in self.fates),
+               "macrometastases": sum(f.at_least(self.macro) for f in self.fates),
+               "colony_cells": sum(f.colonies.cells() + (float(f.records.alive.sum())
+                                                         if f.records is not None else 0.0)
+                                   for f in self.fates),
                "balance": float(sum(f.balance() for f in self.fates))}
         for k, (o, f) in enumerate(zip(self.names, self.fates, strict=True)):
-            out[f"{o}_macrometastases"] = f.colonies.at_least(self.macro)
+            out[f"{o}_macrometastases"] = f.at_least(self.macro)
             out[f"{o}_first_macrometastasis"] = float(self.first_macro[k])
         return out
 
@@ -245,6 +264,11 @@ class Organs(Compartment):
                                              f.colonies.beyond, f.colonies.below]
                                             for f in fs]),
                 "first_macro": self.first_macro.copy(),
+                "records": np.array([f.records.sizes if f.records is not None
+                                     else np.full(1, np.nan) for f in fs]),
+                "record_counts": np.array([[f.records.started, f.records.died]
+                                           if f.records is not None else [0, 0]
+                                           for f in fs], dtype=np.int64),
                 "scalars": np.array([self._t, self.lattice, self.dt_model, self.arrivals])}
 
     def restore(self, arrays: dict[str, np.ndarray]) -> None:
@@ -261,5 +285,10 @@ class Organs(Compartment):
             (f.colonies.entered, f.colonies.died, f.colonies.beyond,
              f.colonies.below) = (float(v) for v in arrays["colony_account"][k])
         self.first_macro[...] = arrays["first_macro"]
+        for k, f in enumerate(self.fates):
+            if f.records is not None:
+                f.records.sizes[...] = arrays["records"][k]
+                f.records.started, f.records.died = (int(v) for v in
+                                                     arrays["record_counts"][k])
         t, lattice, _, arrivals = (float(v) for v in arrays["scalars"])
         self._t, self.lattice, self.arrivals = t, int(lattice), int(arrivals)

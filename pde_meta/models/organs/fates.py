@@ -15,6 +15,8 @@ cells that reactivated after ``k + 1`` steps. Counts are integers and exact: the
 that arrived equal those that died on arrival, are dormant, died dormant, reactivated
 and started colonies at once.
 
+The first colonies are discrete records (:mod:`.records`) when ``records`` is given.
+
 Sources: the fates and their rates are organ-specific and poorly known; Luzzi et al.
 1998 (melanoma cells in the liver: 2.5 % formed micrometastases, most solitary cells
 stayed dormant) is the usual anchor. Every default here is illustrative.
@@ -28,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .colonies import Colonies
+from .records import Records
 
 __all__ = ["Soil", "Fates"]
 
@@ -75,6 +78,7 @@ class Fates:
     dormant_died: int = 0
     reactivated: int = 0
     started: int = 0
+    records: Records | None = None
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.dt) and self.dt > 0):
@@ -101,11 +105,17 @@ class Fates:
 
     # ------------------------------------------------------------------ steps
     def _start(self, units: np.ndarray) -> None:
-        """Colonies of ``s + 1`` cells from ``units[s]`` units that start to divide."""
+        """Colonies of ``s + 1`` cells from ``units[s]`` units that start to divide: the
+        first ones as records while there is room (:mod:`.records`), the rest into the
+        density."""
         for s in np.flatnonzero(units):
-            k = min(self.colonies.grid.index(float(s + 1)), self.colonies.grid.bins - 1)
-            self.colonies.counts[k] += float(units[s])
-            self.colonies.entered += float(units[s])
+            count = int(units[s])
+            if self.records is not None:
+                count -= self.records.add(float(s + 1), count)
+            if count:
+                k = min(self.colonies.grid.index(float(s + 1)), self.colonies.grid.bins - 1)
+                self.colonies.counts[k] += float(count)
+                self.colonies.entered += float(count)
 
     def receive(self, units: np.ndarray, rng: np.random.Generator) -> None:
         """Units that arrived: ``units[s]`` of ``s + 1`` cells (an integer array)."""
@@ -121,10 +131,12 @@ class Fates:
         self.dormant[:, 0] += dormant
         self._start(divide)
 
-    def advance(self, rng: np.random.Generator, inflow: float = 0.0) -> None:
+    def advance(self, rng: np.random.Generator, inflow: float = 0.0,
+                macro: float = math.inf) -> float:
         """One step of ``dt`` days: dormant units age, leave (reactivate or die), the
         reactivated start colonies, and the colonies grow (with ``inflow`` more colonies
-        of one cell per day, from elsewhere)."""
+        of one cell per day, from elsewhere). Returns the time within the step at which
+        a record first reached ``macro`` cells (inf: none)."""
         d = self.dormant
         if d.any():
             idx = np.flatnonzero(d)
@@ -142,4 +154,22 @@ class Fates:
             d[:, 1:] = d[:, :-1].copy()
             d[:, 0] = 0
             d[:, -1] = last
+        first = math.inf
+        if self.records is not None:
+            first = self.records.advance(self.dt, rng, macro)
         self.colonies.advance(self.dt, inflow=inflow)
+        return first
+
+    def at_least(self, x: float) -> float:
+        """Colonies of at least ``x`` cells: the records and the density."""
+        return self.colonies.at_least(x) + (self.records.at_least(x) if self.records
+                                            is not None else 0)
+
+    def colony_counts(self) -> np.ndarray:
+        """Colonies in each cell of the size grid, the records among them."""
+        out = self.colonies.counts.copy()
+        if self.records is not None:
+            g = self.colonies.grid
+            for x in self.records.alive:
+                out[min(g.index(float(x)), g.bins - 1)] += 1.0
+        return out
