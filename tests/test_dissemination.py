@@ -255,13 +255,11 @@ def test_an_exchange_between_the_wrong_kinds_is_refused(tmp_path):
     assert not (tmp_path / "bad.h5").exists()
 
 
-def test_info_prints_the_ledger_and_plot_draws_the_circulation(run, tmp_path, capsys):
+def test_info_prints_the_ledger(run, capsys):
+    # (pde-meta plot of a whole coupled run: tests/test_organs.py)
     assert main(["info", str(run.path)]) == 0
     out = capsys.readouterr().out
     assert "ledger of 'blood'" in out and "balance       0" in out
-    assert main(["plot", str(run.path), "-o", str(tmp_path / "p")]) == 0
-    names = {p.name for p in (tmp_path / "p").iterdir()}
-    assert {"ctc.png", "funnel.png", "fields.png"} <= names
 
 
 def test_a_sweep_varies_the_keys_of_compartments_and_exchanges(tmp_path):

@@ -79,7 +79,7 @@ def test_info_and_plot_take_a_run_with_organs(run, tmp_path, capsys):
     assert "organs (organs)" in capsys.readouterr().out
     assert main(["plot", str(run.path), "-o", str(tmp_path / "p")]) == 0
     names = {p.name for p in (tmp_path / "p").iterdir()}
-    assert {"ctc.png", "funnel.png", "colonies.png", "fates.png"} <= names
+    assert {"fields.png", "ctc.png", "funnel.png", "colonies.png", "fates.png"} <= names
     assert main(["plot", str(run.path), "--compartment", "organs", "-o",
                  str(tmp_path / "o")]) == 0
     assert {p.name for p in (tmp_path / "o").iterdir()} == {"colonies.png", "fates.png"}
