@@ -129,6 +129,22 @@ def test_the_first_macrometastasis_of_a_record_is_exact_and_of_the_density_smear
         assert exact - 3 * sigma < first <= exact + 0.25
 
 
+def test_events_in_a_config_round_trip_and_reach_the_compartment(tmp_path):
+    extra = ORGANS + ('[[compartments.organs.events]]\nstart = 0.2\nend = 0.4\n'
+                      'reactivation_factor = 10.0\norgan = "liver"\n')
+    c = cascade(tmp_path, extra=extra)
+    assert c.organ_sets[0].events == ((0.2, 0.4, 10.0, "liver"),)
+    assert loads_config(c.to_toml(), base_dir=tmp_path) == c
+    from pde_meta.runner.run import compartments
+
+    organs = compartments(c, threads=1)[-1]
+    assert organs.events == ((0.2, 0.4, 10.0, "liver"),)
+    bad = ORGANS + ('[[compartments.organs.events]]\nstart = 0.4\nend = 0.2\n'
+                    'reactivation_factor = 2.0\norgan = "kidney"\n')
+    with pytest.raises(ConfigError, match="not after start.*kidney"):
+        cascade(tmp_path, extra=bad)
+
+
 BAD = [
     ('[[compartments.organs.organs]]\nname = "kidney"\n', "not organs of the circulation"),
     ('[[compartments.organs.organs]]\nname = "bone"\ndie = 0.8\ndormant = 0.5\n',
@@ -173,3 +189,26 @@ def test_a_sweep_varies_the_keys_of_organs(tmp_path):
         'base = "cascade.toml"\n[vary]\n"compartments.organs.organs[0].dorm" = [0.2]\n')
     with pytest.raises(ConfigError, match="dorm is not a known key"):
         sweep.load_sweep(tmp_path / "b.toml")
+
+
+def test_an_event_raises_reactivation_while_it_lasts():
+    # dormant units wake at r (x 20 during days 10-20) and die at d: over the window the
+    # units dormant at its start wake with probability (1 - exp(-(20 r + d) 10)) 20r/(20r+d)
+    r, d, n = 0.002, 0.001, 100_000
+
+    def run(events):
+        o = Organs("organs", (OrganSoil("a", Soil(0.0, 1.0, r, d)),), hours=24.0, dt=1.0,
+                   bins=60, ages=40, records=0, events=events)
+        o.receive({"a": np.array([n])})
+        o.advance(10.0)
+        before, dormant = o.fates[0].reactivated, o.fates[0].dormant_cells()
+        o.advance(20.0)
+        return o.fates[0].reactivated - before, dormant
+    woke, dormant = run(((10.0, 20.0, 20.0, None),))
+    rate = 20 * r + d
+    p = -math.expm1(-rate * 10) * 20 * r / rate
+    assert abs(woke - dormant * p) <= 5 * math.sqrt(dormant * p * (1 - p))
+    calm, _ = run(())
+    assert calm < woke / 5
+    with pytest.raises(ConfigError, match="names the organ"):
+        Organs("organs", (OrganSoil("a"),), events=((0.0, 1.0, 2.0, "b"),))

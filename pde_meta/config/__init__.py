@@ -56,7 +56,7 @@ from .limits import (
     output_estimate,
 )
 from .load import config_from_dict, file_name, load_config, loads_config, merge_changes
-from .organs import ORGAN_SOIL_OPTIONS, ORGANS_OPTIONS, OrgansConfig
+from .organs import EVENT_OPTIONS, ORGAN_SOIL_OPTIONS, ORGANS_OPTIONS, OrgansConfig
 from .reference import reference_markdown
 from .run_config import (
     FieldSource,
@@ -104,7 +104,8 @@ __all__ = [
     "UNITS_OPTIONS", "WALL_OPTIONS", "PARAMETER_OPTIONS", "INITIAL_TYPES", "TYPE_OPTION",
     "FIELDS", "MAX_CELLS_PER_SIDE", "MAX_SNAPSHOTS", "TIME_TOLERANCE",
     "CIRCULATION_OPTIONS", "CIRCULATION_PARAMETER_OPTIONS", "CirculationConfig",
-    "exchange_options", "ORGANS_OPTIONS", "ORGAN_SOIL_OPTIONS", "OrgansConfig",
+    "exchange_options", "ORGANS_OPTIONS", "ORGAN_SOIL_OPTIONS", "EVENT_OPTIONS",
+    "OrgansConfig",
     # options and their messages (from pde_meta.core.options)
     "Option", "REQUIRED", "check_option", "read_options", "read_top", "valid", "problem",
     "short", "did_you_mean", "unknown_key",

@@ -16,7 +16,8 @@ from ..core.options import REQUIRED, Option, read_options, short, valid
 from ..models.organs import GROWTH_LAWS, Soil
 from ..models.organs.compartment import OrganSoil
 
-__all__ = ["OrgansConfig", "ORGANS_OPTIONS", "ORGAN_SOIL_OPTIONS", "read_organs_compartment"]
+__all__ = ["OrgansConfig", "ORGANS_OPTIONS", "ORGAN_SOIL_OPTIONS", "EVENT_OPTIONS",
+           "read_organs_compartment"]
 
 ORGANS_OPTIONS = (
     Option("dt", "number", 1.0, "the step of the organs", low=0, low_open=True,
@@ -65,6 +66,17 @@ ORGAN_SOIL_OPTIONS = (
 )
 
 
+EVENT_OPTIONS = (
+    Option("start", "number", REQUIRED, "when the event begins (the run's time)", low=0,
+           units="T"),
+    Option("end", "number", REQUIRED, "when it ends", low=0, units="T"),
+    Option("reactivation_factor", "number", REQUIRED, "the reactivation rate of dormant "
+           "cells is multiplied by this while it lasts (e.g. the inflammation after "
+           "surgery of the primary; illustrative)", low=0),
+    Option("organ", "string", None, "the organ it acts in (default: every organ)"),
+)
+
+
 @dataclass(frozen=True)
 class OrgansConfig:
     """A validated organs compartment."""
@@ -73,23 +85,45 @@ class OrgansConfig:
     organs: tuple[OrganSoil, ...]
     options: tuple[tuple[str, Any], ...]
     hours: float
+    events: tuple[tuple[float, float, float, str | None], ...] = ()
     model: str = "organs"
 
     def option(self, key: str):
         return dict(self.options)[key]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"model": self.model,
-                **{k: v for k, v in self.options if v is not None},
-                "organs": [o.to_dict() for o in self.organs]}
+        d = {"model": self.model, **{k: v for k, v in self.options if v is not None},
+             "organs": [o.to_dict() for o in self.organs]}
+        if self.events:
+            d["events"] = [{"start": a, "end": b, "reactivation_factor": x,
+                            **({"organ": o} if o is not None else {})}
+                           for a, b, x, o in self.events]
+        return d
 
 
 def read_organs_compartment(part: dict, name: str, prefix: str, units, problems: list[str]
                             ) -> OrgansConfig | None:
     """One ``[compartments.<name>]`` table of model ``organs``."""
     count = len(problems)
-    rest = {k: v for k, v in part.items() if k not in ("model", "organs")}
-    v = read_options(rest, ORGANS_OPTIONS, prefix, problems, also=("model", "organs"))
+    rest = {k: v for k, v in part.items() if k not in ("model", "organs", "events")}
+    v = read_options(rest, ORGANS_OPTIONS, prefix, problems,
+                     also=("model", "organs", "events"))
+    events = []
+    listed = part.get("events", [])
+    if not isinstance(listed, list):
+        problems.append(f"{prefix}events = {short(listed)} is not allowed; allowed: "
+                        f"[[{prefix}events]] tables; fix: write each as one")
+        listed = []
+    for k, entry in enumerate(listed):
+        where = f"{prefix}events[{k}]."
+        e = read_options(entry if isinstance(entry, dict) else {}, EVENT_OPTIONS, where,
+                         problems)
+        if valid(*e.values()):
+            if e["end"] <= e["start"]:
+                problems.append(f"{where}end = {e['end']:g} is not after start = "
+                                f"{e['start']:g}; fix: give a later end")
+            events.append((float(e["start"]), float(e["end"]),
+                           float(e["reactivation_factor"]), e["organ"]))
     entries = part.get("organs")
     organs = []
     if not isinstance(entries, list) or not entries:
@@ -113,6 +147,10 @@ def read_organs_compartment(part: dict, name: str, prefix: str, units, problems:
             organs.append(OrganSoil(o["name"], soil, o["law"], o["growth_rate"],
                                     o["capacity"], o["colony_death"]))
         names = [o.name for o in organs]
+        for k, (*_, organ) in enumerate(events):
+            if organ is not None and organ not in names:
+                problems.append(f"{prefix}events[{k}].organ = {organ!r} is not one of the "
+                                f"organs {names}; fix: name one of them")
         for dup in sorted({n for n in names if names.count(n) > 1}):
             problems.append(f"{prefix}organs: the name {dup!r} is used twice; fix: give "
                             f"each organ its own name")
@@ -127,4 +165,4 @@ def read_organs_compartment(part: dict, name: str, prefix: str, units, problems:
             hours = units.time_scale / 3600.0
     if len(problems) > count:
         return None
-    return OrgansConfig(name, tuple(organs), tuple(v.items()), float(hours))
+    return OrgansConfig(name, tuple(organs), tuple(v.items()), float(hours), tuple(events))

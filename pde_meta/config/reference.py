@@ -12,7 +12,7 @@ from ..models.circulation import CIRCULATION_SPECS, DEFAULT_ORGANS, ORGAN_OPTION
 from .circulation import CIRCULATION_OPTIONS, CIRCULATION_PARAMETER_OPTIONS
 from .compartments import COMPARTMENT_OPTIONS, COUPLING_OPTIONS, EXCHANGE_OPTIONS, TISSUE_KEYS
 from .limits import MAX_STEPS, PLAN_MAX_CELLS, RUN_PLANES
-from .organs import ORGAN_SOIL_OPTIONS, ORGANS_OPTIONS
+from .organs import EVENT_OPTIONS, ORGAN_SOIL_OPTIONS, ORGANS_OPTIONS
 from .schema import (
     FIELD_TABLE,
     FIELDS,
@@ -107,6 +107,13 @@ def _organs() -> list[str]:
         "### `[[compartments.<name>.organs]]`",
         "",
         *_table(ORGAN_SOIL_OPTIONS),
+        "",
+        "### `[[compartments.<name>.events]]`",
+        "",
+        "Optional: while an event lasts (the steps that start within it), the reactivation "
+        "rate of dormant cells is multiplied by its factor; overlapping events multiply.",
+        "",
+        *_table(EVENT_OPTIONS),
         "",
     ]
 

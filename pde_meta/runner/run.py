@@ -248,7 +248,7 @@ def compartments(config: RunConfig, threads: int | None = None, states=None,
         o = dict(c.options)
         out.append(Organs(c.name, c.organs, config.seed, c.hours, o["dt"], o["bins"],
                           o["x_max"], o["micro"], o["macro"], o["max_cluster_size"],
-                          o["ages"], o["records"]))
+                          o["ages"], o["records"], c.events))
     return out
 
 

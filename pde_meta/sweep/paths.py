@@ -10,6 +10,7 @@ from typing import Any
 from ..config import (
     CIRCULATION_OPTIONS,
     CIRCULATION_PARAMETER_OPTIONS,
+    EVENT_OPTIONS,
     FIELDS,
     INITIAL_TYPES,
     ORGAN_SOIL_OPTIONS,
@@ -185,10 +186,15 @@ def _compartment_target(path: str, segments: list, data: dict, prefix: str
                 return None, unknown_key(f"{where}organs[{rest[1]}].", rest[2], list(by_key))
             return None, (f"{where}{'.'.join(map(str, rest))} is not an organ key; allowed: "
                           f"organs, or organs[k].<key>; fix: e.g. organs[0].dormant")
+        if rest[0] == "events" and len(rest) == 3 and isinstance(rest[1], int):
+            by_key = {o.key: o for o in EVENT_OPTIONS}
+            if rest[2] in by_key:
+                return by_key[rest[2]], None
+            return None, unknown_key(f"{where}events[{rest[1]}].", rest[2], list(by_key))
         by_key = {o.key: o for o in ORGANS_OPTIONS}
         if len(rest) == 1 and rest[0] in by_key:
             return by_key[rest[0]], None
-        return None, unknown_key(where, rest[0], [*by_key, "organs"])
+        return None, unknown_key(where, rest[0], [*by_key, "organs", "events"])
     if isinstance(part, dict) and part.get("model") == "circulation":
         if rest[0] == "parameters" and len(rest) == 2:
             by_key = {o.key: o for o in CIRCULATION_PARAMETER_OPTIONS}

@@ -6,7 +6,9 @@ Its time is the run's (model units, ``hours`` hours each); it steps on the latti
 numbers of lattice step ``k`` come from stream ``(seed, name, "step")`` at counter ``k``,
 those of the ``j``-th arrival from ``(seed, name, "arrive")`` at ``j``
 (:mod:`pde_meta.numerics.streams`). While no organ holds a dormant cell or a colony, the
-steps draw nothing and are skipped.
+steps draw nothing and are skipped. Events (a time window, a factor, an organ or all)
+multiply the reactivation rate of dormant cells while they last, for the steps that
+start within them.
 
 Per organ the ledger of cells is exact: arrived = died on arrival + dormant + died
 dormant + reactivated + started at once (``balance`` = 0).
@@ -79,7 +81,8 @@ class Organs(Compartment):
     def __init__(self, name: str, organs: tuple[OrganSoil, ...], seed: int = 0,
                  hours: float = 24.0, dt: float = 1.0, bins: int = 240, x_max: float = 1e12,
                  micro: float = 4.0, macro: float = 1e6, max_size: int = 20,
-                 ages: int = 3650, records: int = 50) -> None:
+                 ages: int = 3650, records: int = 50,
+                 events: tuple[tuple[float, float, float, str | None], ...] = ()) -> None:
         if not organs:
             raise ConfigError(f"{name}: no organ; allowed: one or more; fix: add "
                               f"[[compartments.{name}.organs]]")
@@ -96,6 +99,12 @@ class Organs(Compartment):
                                             o.colony_death) if records else None)
                       for o in self.organs]
         self.records = int(records)
+        #: (start, end, reactivation factor, organ or None for all), in the run's time
+        self.events = tuple(events)
+        for *_, organ in self.events:
+            if organ is not None and organ not in self.names:
+                raise ConfigError(f"{name}: an event names the organ {organ!r}; allowed: "
+                                  f"one of {list(self.names)}; fix: use one of them")
         self.max_size, self.ages = int(max_size), int(ages)
         self.dt_model = self.dt_days * 24.0 / self.hours
         self._step_key = stream_key(self.seed, name, "step")
@@ -147,6 +156,7 @@ class Organs(Compartment):
                 continue
             rng = stream(self._step_key, self.lattice)
             start = self.lattice * self.dt_model
+            self._apply_events(start)
             for k, f in enumerate(self.fates):
                 crossed = f.advance(rng, macro=self.macro)  # a record: the exact time
                 if np.isnan(self.first_macro[k]) and math.isfinite(crossed):
@@ -158,6 +168,16 @@ class Organs(Compartment):
                     self.first_macro[k] = self.lattice * self.dt_model
         self._t = max(self._t, float(t_end))
         return taken
+
+    def _apply_events(self, t: float) -> None:
+        """The reactivation factor of each organ for the step that starts at ``t``: the
+        product of the factors of the events under way (start <= t < end)."""
+        for name, f in zip(self.names, self.fates, strict=True):
+            factor = 1.0
+            for start, end, x, organ in self.events:
+                if start <= t < end and organ in (None, name):
+                    factor *= x
+            f.set_reactivation_factor(factor)
 
     def receive(self, units: dict[str, np.ndarray]) -> int:
         """Units that arrived: organ name -> ``units[s]`` of ``s + 1`` cells. Returns the

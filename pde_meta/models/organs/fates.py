@@ -90,9 +90,19 @@ class Fates:
         if self.durations is None:
             self.durations = np.zeros(self.ages, dtype=np.int64)
         self.sizes = np.arange(1, self.max_size + 1)
-        rate = self.soil.reactivation + self.soil.dormant_death
+        self.factor = math.nan
+        self.set_reactivation_factor(1.0)
+
+    def set_reactivation_factor(self, factor: float) -> None:
+        """Multiply the soil's reactivation rate by ``factor`` from the next step on (an
+        event: the inflammation after surgery, an immune change)."""
+        if factor == self.factor:
+            return
+        self.factor = float(factor)
+        r = self.soil.reactivation * self.factor
+        rate = r + self.soil.dormant_death
         self._leave = -math.expm1(-rate * self.dt)
-        self._wake = self.soil.reactivation / rate if rate > 0 else 0.0
+        self._wake = r / rate if rate > 0 else 0.0
 
     # ------------------------------------------------------------------ ledger
     def dormant_cells(self) -> int:
