@@ -2,8 +2,8 @@
 arrested units of each organ, and the ledger of every cell that entered.
 
 Its time is the run's (model units, ``hours`` hours each); it steps on the lattice
-``k dt`` of its own step and reports the time it was asked to reach, so units that
-arrive at a coupling time between two lattice points join at the next one. The random
+``k dt`` of its own step (:class:`~pde_meta.core.lattice.LatticeCompartment`), so units
+that arrive at a coupling time between two lattice points join at the next one. The random
 numbers of lattice step ``k`` come from stream ``(seed, name, "step")`` at counter ``k``
 and those of the ``j``-th arrival from ``(seed, name, "enter")`` at ``j``
 (:mod:`pde_meta.numerics.streams`), so a restart continues bit for bit.
@@ -20,7 +20,8 @@ import math
 
 import numpy as np
 
-from ...core.compartment import Compartment, Coordinate, Layout, Variable
+from ...core.compartment import Coordinate, Layout, Variable
+from ...core.lattice import LatticeCompartment
 from ...errors import ConfigError
 from ...numerics.streams import stream, stream_key
 from .dynamics import CAUSES, Accounts, Rates, enter, step
@@ -61,7 +62,7 @@ _LONG = {
 }
 
 
-class Circulation(Compartment):
+class Circulation(LatticeCompartment):
     """Circulating tumour cells in blood and lymph, as counts (see the module docstring).
 
     Parameters
@@ -127,45 +128,16 @@ class Circulation(Compartment):
 
     # ------------------------------------------------------------------ time
     @property
-    def t(self) -> float:
-        return self._t
-
-    @property
-    def step_count(self) -> int:
-        return self.lattice
-
-    @property
-    def dt(self) -> float:
-        return self.dt_model
-
-    @property
     def size(self) -> int:
         return int(self.n.size)
 
-    def advance(self, t_end: float, max_steps: int | None = None) -> int:
-        taken = 0
-        tol = 1e-9 * max(1.0, abs(t_end))
-        last = int(math.floor((t_end + tol) / self.dt_model))  # the last lattice point
-        while (self.lattice + 1) * self.dt_model <= t_end + tol:
-            if max_steps is not None and taken >= max_steps:
-                self._t = max(self._t, self.lattice * self.dt_model)
-                return taken
-            if not (self.n.any() or self.arrested_units.any()):
-                # nothing in circulation: the steps to t_end change nothing, draw nothing
-                skip = max(1, last - self.lattice)
-                if max_steps is not None:
-                    skip = min(skip, max_steps - taken)
-                self.lattice += skip
-                taken += skip
-                continue
-            self.occupancy += self._cells_in @ (self.n.sum(axis=2) @ self.rates.sizes)
-            step(self.n, self.arrested_units, self.graph, self.rates, self.acc,
-                 stream(self._step_key, self.lattice), self._certain, self._inner,
-                 self._last)
-            self.lattice += 1
-            taken += 1
-        self._t = max(self._t, float(t_end))
-        return taken
+    def _busy(self) -> bool:
+        return bool(self.n.any() or self.arrested_units.any())
+
+    def _step(self, k: int) -> None:
+        self.occupancy += self._cells_in @ (self.n.sum(axis=2) @ self.rates.sizes)
+        step(self.n, self.arrested_units, self.graph, self.rates, self.acc,
+             stream(self._step_key, k), self._certain, self._inner, self._last)
 
     # ------------------------------------------------------------------ input
     def receive(self, t: float, events: dict[str, np.ndarray]) -> int:

@@ -2,13 +2,13 @@
 (:mod:`.fates`) and its colonies (:mod:`.colonies`), stepped on a lattice of days.
 
 Its time is the run's (model units, ``hours`` hours each); it steps on the lattice
-``k dt`` and reports the time it was asked to reach, like the circulation. The random
-numbers of lattice step ``k`` come from stream ``(seed, name, "step")`` at counter ``k``,
-those of the ``j``-th arrival from ``(seed, name, "arrive")`` at ``j``
-(:mod:`pde_meta.numerics.streams`). While no organ holds a dormant cell or a colony, the
-steps draw nothing and are skipped. Events (a time window, a factor, an organ or all)
-multiply the reactivation rate of dormant cells while they last, for the steps that
-start within them.
+``k dt`` (:class:`~pde_meta.core.lattice.LatticeCompartment`), like the circulation.
+The random numbers of lattice step ``k`` come from stream ``(seed, name, "step")`` at
+counter ``k``, those of the ``j``-th arrival from ``(seed, name, "arrive")`` at ``j``
+(:mod:`pde_meta.numerics.streams`); while no organ holds a dormant cell or a colony, the
+steps are skipped. Events (a time window, a factor, an organ or all) multiply the
+reactivation rate of dormant cells while they last, for the steps that start within
+them.
 
 Per organ the ledger of cells is exact: arrived = died on arrival + dormant + died
 dormant + reactivated + started at once (``balance`` = 0).
@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...core.compartment import Compartment, Coordinate, Layout, Variable
+from ...core.compartment import Coordinate, Layout, Variable
+from ...core.lattice import LatticeCompartment
 from ...errors import ConfigError
 from ...numerics.streams import stream, stream_key
 from .colonies import Colonies, SizeGrid
@@ -54,7 +55,7 @@ class OrganSoil:
                 "colony_death": self.colony_death}
 
 
-class Organs(Compartment):
+class Organs(LatticeCompartment):
     """The organs that the cells of a circulation reach (see the module docstring).
 
     Parameters
@@ -120,18 +121,6 @@ class Organs(Compartment):
 
     # ------------------------------------------------------------------ time
     @property
-    def t(self) -> float:
-        return self._t
-
-    @property
-    def step_count(self) -> int:
-        return self.lattice
-
-    @property
-    def dt(self) -> float:
-        return self.dt_model
-
-    @property
     def size(self) -> int:
         return len(self.organs) * self.grid.bins
 
@@ -139,35 +128,17 @@ class Organs(Compartment):
         return any(f.dormant.any() or f.colonies.counts.any()
                    or (f.records is not None and f.records.alive.size) for f in self.fates)
 
-    def advance(self, t_end: float, max_steps: int | None = None) -> int:
-        taken = 0
-        tol = 1e-9 * max(1.0, abs(t_end))
-        last = int(math.floor((t_end + tol) / self.dt_model))
-        while (self.lattice + 1) * self.dt_model <= t_end + tol:
-            if max_steps is not None and taken >= max_steps:
-                self._t = max(self._t, self.lattice * self.dt_model)
-                return taken
-            if not self._busy():  # nothing to step: the steps draw nothing
-                skip = max(1, last - self.lattice)
-                if max_steps is not None:
-                    skip = min(skip, max_steps - taken)
-                self.lattice += skip
-                taken += skip
-                continue
-            rng = stream(self._step_key, self.lattice)
-            start = self.lattice * self.dt_model
-            self._apply_events(start)
-            for k, f in enumerate(self.fates):
-                crossed = f.advance(rng, macro=self.macro)  # a record: the exact time
-                if np.isnan(self.first_macro[k]) and math.isfinite(crossed):
-                    self.first_macro[k] = start + crossed * 24.0 / self.hours
-            self.lattice += 1
-            taken += 1
-            for k, f in enumerate(self.fates):
-                if np.isnan(self.first_macro[k]) and f.colonies.at_least(self.macro) >= 1.0:
-                    self.first_macro[k] = self.lattice * self.dt_model
-        self._t = max(self._t, float(t_end))
-        return taken
+    def _step(self, k: int) -> None:
+        rng = stream(self._step_key, k)
+        start = k * self.dt_model
+        self._apply_events(start)
+        for j, f in enumerate(self.fates):
+            crossed = f.advance(rng, macro=self.macro)  # a record: the exact time
+            if np.isnan(self.first_macro[j]) and math.isfinite(crossed):
+                self.first_macro[j] = start + crossed * 24.0 / self.hours
+        for j, f in enumerate(self.fates):
+            if np.isnan(self.first_macro[j]) and f.colonies.at_least(self.macro) >= 1.0:
+                self.first_macro[j] = (k + 1) * self.dt_model
 
     def _apply_events(self, t: float) -> None:
         """The reactivation factor of each organ for the step that starts at ``t``: the
