@@ -24,7 +24,7 @@ from ..models.circulation import (
 from .schema import parameter_options
 
 __all__ = ["CirculationConfig", "CIRCULATION_OPTIONS", "CIRCULATION_PARAMETER_OPTIONS",
-           "read_circulation"]
+           "read_circulation", "hours_per_unit"]
 
 CIRCULATION_OPTIONS = (
     Option("route", "choice", "systemic", "where the primary's blood goes first: "
@@ -62,6 +62,20 @@ class CirculationConfig:
         return d
 
 
+def hours_per_unit(given, units, prefix: str, why: str, problems: list[str]):
+    """Hours in one unit of the run's time: ``time_unit_hours`` when ``given``, else from
+    ``[units]``; a problem when neither is there (``why``: what needs it)."""
+    if not valid(given) or given is not None:
+        return given
+    if units is None:
+        problems.append(f"{prefix}time_unit_hours is missing and there is no [units]; "
+                        f"allowed: {why}, so the run's time unit must be known; fix: add "
+                        f"[units] (length_scale, diffusivity_scale) or "
+                        f"{prefix}time_unit_hours = ...")
+        return None
+    return units.time_scale / 3600.0
+
+
 def read_circulation(part: dict, name: str, prefix: str, units, problems: list[str]
                      ) -> CirculationConfig | None:
     """One ``[compartments.<name>]`` table of model ``circulation`` (``units``: the
@@ -84,15 +98,8 @@ def read_circulation(part: dict, name: str, prefix: str, units, problems: list[s
                         f"transit_shape = {max(1, round(float(shape)))}")
     route = v["route"] if valid(v["route"]) else "systemic"
     organs = read_organs(part.get("organs"), route, prefix, problems)
-    hours = v["time_unit_hours"]
-    if valid(hours) and hours is None:
-        if units is None:
-            problems.append(f"{prefix}time_unit_hours is missing and there is no [units]; "
-                            f"allowed: a circulation's rates are per hour, so the run's "
-                            f"time unit must be known; fix: add [units] (length_scale, "
-                            f"diffusivity_scale) or {prefix}time_unit_hours = ...")
-        else:
-            hours = units.time_scale / 3600.0
+    hours = hours_per_unit(v["time_unit_hours"], units, prefix, "a circulation's rates "
+                           "are per hour", problems)
     if len(problems) > count:
         return None
     try:

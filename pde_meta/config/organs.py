@@ -15,6 +15,7 @@ from typing import Any
 from ..core.options import REQUIRED, Option, read_options, short, valid
 from ..models.organs import GROWTH_LAWS, Soil
 from ..models.organs.compartment import OrganSoil
+from .circulation import hours_per_unit
 
 __all__ = ["OrgansConfig", "ORGANS_OPTIONS", "ORGAN_SOIL_OPTIONS", "EVENT_OPTIONS",
            "read_organs_compartment"]
@@ -154,15 +155,8 @@ def read_organs_compartment(part: dict, name: str, prefix: str, units, problems:
         for dup in sorted({n for n in names if names.count(n) > 1}):
             problems.append(f"{prefix}organs: the name {dup!r} is used twice; fix: give "
                             f"each organ its own name")
-    hours = v["time_unit_hours"]
-    if valid(hours) and hours is None:
-        if units is None:
-            problems.append(f"{prefix}time_unit_hours is missing and there is no [units]; "
-                            f"allowed: the organs' rates are per day, so the run's time "
-                            f"unit must be known; fix: add [units] or "
-                            f"{prefix}time_unit_hours = ...")
-        else:
-            hours = units.time_scale / 3600.0
+    hours = hours_per_unit(v["time_unit_hours"], units, prefix, "the organs' rates are "
+                           "per day", problems)
     if len(problems) > count:
         return None
     return OrgansConfig(name, tuple(organs), tuple(v.items()), float(hours), tuple(events))
