@@ -161,10 +161,45 @@ def target(path: str, segments: list, data: dict, section: str
     return None, unknown_key(prefix, head, [*top, *sections, "compartments", "exchanges"])
 
 
+#: the key paths of a compartment that is not a tissue: its options, its tables of
+#: options (``parameters.<key>``) and its lists of tables (``organs[k].<key>``)
+_MODEL_KEYS = {
+    "circulation": (CIRCULATION_OPTIONS, {"parameters": CIRCULATION_PARAMETER_OPTIONS},
+                    {"organs": ORGAN_OPTIONS}),
+    "organs": (ORGANS_OPTIONS, {}, {"organs": ORGAN_SOIL_OPTIONS, "events": EVENT_OPTIONS}),
+}
+
+
+def _pick(where: str, key, options) -> tuple[Option | None, str | None]:
+    by_key = {o.key: o for o in options}
+    if key in by_key:
+        return by_key[key], None
+    return None, unknown_key(where, key, list(by_key))
+
+
+def _model_target(where: str, rest: list, options, tables: dict, lists: dict
+                  ) -> tuple[Option | None, str | None]:
+    """The option a key path below a circulation's or organs' name names."""
+    head = rest[0]
+    if head in tables and len(rest) == 2:
+        return _pick(f"{where}{head}.", rest[1], tables[head])
+    if head in lists:
+        if len(rest) == 1:
+            return None, None  # a whole list of tables: the config checks it
+        if len(rest) == 3 and isinstance(rest[1], int):
+            return _pick(f"{where}{head}[{rest[1]}].", rest[2], lists[head])
+        example = lists[head][1].key
+        return None, (f"{where}{'.'.join(map(str, rest))} is not a key of {head}; allowed: "
+                      f"{head}, or {head}[k].<key>; fix: e.g. {head}[0].{example}")
+    if len(rest) == 1 and head in {o.key for o in options}:
+        return _pick(where, head, options)
+    return None, unknown_key(where, head, [*(o.key for o in options), *tables, *lists])
+
+
 def _compartment_target(path: str, segments: list, data: dict, prefix: str
                         ) -> tuple[Option | None, str | None]:
-    """``compartments.<name>.<...>``: a tissue's key paths below its name, or a
-    circulation's options and ``parameters.<key>``."""
+    """``compartments.<name>.<...>``: a tissue's key paths below its name, or those of a
+    circulation or organs (:data:`_MODEL_KEYS`)."""
     table = data.get("compartments")
     names = list(table) if isinstance(table, dict) else []
     if len(segments) < 3 or segments[1] not in names:
@@ -175,46 +210,9 @@ def _compartment_target(path: str, segments: list, data: dict, prefix: str
     part = table[segments[1]]
     rest = segments[2:]
     where = f"{prefix}compartments.{segments[1]}."
-    if isinstance(part, dict) and part.get("model") == "organs":
-        if rest[0] == "organs":
-            if len(rest) == 1:
-                return None, None  # a whole list of organs: the config checks it
-            if len(rest) == 3 and isinstance(rest[1], int):
-                by_key = {o.key: o for o in ORGAN_SOIL_OPTIONS}
-                if rest[2] in by_key:
-                    return by_key[rest[2]], None
-                return None, unknown_key(f"{where}organs[{rest[1]}].", rest[2], list(by_key))
-            return None, (f"{where}{'.'.join(map(str, rest))} is not an organ key; allowed: "
-                          f"organs, or organs[k].<key>; fix: e.g. organs[0].dormant")
-        if rest[0] == "events" and len(rest) == 3 and isinstance(rest[1], int):
-            by_key = {o.key: o for o in EVENT_OPTIONS}
-            if rest[2] in by_key:
-                return by_key[rest[2]], None
-            return None, unknown_key(f"{where}events[{rest[1]}].", rest[2], list(by_key))
-        by_key = {o.key: o for o in ORGANS_OPTIONS}
-        if len(rest) == 1 and rest[0] in by_key:
-            return by_key[rest[0]], None
-        return None, unknown_key(where, rest[0], [*by_key, "organs", "events"])
-    if isinstance(part, dict) and part.get("model") == "circulation":
-        if rest[0] == "parameters" and len(rest) == 2:
-            by_key = {o.key: o for o in CIRCULATION_PARAMETER_OPTIONS}
-            if rest[1] in by_key:
-                return by_key[rest[1]], None
-            return None, unknown_key(f"{where}parameters.", rest[1], list(by_key))
-        if rest[0] == "organs":
-            if len(rest) == 1:
-                return None, None  # a whole list of organs: the config checks it
-            if len(rest) == 3 and isinstance(rest[1], int):
-                by_key = {o.key: o for o in ORGAN_OPTIONS}
-                if rest[2] in by_key:
-                    return by_key[rest[2]], None
-                return None, unknown_key(f"{where}organs[{rest[1]}].", rest[2], list(by_key))
-            return None, (f"{where}{'.'.join(map(str, rest))} is not an organ key; allowed: "
-                          f"organs, or organs[k].<key>; fix: e.g. organs[0].arrest")
-        by_key = {o.key: o for o in CIRCULATION_OPTIONS}
-        if len(rest) == 1 and rest[0] in by_key:
-            return by_key[rest[0]], None
-        return None, unknown_key(where, rest[0], [*by_key, "parameters", "organs"])
+    model = part.get("model") if isinstance(part, dict) else None
+    if model in _MODEL_KEYS:
+        return _model_target(where, rest, *_MODEL_KEYS[model])
     sub = ".".join(str(s) if not isinstance(s, int) else f"[{s}]" for s in rest)
     return target(sub.replace(".[", "["), rest, part if isinstance(part, dict) else {},
                   f"{prefix}compartments.{segments[1]}".lstrip("."))
