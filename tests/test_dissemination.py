@@ -318,11 +318,11 @@ def test_a_killed_coupled_run_resumes_to_the_same_events(tmp_path):
     snapshots); ``resume`` finishes it with the same fields, ledger and events."""
     import os
     import random
-    import shutil
     import signal
     import subprocess
-    import sys
     import time
+
+    from test_cli import _command
 
     text = CONFIG.format(name="kill", route="systemic", organs="").replace(
         't_end = 0.6', 't_end = 1.2').replace('path = "kill.h5"',
@@ -331,13 +331,11 @@ def test_a_killed_coupled_run_resumes_to_the_same_events(tmp_path):
     path.write_text(text)
     reference = pm.simulate(pm.load_config(path), output=tmp_path / "ref.h5",
                             progress="none")
-    exe = shutil.which("pde-meta")
-    command = [exe] if exe else [sys.executable, "-m", "pde_meta"]
     rng = random.Random(12)
     stopped = 0
     for trial in range(2):
         out = tmp_path / f"killed{trial}.h5"
-        proc = subprocess.Popen([*command, "run", str(path), "--output", str(out), "-q"],
+        proc = subprocess.Popen([*_command(), "run", str(path), "--output", str(out), "-q"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 60
         while not out.exists() and proc.poll() is None and time.monotonic() < deadline:

@@ -97,6 +97,8 @@ class Tissue(Compartment):
         self._stepped = [FIELDS.index(n) for n in stored_fields(s.active)]
         self._before: np.ndarray | None = None
         self._diagnostics = Diagnostics(self.initial, self.metric_options)
+        #: the vessel catchments of intravasation, kept while the vessels do not change
+        self._catchments = None
 
     # ------------------------------------------------------------------ time
 
@@ -247,8 +249,7 @@ class Tissue(Compartment):
     def intravasate(self, rule, interval: float, max_size: int, rng) -> dict:
         """Cells that leave through the vessels in ``interval``, removed from the state
         (:func:`.intravasation.intravasate`: the event rows)."""
-        self._catchments = catchments(self.stepper.state.data,
-                                      getattr(self, "_catchments", None))
+        self._catchments = catchments(self.stepper.state.data, self._catchments)
         events = intravasate(self.stepper.state, rule, interval, max_size, rng,
                              self._catchments)
         if events["size"].size:
