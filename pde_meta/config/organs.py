@@ -64,6 +64,12 @@ ORGAN_SOIL_OPTIONS = (
            "(Iwata et al. 2000)", low=1, low_open=True, units="cells"),
     Option("colony_death", "number", _ORGAN.colony_death, "death rate of colonies of any "
            "size (immune control; off)", low=0, units="1/day"),
+    Option("seeding_rate", "number", _ORGAN.seeding_rate, "m of the seeding of new "
+           "colonies by colonies, m x^alpha per day (Iwata et al. 2000: 5.3e-8; 0: off)",
+           low=0, units="1/day"),
+    Option("seeding_exponent", "number", _ORGAN.seeding_exponent, "alpha of that seeding "
+           "(Iwata et al. 2000: 0.663, about 2/3: cells on the colony's surface)", low=0,
+           high=2),
 )
 
 
@@ -146,7 +152,8 @@ def read_organs_compartment(part: dict, name: str, prefix: str, units, problems:
                 problems.append(f"{where}{exc}")
                 continue
             organs.append(OrganSoil(o["name"], soil, o["law"], o["growth_rate"],
-                                    o["capacity"], o["colony_death"]))
+                                    o["capacity"], o["colony_death"], o["seeding_rate"],
+                                    o["seeding_exponent"]))
         names = [o.name for o in organs]
         for k, (*_, organ) in enumerate(events):
             if organ is not None and organ not in names:

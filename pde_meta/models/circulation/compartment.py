@@ -33,8 +33,9 @@ __all__ = ["Circulation", "ROUTES_IN", "VESSELS", "KINDS", "EVENT_COLUMNS"]
 
 log = logging.getLogger("pde_meta.models.circulation")
 
-#: how units entered (intravasation routes), through which vessels, and how they count
-ROUTES_IN = ("active", "passive")
+#: how units entered (the intravasation routes of a tissue, shedding by a growth-law
+#: primary, an injection), through which vessels, and how they count
+ROUTES_IN = ("active", "passive", "shed", "injected")
 VESSELS = ("blood", "lymph")
 KINDS = ("singles", "clusters", "cells_in_clusters")
 #: the columns of the event table (one row per event: a cluster, or the singles of one
@@ -46,7 +47,8 @@ EVENT_COLUMNS = {
     "size": ("i8", {"long_name": "cells per unit"}),
     "mesenchymal": ("i8", {"long_name": "mesenchymal cells per unit"}),
     "epithelial": ("i8", {"long_name": "epithelial cells per unit"}),
-    "route": ("i8", {"long_name": "route", "legend": "0 active, 1 passive"}),
+    "route": ("i8", {"long_name": "route", "legend": "0 active, 1 passive, 2 shed, "
+                                                   "3 injected"}),
     "vessel": ("i8", {"long_name": "vessel", "legend": "0 blood, 1 lymph"}),
     "count": ("i8", {"long_name": "units of this row"}),
 }

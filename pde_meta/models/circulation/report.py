@@ -20,6 +20,7 @@ def ledger_lines(ds, name: str, time_index: int = -1) -> list[str]:
     total = singles + in_clusters
     by_route = {str(r): _int(shed[k][..., 0]) + _int(shed[k][..., 2])
                 for k, r in enumerate(s.route.values)}
+    by_route = {k: v for k, v in by_route.items() if v} or by_route  # the routes used
     by_vessel = {str(v): _int(shed[:, k, 0]) + _int(shed[:, k, 2])
                  for k, v in enumerate(s.vessel.values)}
     circ = np.asarray(s["circulating"].values)     # segment, kind

@@ -46,13 +46,21 @@ class OrganSoil:
     growth_rate: float = 0.00286     # 1/day: Iwata et al. 2000
     capacity: float = 7.3e10         # cells: Iwata et al. 2000
     colony_death: float = 0.0        # 1/day
+    seeding_rate: float = 0.0        # m of beta(x) = m x^alpha, per day (Iwata: 5.3e-8)
+    seeding_exponent: float = 0.663  # alpha (Iwata et al. 2000)
+
+    @property
+    def seeding(self) -> tuple[float, float] | None:
+        """``(m, alpha)`` of the colonies' own seeding (None: off)."""
+        return (self.seeding_rate, self.seeding_exponent) if self.seeding_rate > 0 else None
 
     def to_dict(self) -> dict:
         s = self.soil
         return {"name": self.name, "die": s.die, "dormant": s.dormant,
                 "reactivation": s.reactivation, "dormant_death": s.dormant_death,
                 "law": self.law, "growth_rate": self.growth_rate, "capacity": self.capacity,
-                "colony_death": self.colony_death}
+                "colony_death": self.colony_death, "seeding_rate": self.seeding_rate,
+                "seeding_exponent": self.seeding_exponent}
 
 
 class Organs(LatticeCompartment):
@@ -96,6 +104,7 @@ class Organs(LatticeCompartment):
         self.fates = [Fates(o.soil, Colonies(self.grid, law=o.law, rate=o.growth_rate,
                                              capacity=o.capacity, death=o.colony_death),
                             dt=self.dt_days, max_size=max_size, ages=ages,
+                            seeding=o.seeding,
                             records=Records(records, o.law, o.growth_rate, o.capacity,
                                             o.colony_death) if records else None)
                       for o in self.organs]

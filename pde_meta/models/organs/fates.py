@@ -16,6 +16,9 @@ that arrived equal those that died on arrival, are dormant, died dormant, reacti
 and started colonies at once.
 
 The first colonies are discrete records (:mod:`.records`) when ``records`` is given.
+With ``seeding = (m, alpha)`` colonies seed new colonies of one cell at the rate
+:math:`\int m x^\alpha \rho\, dx` per day (Iwata's secondary seeding): the density's
+from the counts of each sub-step, the records' from their sizes at the start of the step.
 
 Sources: the fates and their rates are organ-specific and poorly known; Luzzi et al.
 1998 (melanoma cells in the liver: 2.5 % formed micrometastases, most solitary cells
@@ -79,6 +82,9 @@ class Fates:
     reactivated: int = 0
     started: int = 0
     records: Records | None = None
+    #: ``(m, alpha)``: colonies seed new colonies of one cell at ``m x^alpha`` per day
+    #: (Iwata's secondary seeding; the records seed too); None: off
+    seeding: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.dt) and self.dt > 0):
@@ -165,9 +171,12 @@ class Fates:
             d[:, 0] = 0
             d[:, -1] = last
         first = math.inf
+        if self.seeding is not None and self.records is not None:
+            m, alpha = self.seeding
+            inflow += m * float(np.sum(self.records.alive ** alpha))
         if self.records is not None:
             first = self.records.advance(self.dt, rng, macro)
-        self.colonies.advance(self.dt, inflow=inflow)
+        self.colonies.advance(self.dt, inflow=inflow, seeding=self.seeding)
         return first
 
     def at_least(self, x: float) -> float:
