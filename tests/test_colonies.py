@@ -121,3 +121,32 @@ def test_secondary_seeding_against_its_closed_form():
     # first order in the size grid (the seeding of a cell is that of its geometric centre,
     # and upwind smearing moves colonies up): 10 %, 5 %, 2.7 % at 100, 200, 400 cells
     assert errors[-1] < 0.04 and errors[0] / errors[-1] > 3.0, errors
+
+
+def test_avascular_colonies_stop_at_the_plateau_and_switch_at_their_rate():
+    # without a switch, every colony stops at the plateau P; with switch s and extra death
+    # d_a, a share s / (s + d_a) of them ever becomes vascular (closed form), and the
+    # vascular ones grow past P
+    P, s, da = 1e3, 0.02, 0.18
+    stuck = Colonies(SizeGrid(200, 1e12), law="exponential", rate=1.0, plateau=P)
+    stuck.add(1.0, 10.0)
+    stuck.advance(40.0)
+    assert stuck.total == pytest.approx(10.0, rel=1e-12)
+    assert stuck.at_least(0.8 * P) == pytest.approx(10.0, rel=1e-3)
+    assert stuck.at_least(1.2 * P) < 1e-3 * 10.0
+    c = Colonies(SizeGrid(200, 1e12), law="exponential", rate=1.0, plateau=P, switch=s,
+                 avascular_death=da)
+    c.add(1.0, 100.0)
+    for _ in range(400):
+        c.advance(0.5)
+        assert c.counts.min() >= 0.0 and c.avascular.min() >= 0.0
+    assert c.total == pytest.approx(account(c), rel=1e-12)
+    assert c.avascular.sum() < 1e-6
+    # sub-steps of the scheme: switch and death split as (1 - e^-sh) e^-dh; the share
+    # is s/(s + d_a) up to O(h), h = the sub-step
+    h = 0.5 / math.ceil(0.5 / c.max_step())
+    exact = (1 - math.exp(-s * h)) / (1 - math.exp(-(s + da) * h)) * math.exp(-da * h)
+    # the vascular ones grew on, most of them past x_max by now
+    assert c.counts.sum() + c.beyond == pytest.approx(100.0 * exact, rel=1e-9)
+    assert c.beyond > 0.9 * 100.0 * exact
+    assert exact == pytest.approx(s / (s + da), rel=0.05)

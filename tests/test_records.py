@@ -51,3 +51,23 @@ def test_colonies_beyond_the_records_go_to_the_density():
     assert f.colonies.total == 4.0                      # the other four clusters of four
     assert f.at_least(1.0) == 7 and f.colony_counts().sum() == 7
     assert f.balance() == 0
+
+
+def test_avascular_records_switch_in_the_share_of_their_rates():
+    # each record dies at d_a or switches at s while avascular: a share s / (s + d_a)
+    # switch (in steps of dt: (1 - e^{-s dt}) / (1 - e^{-(s + d_a) dt} e^{...}) exactly)
+    from pde_meta.models.organs.records import Records
+
+    s, da, dt, n = 0.05, 0.15, 0.1, 4000
+    r = Records(n, "exponential", 1.0, math.inf, 0.0, plateau=100.0, switch=s,
+                avascular_death=da)
+    assert r.add(1.0, n) == n
+    rng = np.random.default_rng(3)
+    for _ in range(1500):
+        r.advance(dt, rng)
+    assert not np.any(~r.vascular & ~np.isnan(r.sizes))  # no avascular one is left
+    q_die, q_switch = -math.expm1(-da * dt), -math.expm1(-s * dt)
+    p = (1 - q_die) * q_switch / (q_die + (1 - q_die) * q_switch)
+    got = int(np.count_nonzero(~np.isnan(r.sizes)))
+    assert abs(got - n * p) < 4 * math.sqrt(n * p * (1 - p))
+    assert r.alive.min() > 100.0  # the switched ones grew past the plateau

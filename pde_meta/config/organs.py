@@ -70,6 +70,15 @@ ORGAN_SOIL_OPTIONS = (
     Option("seeding_exponent", "number", _ORGAN.seeding_exponent, "alpha of that seeding "
            "(Iwata et al. 2000: 0.663, about 2/3: cells on the colony's surface)", low=0,
            high=2),
+    Option("plateau", "number", None, "avascular micrometastases: new colonies stop at "
+           "this many cells until their angiogenic switch (Folkman: about 1e6 cells, "
+           "1-2 mm; default: no switch, every colony grows by the law)", low=1,
+           low_open=True, units="cells"),
+    Option("angiogenic_switch", "number", 0.0, "rate at which an avascular colony "
+           "switches to vascular growth (illustrative; needs plateau)", low=0,
+           units="1/day"),
+    Option("avascular_death", "number", 0.0, "extra death rate of avascular colonies "
+           "(illustrative; needs plateau)", low=0, units="1/day"),
 )
 
 
@@ -151,9 +160,14 @@ def read_organs_compartment(part: dict, name: str, prefix: str, units, problems:
             except ValueError as exc:
                 problems.append(f"{where}{exc}")
                 continue
+            if o["plateau"] is None and (o["angiogenic_switch"] or o["avascular_death"]):
+                problems.append(f"{where}angiogenic_switch and avascular_death need a "
+                                f"plateau; fix: add {where}plateau = ... (cells)")
+                continue
             organs.append(OrganSoil(o["name"], soil, o["law"], o["growth_rate"],
                                     o["capacity"], o["colony_death"], o["seeding_rate"],
-                                    o["seeding_exponent"]))
+                                    o["seeding_exponent"], o["plateau"],
+                                    o["angiogenic_switch"], o["avascular_death"]))
         names = [o.name for o in organs]
         for k, (*_, organ) in enumerate(events):
             if organ is not None and organ not in names:

@@ -29,6 +29,16 @@ died and what left, to round-off. Metastases may seed metastases: :math:`\beta` 
 includes :math:`\int m x^\alpha \rho\, dx` (Iwata's secondary seeding). At Courant
 number 1 and constant :math:`v` (exponential growth) the step is an exact shift by one
 cell.
+
+Avascular micrometastases (an angiogenic switch): with a ``plateau`` :math:`P`, new
+colonies start avascular and grow by the same law with their capacity replaced by
+:math:`P` (the exponential law becomes logistic with :math:`K = P`), so they stop at
+:math:`P` cells (above it their velocity is 0, so none passes it); each switches to the
+vascular density (the organ's law) at the rate ``switch`` per unit time, at the size it
+has, and dies at ``avascular_death`` on top of the death rate of all colonies. Over a
+sub-step :math:`h` the avascular colonies of each cell die with probability :math:`1 -
+e^{-(d + d_a) h}` and the survivors switch with :math:`1 - e^{-s h}`: the two densities
+together are conserved exactly as above.
 """
 
 from __future__ import annotations
@@ -106,7 +116,11 @@ class Colonies:
     rate: float = 0.00286        # 1/day: Iwata et al. 2000 (hepatocellular carcinoma)
     capacity: float = 7.3e10     # cells: Iwata's b
     death: float = 0.0           # 1/time, for every size
+    plateau: float | None = None  # cells: avascular colonies stop here (None: no switch)
+    switch: float = 0.0          # 1/time: the angiogenic switch of avascular colonies
+    avascular_death: float = 0.0  # 1/time: extra death of avascular colonies
     counts: np.ndarray = field(default=None)  # type: ignore[assignment]
+    avascular: np.ndarray = field(default=None)  # type: ignore[assignment]
     entered: float = 0.0
     died: float = 0.0
     beyond: float = 0.0
@@ -115,24 +129,43 @@ class Colonies:
     def __post_init__(self) -> None:
         if self.law not in GROWTH_LAWS:
             raise ValueError(f"law = {self.law!r}; allowed: one of {', '.join(GROWTH_LAWS)}")
-        for name in ("rate", "capacity", "death"):
+        for name in ("rate", "capacity", "death", "switch", "avascular_death"):
             value = getattr(self, name)
             if not (isinstance(value, int | float) and value >= 0 and not math.isnan(value)):
                 raise ValueError(f"{name} = {value!r}; allowed: a number >= 0")
         if self.law != "exponential" and not (1.0 < self.capacity < math.inf):
             raise ValueError(f"capacity = {self.capacity!r}; allowed: a finite size > 1 "
                              f"cell for the {self.law} law")
+        if self.plateau is not None and not (1.0 < self.plateau < math.inf):
+            raise ValueError(f"plateau = {self.plateau!r}; allowed: a finite size > 1 "
+                             f"cell, or None")
         if self.counts is None:
             self.counts = np.zeros(self.grid.bins)
+        if self.avascular is None:
+            self.avascular = np.zeros(self.grid.bins)
         self._v = velocity(self.law, self.grid.faces, self.rate, self.capacity)
+        # avascular colonies start at one cell and never pass the plateau: the faces
+        # above it carry nothing (v = 0 there, not the steep return of the law)
+        self._va = None if self.plateau is None else np.maximum(
+            velocity(*self.avascular_law, self.grid.faces, self.rate, self.plateau), 0.0)
+
+    @property
+    def avascular_law(self) -> tuple[str]:
+        """The law of avascular colonies (capacity: the plateau)."""
+        return ("logistic",) if self.law == "exponential" else (self.law,)
+
+    @property
+    def all(self) -> np.ndarray:
+        """Colonies in each cell, vascular and avascular."""
+        return self.counts + self.avascular
 
     @property
     def total(self) -> float:
-        return float(self.counts.sum())
+        return float(self.counts.sum() + self.avascular.sum())
 
     def cells(self) -> float:
         """Cells in all colonies (each at its cell's geometric centre)."""
-        return float(self.counts @ self.grid.sizes)
+        return float(self.all @ self.grid.sizes)
 
     def at_least(self, x: float) -> float:
         """Colonies of at least ``x`` cells (those of the cells whose lower face is at
@@ -143,18 +176,27 @@ class Colonies:
         k = int(pos)
         if k >= self.grid.bins:
             return 0.0
-        return float(self.counts[k + 1:].sum() + (1.0 - (pos - k)) * self.counts[k])
+        n = self.all
+        return float(n[k + 1:].sum() + (1.0 - (pos - k)) * n[k])
+
+    def add(self, x: float, count: float) -> None:
+        """``count`` new colonies of ``x`` cells (avascular when there is a plateau)."""
+        k = min(self.grid.index(float(x)), self.grid.bins - 1)
+        (self.counts if self._va is None else self.avascular)[k] += float(count)
+        self.entered += float(count)
 
     def max_step(self) -> float:
         """The longest step that keeps every count non-negative (Courant number 1)."""
         fastest = float(np.max(np.abs(self._v)))
+        if self._va is not None:
+            fastest = max(fastest, float(np.max(np.abs(self._va))))
         return math.inf if fastest == 0.0 else self.grid.width / fastest
 
     def seeding(self, m: float, alpha: float) -> float:
         r"""New colonies per unit time that the colonies themselves seed, Iwata's
         :math:`\int \beta(x) \rho\, dx` with :math:`\beta(x) = m x^\alpha` (each cell
         of the grid at its geometric centre)."""
-        return float(m * (self.counts @ self.grid.sizes**alpha))
+        return float(m * (self.all @ self.grid.sizes**alpha))
 
     def advance(self, dt: float, inflow: float = 0.0, seeding: tuple[float, float] | None
                 = None) -> int:
@@ -173,20 +215,33 @@ class Colonies:
             self._step(h, inflow + (self.seeding(*seeding) if seeding else 0.0))
         return steps
 
-    def _step(self, h: float, inflow: float) -> None:
-        n, v, w = self.counts, self._v, self.grid.width
-        c = h / w
+    def _transport(self, n: np.ndarray, v: np.ndarray, h: float) -> np.ndarray:
+        """``n`` moved by the upwind fluxes of ``v`` over ``h``; what leaves through the
+        end faces is counted."""
+        c = h / self.grid.width
         up = np.maximum(v, 0.0) * c      # fraction of the left cell crossing each face
         down = np.maximum(-v, 0.0) * c   # fraction of the right cell crossing back
         flux = np.zeros(n.size + 1)      # colonies through each face, left to right
         flux[1:-1] = up[1:-1] * n[:-1] - down[1:-1] * n[1:]
         flux[-1] = up[-1] * n[-1]        # past x_max
         flux[0] = -down[0] * n[0]        # shrinking below one cell
-        new = n - (flux[1:] - flux[:-1])
-        new[0] += inflow * h
-        kept = math.exp(-self.death * h)
-        self.died += float(new.sum()) * (1.0 - kept)
         self.beyond += float(flux[-1])
         self.below += float(-flux[0])
+        return n - (flux[1:] - flux[:-1])
+
+    def _step(self, h: float, inflow: float) -> None:
+        new = self._transport(self.counts, self._v, h)
+        kept = math.exp(-self.death * h)
         self.entered += inflow * h
-        self.counts = new * kept
+        if self._va is None:
+            new[0] += inflow * h
+            self.died += float(new.sum()) * (1.0 - kept)
+            self.counts = new * kept
+            return
+        young = self._transport(self.avascular, self._va, h)
+        young[0] += inflow * h
+        live = math.exp(-(self.death + self.avascular_death) * h)
+        switched = young * (live * -math.expm1(-self.switch * h))
+        self.died += float(new.sum()) * (1.0 - kept) + float(young.sum()) * (1.0 - live)
+        self.avascular = young * live - switched
+        self.counts = new * kept + switched

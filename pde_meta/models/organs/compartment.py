@@ -48,6 +48,9 @@ class OrganSoil:
     colony_death: float = 0.0        # 1/day
     seeding_rate: float = 0.0        # m of beta(x) = m x^alpha, per day (Iwata: 5.3e-8)
     seeding_exponent: float = 0.663  # alpha (Iwata et al. 2000)
+    plateau: float | None = None     # cells: avascular colonies stop here (None: off)
+    angiogenic_switch: float = 0.0   # 1/day
+    avascular_death: float = 0.0     # 1/day
 
     @property
     def seeding(self) -> tuple[float, float] | None:
@@ -60,7 +63,9 @@ class OrganSoil:
                 "reactivation": s.reactivation, "dormant_death": s.dormant_death,
                 "law": self.law, "growth_rate": self.growth_rate, "capacity": self.capacity,
                 "colony_death": self.colony_death, "seeding_rate": self.seeding_rate,
-                "seeding_exponent": self.seeding_exponent}
+                "seeding_exponent": self.seeding_exponent,
+                **({"plateau": self.plateau, "angiogenic_switch": self.angiogenic_switch,
+                    "avascular_death": self.avascular_death} if self.plateau else {})}
 
 
 class Organs(LatticeCompartment):
@@ -102,11 +107,14 @@ class Organs(LatticeCompartment):
         self.dt_days, self.micro, self.macro = float(dt), float(micro), float(macro)
         self.grid = SizeGrid(bins, x_max)
         self.fates = [Fates(o.soil, Colonies(self.grid, law=o.law, rate=o.growth_rate,
-                                             capacity=o.capacity, death=o.colony_death),
+                                             capacity=o.capacity, death=o.colony_death,
+                                             plateau=o.plateau, switch=o.angiogenic_switch,
+                                             avascular_death=o.avascular_death),
                             dt=self.dt_days, max_size=max_size, ages=ages,
                             seeding=o.seeding,
                             records=Records(records, o.law, o.growth_rate, o.capacity,
-                                            o.colony_death) if records else None)
+                                            o.colony_death, o.plateau, o.angiogenic_switch,
+                                            o.avascular_death) if records else None)
                       for o in self.organs]
         self.records = int(records)
         #: (start, end, reactivation factor, organ or None for all), in the run's time
@@ -134,7 +142,7 @@ class Organs(LatticeCompartment):
         return len(self.organs) * self.grid.bins
 
     def _busy(self) -> bool:
-        return any(f.dormant.any() or f.colonies.counts.any()
+        return any(f.dormant.any() or f.colonies.total > 0.0
                    or (f.records is not None and f.records.alive.size) for f in self.fates)
 
     def _step(self, k: int) -> None:
@@ -219,10 +227,12 @@ class Organs(LatticeCompartment):
         o, a, b = len(self.organs), self.ages, self.grid.bins
         checkpoint = {"dormant_units": ((o, self.max_size, a), "i8"),
                       "durations": ((o, a), "i8"), "ledger": ((o, len(LEDGER)), "i8"),
-                      "colonies": ((o, b), "f8"), "colony_account": ((o, 4), "f8"),
+                      "colonies": ((o, b), "f8"), "avascular": ((o, b), "f8"),
+                      "colony_account": ((o, 4), "f8"),
                       "first_macro": ((o,), "f8"),
                       "records": ((o, max(self.records, 1)), "f8"),
                       "record_counts": ((o, 2), "i8"),
+                      "record_vascular": ((o, max(self.records, 1)), "i8"),
                       "scalars": ((4,), "f8")}
         attrs = {"organs": json.dumps([x.to_dict() for x in self.organs]),
                  "hours_per_time_unit": self.hours, "dt_days": self.dt_days,
@@ -260,12 +270,16 @@ class Organs(LatticeCompartment):
                 "ledger": np.array([[getattr(f, k) for k in LEDGER] for f in fs],
                                    dtype=np.int64),
                 "colonies": np.array([f.colonies.counts for f in fs]),
+                "avascular": np.array([f.colonies.avascular for f in fs]),
                 "colony_account": np.array([[f.colonies.entered, f.colonies.died,
                                              f.colonies.beyond, f.colonies.below]
                                             for f in fs]),
                 "first_macro": self.first_macro.copy(),
                 "records": np.array([f.records.sizes if f.records is not None
                                      else np.full(1, np.nan) for f in fs]),
+                "record_vascular": np.array([f.records.vascular if f.records is not None
+                                             else np.ones(1, bool) for f in fs],
+                                            dtype=np.int64),
                 "record_counts": np.array([[f.records.started, f.records.died]
                                            if f.records is not None else [0, 0]
                                            for f in fs], dtype=np.int64),
@@ -282,12 +296,14 @@ class Organs(LatticeCompartment):
             for j, key in enumerate(LEDGER):
                 setattr(f, key, int(arrays["ledger"][k, j]))
             f.colonies.counts = np.array(arrays["colonies"][k], dtype=float)
+            f.colonies.avascular = np.array(arrays["avascular"][k], dtype=float)
             (f.colonies.entered, f.colonies.died, f.colonies.beyond,
              f.colonies.below) = (float(v) for v in arrays["colony_account"][k])
         self.first_macro[...] = arrays["first_macro"]
         for k, f in enumerate(self.fates):
             if f.records is not None:
                 f.records.sizes[...] = arrays["records"][k]
+                f.records.vascular[...] = np.asarray(arrays["record_vascular"][k]) != 0
                 f.records.started, f.records.died = (int(v) for v in
                                                      arrays["record_counts"][k])
         t, lattice, _, arrivals = (float(v) for v in arrays["scalars"])

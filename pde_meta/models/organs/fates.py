@@ -129,9 +129,7 @@ class Fates:
             if self.records is not None:
                 count -= self.records.add(float(s + 1), count)
             if count:
-                k = min(self.colonies.grid.index(float(s + 1)), self.colonies.grid.bins - 1)
-                self.colonies.counts[k] += float(count)
-                self.colonies.entered += float(count)
+                self.colonies.add(float(s + 1), count)
 
     def receive(self, units: np.ndarray, rng: np.random.Generator) -> None:
         """Units that arrived: ``units[s]`` of ``s + 1`` cells (an integer array)."""
@@ -186,7 +184,7 @@ class Fates:
 
     def colony_counts(self) -> np.ndarray:
         """Colonies in each cell of the size grid, the records among them."""
-        out = self.colonies.counts.copy()
+        out = self.colonies.all
         if self.records is not None:
             g = self.colonies.grid
             for x in self.records.alive:
