@@ -17,10 +17,12 @@ from ..models.circulation import (
     CIRCULATION_SPECS,
     DEFAULT_ORGANS,
     ROUTES,
+    VESSELS,
     CirculationParameters,
     Organ,
     read_organs,
 )
+from .injections import read_injections
 from .schema import parameter_options
 
 __all__ = ["CirculationConfig", "CIRCULATION_OPTIONS", "CIRCULATION_PARAMETER_OPTIONS",
@@ -37,6 +39,11 @@ CIRCULATION_OPTIONS = (
            "(default: from [units])", low=0, low_open=True, units="h"),
 )
 CIRCULATION_PARAMETER_OPTIONS = parameter_options(CIRCULATION_SPECS)
+#: where the cells of a circulation's injection go
+INJECT_INTO = Option("vessel", "choice", "blood", "the vessels they are injected into "
+                     "(they enter where the route's blood or lymph enters: with route = "
+                     "'portal', the blood is the portal vein, as Luzzi et al. 1998 injected "
+                     "into the mesenteric vein)", choices=VESSELS)
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,8 @@ class CirculationConfig:
     max_cluster_size: int = 20
     hours: float = 1.0
     time_unit_hours: float | None = None
+    #: (time, units, cells per unit, vessel)
+    injections: tuple[tuple[float, int, int, str], ...] = ()
     model: str = "circulation"
 
     def to_dict(self) -> dict[str, Any]:
@@ -59,6 +68,9 @@ class CirculationConfig:
             d["time_unit_hours"] = self.time_unit_hours
         d["parameters"] = self.parameters.to_dict()
         d["organs"] = [o.to_dict() for o in self.organs]
+        if self.injections:
+            d["injections"] = [{"time": t, "cells": n * z, "cluster_size": z, "vessel": v}
+                               for t, n, z, v in self.injections]
         return d
 
 
@@ -81,9 +93,10 @@ def read_circulation(part: dict, name: str, prefix: str, units, problems: list[s
     """One ``[compartments.<name>]`` table of model ``circulation`` (``units``: the
     run's ``[units]`` or None)."""
     count = len(problems)
-    rest = {k: v for k, v in part.items() if k not in ("model", "parameters", "organs")}
-    v = read_options(rest, CIRCULATION_OPTIONS, prefix, problems,
-                     also=("model", "parameters", "organs"))
+    own = ("model", "parameters", "organs", "injections")
+    rest = {k: v for k, v in part.items() if k not in own}
+    v = read_options(rest, CIRCULATION_OPTIONS, prefix, problems, also=own)
+    injections = read_injections(part, prefix, INJECT_INTO, problems)
     table = part.get("parameters", {})
     if not isinstance(table, dict):
         problems.append(f"{prefix}parameters = {short(table)} is a {type(table).__name__}; "
@@ -107,6 +120,13 @@ def read_circulation(part: dict, name: str, prefix: str, units, problems: list[s
     except ValueError as exc:  # pragma: no cover - read_options checked every value
         problems.append(f"{prefix}parameters: {exc}")
         return None
+    for k, (_, _, size, _) in enumerate(injections):
+        if size > v["max_cluster_size"]:
+            problems.append(f"{prefix}injections[{k}].cluster_size = {size} is larger than "
+                            f"max_cluster_size = {v['max_cluster_size']}; fix: raise "
+                            f"{prefix}max_cluster_size")
+    if len(problems) > count:
+        return None
     return CirculationConfig(name, parameters, organs, v["route"], v["max_cluster_size"],
-                             float(hours), v["time_unit_hours"])
+                             float(hours), v["time_unit_hours"], injections)
 

@@ -15,7 +15,9 @@ from typing import Any
 from ..core.options import REQUIRED, Option, read_options, short, valid
 from ..models.organs import GROWTH_LAWS, Soil
 from ..models.organs.compartment import OrganSoil
+from ..models.organs.niche import Niche
 from .circulation import hours_per_unit
+from .injections import read_injections
 
 __all__ = ["OrgansConfig", "ORGANS_OPTIONS", "ORGAN_SOIL_OPTIONS", "EVENT_OPTIONS",
            "read_organs_compartment"]
@@ -45,6 +47,7 @@ ORGANS_OPTIONS = (
 )
 _SOIL = Soil()
 _ORGAN = OrganSoil("x")
+_NICHE = Niche()
 ORGAN_SOIL_OPTIONS = (
     Option("name", "string", REQUIRED, "the organ (a name of the circulation's organs)"),
     Option("die", "number", _SOIL.die, "probability that an arriving unit dies at once "
@@ -79,7 +82,23 @@ ORGAN_SOIL_OPTIONS = (
            units="1/day"),
     Option("avascular_death", "number", 0.0, "extra death rate of avascular colonies "
            "(illustrative; needs plateau)", low=0, units="1/day"),
+    Option("niche_uptake", "number", _NICHE.uptake, "niche level gained per unit of the "
+           "primary's signal (a [[exchanges]] of kind 'niche'; 0: no niche; illustrative)",
+           low=0),
+    Option("niche_decay", "number", _NICHE.decay, "decay rate of the niche level "
+           "(illustrative: a 7-day half-life)", low=0, units="1/day"),
+    Option("niche_half", "number", _NICHE.half, "the level of half the niche's effect",
+           low=0, low_open=True),
+    Option("niche_arrest", "number", _NICHE.arrest, "gain g on arrest in the organ's bed: "
+           "p -> 1 - (1 - p)^(1 + g h) (illustrative)", low=0),
+    Option("niche_extravasation", "number", _NICHE.extravasation, "gain on extravasation, "
+           "the same way (illustrative)", low=0),
+    Option("niche_survival", "number", _NICHE.survival, "share of the death on arrival "
+           "that a full niche prevents (illustrative)", low=0, high=1),
+    Option("niche_dormancy", "number", _NICHE.dormancy, "share of the dormancy entry that "
+           "a full niche prevents (illustrative)", low=0, high=1),
 )
+INJECT_INTO = Option("organ", "string", REQUIRED, "the organ the cells are injected into")
 
 
 EVENT_OPTIONS = (
@@ -102,6 +121,8 @@ class OrgansConfig:
     options: tuple[tuple[str, Any], ...]
     hours: float
     events: tuple[tuple[float, float, float, str | None], ...] = ()
+    #: (time, units, cells per unit, organ)
+    injections: tuple[tuple[float, int, int, str], ...] = ()
     model: str = "organs"
 
     def option(self, key: str):
@@ -114,6 +135,9 @@ class OrgansConfig:
             d["events"] = [{"start": a, "end": b, "reactivation_factor": x,
                             **({"organ": o} if o is not None else {})}
                            for a, b, x, o in self.events]
+        if self.injections:
+            d["injections"] = [{"time": t, "cells": n * z, "cluster_size": z, "organ": o}
+                               for t, n, z, o in self.injections]
         return d
 
 
@@ -121,9 +145,10 @@ def read_organs_compartment(part: dict, name: str, prefix: str, units, problems:
                             ) -> OrgansConfig | None:
     """One ``[compartments.<name>]`` table of model ``organs``."""
     count = len(problems)
-    rest = {k: v for k, v in part.items() if k not in ("model", "organs", "events")}
-    v = read_options(rest, ORGANS_OPTIONS, prefix, problems,
-                     also=("model", "organs", "events"))
+    own = ("model", "organs", "events", "injections")
+    rest = {k: v for k, v in part.items() if k not in own}
+    v = read_options(rest, ORGANS_OPTIONS, prefix, problems, also=own)
+    injections = read_injections(part, prefix, INJECT_INTO, problems)
     events = []
     listed = part.get("events", [])
     if not isinstance(listed, list):
@@ -167,12 +192,22 @@ def read_organs_compartment(part: dict, name: str, prefix: str, units, problems:
             organs.append(OrganSoil(o["name"], soil, o["law"], o["growth_rate"],
                                     o["capacity"], o["colony_death"], o["seeding_rate"],
                                     o["seeding_exponent"], o["plateau"],
-                                    o["angiogenic_switch"], o["avascular_death"]))
+                                    o["angiogenic_switch"], o["avascular_death"],
+                                    Niche(**{k[6:]: o[k] for k in o
+                                             if k.startswith("niche_")})))
         names = [o.name for o in organs]
         for k, (*_, organ) in enumerate(events):
             if organ is not None and organ not in names:
                 problems.append(f"{prefix}events[{k}].organ = {organ!r} is not one of the "
                                 f"organs {names}; fix: name one of them")
+        for k, (*_, size, organ) in enumerate(injections):
+            if organ not in names:
+                problems.append(f"{prefix}injections[{k}].organ = {organ!r} is not one of "
+                                f"the organs {names}; fix: name one of them")
+            if valid(v["max_cluster_size"]) and size > v["max_cluster_size"]:
+                problems.append(f"{prefix}injections[{k}].cluster_size = {size} is larger "
+                                f"than max_cluster_size = {v['max_cluster_size']}; fix: "
+                                f"raise {prefix}max_cluster_size")
         for dup in sorted({n for n in names if names.count(n) > 1}):
             problems.append(f"{prefix}organs: the name {dup!r} is used twice; fix: give "
                             f"each organ its own name")
@@ -180,4 +215,5 @@ def read_organs_compartment(part: dict, name: str, prefix: str, units, problems:
                            "per day", problems)
     if len(problems) > count:
         return None
-    return OrgansConfig(name, tuple(organs), tuple(v.items()), float(hours), tuple(events))
+    return OrgansConfig(name, tuple(organs), tuple(v.items()), float(hours), tuple(events),
+                        injections)

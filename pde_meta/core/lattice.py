@@ -5,7 +5,9 @@ the last lattice point at or before it: what arrives between two lattice points 
 exchange at a coupling time) joins at the next one, and the numbers a step draws are
 those of its lattice index ``k``, whatever the coupling interval, the chunks of the
 controller or a restart. While the state holds nothing (:meth:`LatticeCompartment._busy`
-is false), the steps change nothing and draw nothing, and are skipped in one jump.
+is false), the steps change nothing and draw nothing, and are skipped in one jump, up to
+the next step at which something is scheduled (:meth:`LatticeCompartment._scheduled`: an
+injection).
 """
 
 from __future__ import annotations
@@ -49,6 +51,15 @@ class LatticeCompartment(Compartment):
         """Lattice step ``k``: from time ``k dt`` to ``(k + 1) dt``."""
         raise NotImplementedError
 
+    def _scheduled(self) -> tuple[int, ...]:
+        """The lattice steps at whose start something is scheduled, ascending (none)."""
+        return ()
+
+    def lattice_step(self, t: float) -> int:
+        """The first lattice step that starts at or after time ``t``: what is scheduled at
+        ``t`` happens at its start."""
+        return max(0, int(math.ceil(t / self.dt_model - 1e-9)))
+
     def advance(self, t_end: float, max_steps: int | None = None) -> int:
         taken = 0
         tol = 1e-9 * max(1.0, abs(t_end))
@@ -57,8 +68,9 @@ class LatticeCompartment(Compartment):
             if max_steps is not None and taken >= max_steps:
                 self._t = max(self._t, self.lattice * self.dt_model)
                 return taken
-            if not self._busy():
-                skip = max(1, last - self.lattice)
+            if not self._busy() and self.lattice not in self._scheduled():
+                later = [k for k in self._scheduled() if k > self.lattice]
+                skip = max(1, min([last, *later]) - self.lattice)
                 if max_steps is not None:
                     skip = min(skip, max_steps - taken)
                 self.lattice += skip

@@ -4,10 +4,14 @@
 * ``intravasation``: a tissue grid (model ``invasion``) -> a circulation (model
   ``circulation``): the cells that leave through the tissue's vessels;
 * ``extravasation``: a circulation -> organs (model ``organs``): the units that
-  extravasated, to the fates and colonies of their organ.
+  extravasated, to the fates and colonies of their organ; it passes the organs' niche
+  gains on arrest and extravasation back to the circulation;
+* ``niche``: a primary -> organs: the signals that prime each organ's pre-metastatic
+  niche.
 """
 
 from .extravasation import Extravasation
 from .intravasation import Intravasation
+from .niche import NicheSignals
 
-__all__ = ["Intravasation", "Extravasation"]
+__all__ = ["Intravasation", "Extravasation", "NicheSignals"]

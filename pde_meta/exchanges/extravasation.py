@@ -2,6 +2,8 @@
 ``extravasated_units``) are handed to the organs compartment of the same names, at each
 coupling time; organs the organs compartment does not model keep them in the
 circulation's count. The cells handed over are the cells the organs receive, exactly.
+Then the organs' niches set the circulation's gains on arrest and extravasation in their
+beds for the next interval (:meth:`Organs.niche_gains`).
 """
 
 from __future__ import annotations
@@ -41,4 +43,6 @@ class Extravasation(Exchange):
 
     def apply(self, source: Circulation, target: Organs, t: float, interval: float) -> int:
         units = source.hand_over()
-        return target.receive({name: units[name] for name in target.names})
+        cells = target.receive({name: units[name] for name in target.names})
+        source.set_niche(target.niche_gains([o.name for o in source.organs]))
+        return cells

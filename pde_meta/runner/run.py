@@ -243,12 +243,12 @@ def compartments(config: RunConfig, threads: int | None = None, states=None,
                           initial=None if initial is None else initial[c.name]))
     for c in config.circulations:
         out.append(Circulation(c.name, c.parameters, c.organs, c.route, config.seed,
-                               c.hours, c.max_cluster_size))
+                               c.hours, c.max_cluster_size, c.injections))
     for c in config.organ_sets:
         o = dict(c.options)
         out.append(Organs(c.name, c.organs, config.seed, c.hours, o["dt"], o["bins"],
                           o["x_max"], o["micro"], o["macro"], o["max_cluster_size"],
-                          o["ages"], o["records"], c.events))
+                          o["ages"], o["records"], c.events, c.injections))
     return out
 
 

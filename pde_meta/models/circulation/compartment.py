@@ -1,4 +1,4 @@
-"""The circulation as a compartment: counts of units in the vessel segments, the
+r"""The circulation as a compartment: counts of units in the vessel segments, the
 arrested units of each organ, and the ledger of every cell that entered.
 
 Its time is the run's (model units, ``hours`` hours each); it steps on the lattice
@@ -7,6 +7,15 @@ that arrive at a coupling time between two lattice points join at the next one. 
 numbers of lattice step ``k`` come from stream ``(seed, name, "step")`` at counter ``k``
 and those of the ``j``-th arrival from ``(seed, name, "enter")`` at ``j``
 (:mod:`pde_meta.numerics.streams`), so a restart continues bit for bit.
+
+Injections (experimental metastasis, as Luzzi et al. 1998 injected cells into the
+mesenteric vein): ``count`` units of ``size`` cells enter the blood or the lymph at a time,
+at the start of the first lattice step at or after it, by the route ``injected``, as
+cells from a tissue would.
+
+The niche of an organ (set by :meth:`Circulation.set_niche`, from its organs compartment)
+raises the chance of arrest and of extravasation there: with gains :math:`g_a, g_e \ge 0`
+the probabilities become :math:`1 - (1 - p)^{1 + g}`.
 
 The ledger, in cells and exact: ``shed = circulating + dead + arrested + extravasated``
 (``balance`` in the diagnostics is their difference, always 0).
@@ -84,7 +93,8 @@ class Circulation(LatticeCompartment):
 
     def __init__(self, name: str, params: CirculationParameters | None = None,
                  organs: tuple[Organ, ...] = DEFAULT_ORGANS, route: str = "systemic",
-                 seed: int = 0, hours: float = 1.0, max_cluster_size: int = 20) -> None:
+                 seed: int = 0, hours: float = 1.0, max_cluster_size: int = 20,
+                 injections: tuple[tuple[float, int, int, str], ...] = ()) -> None:
         if not (math.isfinite(hours) and hours > 0):
             raise ConfigError(f"{name}: hours = {hours!r} per time unit is not allowed; "
                               f"allowed: a finite number > 0; fix: set [units]")
@@ -97,6 +107,9 @@ class Circulation(LatticeCompartment):
         self.max_size = int(max_cluster_size)
         self.graph = Graph.build(self.organs, route, self.params, self.params.dt)
         self.rates = Rates.of(self.params, self.graph, self.max_size, self.params.dt)
+        self._base = (self.rates.p_arrest.copy(), self.rates.compatibility.copy())
+        #: per organ, the niche's gains on arrest and on extravasation
+        self.niche = np.zeros((len(self.organs), 2))
         g = self.graph
         last = g.first + g.stages - 1
         self._last = last
@@ -105,6 +118,18 @@ class Circulation(LatticeCompartment):
         self._step_key = stream_key(self.seed, name, "step")
         self._enter_key = stream_key(self.seed, name, "enter")
         self.dt_model = self.params.dt / self.hours
+        #: (time, units, cells per unit, vessel), and the lattice step each enters at
+        self.injections = tuple(injections)
+        for _, count, size, vessel in self.injections:
+            if vessel not in VESSELS or not 1 <= size <= self.max_size or count < 0:
+                raise ConfigError(f"{name}: an injection of {count} units of {size} cells "
+                                  f"into {vessel!r} is not allowed; allowed: vessel one of "
+                                  f"{VESSELS}, 1 <= size <= {self.max_size}; fix: change it")
+        self._inject_at = {}
+        for t, count, size, vessel in self.injections:
+            self._inject_at.setdefault(self.lattice_step(t), []).append((count, size,
+                                                                          vessel))
+        self._scheduled_steps = tuple(sorted(self._inject_at))
         for segment, steps in zip(g.segments, g.transit_steps, strict=True):
             asked = getattr(self.params, SEGMENTS[segment])
             if abs(steps * self.params.dt - asked) > 0.5 * asked:
@@ -136,7 +161,37 @@ class Circulation(LatticeCompartment):
     def _busy(self) -> bool:
         return bool(self.n.any() or self.arrested_units.any())
 
+    def _scheduled(self) -> tuple[int, ...]:
+        return self._scheduled_steps
+
+    def _inject(self, k: int) -> None:
+        """The injections of lattice step ``k``, at its start."""
+        given = self._inject_at.get(k, ())
+        if not given:
+            return
+        count, size, vessel = (np.array(x) for x in zip(*given, strict=True))
+        rows = len(given)
+        self.receive(k * self.dt_model, {
+            "x": np.full(rows, np.nan), "y": np.full(rows, np.nan), "size": size,
+            "mesenchymal": np.zeros(rows, np.int64), "epithelial": np.zeros(rows, np.int64),
+            "route": np.full(rows, ROUTES_IN.index("injected")),
+            "vessel": np.array([VESSELS.index(v) for v in vessel]), "count": count})
+
+    def set_niche(self, gains: np.ndarray) -> None:
+        """``gains[o] = (g_arrest, g_extravasation)`` of each organ from its niche (see the
+        module docstring), from the next step on."""
+        gains = np.asarray(gains, dtype=float)
+        if np.array_equal(gains, self.niche):
+            return
+        self.niche[...] = gains
+        arrest, compatibility = self._base
+        power = 1.0 + gains
+        with np.errstate(divide="ignore"):  # p = 1 stays 1
+            self.rates.p_arrest[...] = -np.expm1(power[:, :1] * np.log1p(-arrest))
+            self.rates.compatibility[...] = -np.expm1(power[:, 1] * np.log1p(-compatibility))
+
     def _step(self, k: int) -> None:
+        self._inject(k)
         self.occupancy += self._cells_in @ (self.n.sum(axis=2) @ self.rates.sizes)
         step(self.n, self.arrested_units, self.graph, self.rates, self.acc,
              stream(self._step_key, k), self._certain, self._inner, self._last)
@@ -246,13 +301,15 @@ class Circulation(LatticeCompartment):
                       (self.arrested_units.shape, "i8"), "shed": (self.shed.shape, "i8"),
                       **{k: (v.shape, "i8") for k, v in self.acc.arrays().items()},
                       "occupancy": ((2,), "i8"), "handed": (self.handed.shape, "i8"),
-                      "scalars": ((5,), "f8")}
+                      "niche": (self.niche.shape, "f8"), "scalars": ((5,), "f8")}
         attrs = {"route": self.route, "organs": json.dumps([o.to_dict() for o in self.organs]),
                  "parameters": json.dumps(self.params.to_dict()),
                  "hours_per_time_unit": self.hours, "max_cluster_size": self.max_size,
                  "segments": list(g.segments),
                  "transit_steps": [float(x) for x in g.transit_steps],
-                 "seed": self.seed}
+                 "seed": self.seed,
+                 "injections": json.dumps([{"time": t, "units": c, "size": z, "vessel": v}
+                                           for t, c, z, v in self.injections])}
         return Layout(self.model, coords, fields, diagnostics, checkpoint, attrs, None,
                       tables={"events": EVENT_COLUMNS})
 
@@ -287,6 +344,7 @@ class Circulation(LatticeCompartment):
                 "shed": self.shed.copy(),
                 **{k: v.copy() for k, v in self.acc.arrays().items()},
                 "occupancy": self.occupancy.copy(), "handed": self.handed.copy(),
+                "niche": self.niche.copy(),
                 "scalars": np.array([self._t, self.lattice, self.dt_model, self.entries,
                                      0.0])}
 
@@ -302,6 +360,8 @@ class Circulation(LatticeCompartment):
             target[...] = np.asarray(arrays[key], dtype=np.int64)
         t, lattice, _, entries, _ = (float(v) for v in arrays["scalars"])
         self._t, self.lattice, self.entries = t, int(lattice), int(entries)
+        if "niche" in arrays:
+            self.set_niche(arrays["niche"])
         self._rows = []
 
 

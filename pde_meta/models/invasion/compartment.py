@@ -256,6 +256,24 @@ class Tissue(Compartment):
             self.stepper.refresh()
         return events
 
+    #: what :meth:`niche_measure` can measure; the first is the default
+    NICHE_MEASURES = ("mass", "hypoxic_mass")
+
+    def niche_measure(self, kind: str | None = None) -> float:
+        """What drives the primary's niche signals (:mod:`pde_meta.exchanges.niche`):
+        ``mass``, the tumour cells (``tumor + epithelial``) integrated over the grid, or
+        ``hypoxic_mass``, the same where the oxygen is below ``hypoxia_threshold``; in
+        density times L^2."""
+        kind = kind or self.NICHE_MEASURES[0]
+        if kind not in self.NICHE_MEASURES:
+            raise ConfigError(f"{self.name}: niche measure {kind!r} is not known; allowed: "
+                              f"{', '.join(self.NICHE_MEASURES)}; fix: use one of them")
+        s = self.stepper.state
+        cells = s["tumor"] + s["epithelial"]
+        if kind == "hypoxic_mass":
+            cells = cells * (s["oxygen"] < self.stepper.parameters.hypoxia_threshold)
+        return float(cells.sum() * s.grid.cell_area)
+
     def fields(self) -> dict[str, np.ndarray]:
         s = self.stepper.state
         return {name: s[name] for name in self.stored}

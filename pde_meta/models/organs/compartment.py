@@ -10,6 +10,13 @@ steps are skipped. Events (a time window, a factor, an organ or all) multiply th
 reactivation rate of dormant cells while they last, for the steps that start within
 them.
 
+Injections (experimental metastasis straight into an organ): ``count`` units of
+``size`` cells arrive in an organ at a time, at the start of the first lattice step at or
+after it, and meet their fates as any arrival. The niche of each organ (:mod:`.niche`) is
+primed by an exchange from the primary (:meth:`Organs.prime`) and sets the soil's
+probabilities of death and dormancy on arrival, and the gains on arrest and extravasation
+that the circulation's extravasation exchange passes on.
+
 Per organ the ledger of cells is exact: arrived = died on arrival + dormant + died
 dormant + reactivated + started at once (``balance`` = 0).
 """
@@ -28,6 +35,7 @@ from ...errors import ConfigError
 from ...numerics.streams import stream, stream_key
 from .colonies import Colonies, SizeGrid
 from .fates import Fates, Soil
+from .niche import Niche
 from .records import Records
 
 __all__ = ["Organs", "OrganSoil", "LEDGER"]
@@ -51,6 +59,7 @@ class OrganSoil:
     plateau: float | None = None     # cells: avascular colonies stop here (None: off)
     angiogenic_switch: float = 0.0   # 1/day
     avascular_death: float = 0.0     # 1/day
+    niche: Niche = Niche()
 
     @property
     def seeding(self) -> tuple[float, float] | None:
@@ -65,7 +74,8 @@ class OrganSoil:
                 "colony_death": self.colony_death, "seeding_rate": self.seeding_rate,
                 "seeding_exponent": self.seeding_exponent,
                 **({"plateau": self.plateau, "angiogenic_switch": self.angiogenic_switch,
-                    "avascular_death": self.avascular_death} if self.plateau else {})}
+                    "avascular_death": self.avascular_death} if self.plateau else {}),
+                **(self.niche.to_dict() if self.niche.uptake > 0 else {})}
 
 
 class Organs(LatticeCompartment):
@@ -96,7 +106,8 @@ class Organs(LatticeCompartment):
                  hours: float = 24.0, dt: float = 1.0, bins: int = 240, x_max: float = 1e12,
                  micro: float = 4.0, macro: float = 1e6, max_size: int = 20,
                  ages: int = 3650, records: int = 50,
-                 events: tuple[tuple[float, float, float, str | None], ...] = ()) -> None:
+                 events: tuple[tuple[float, float, float, str | None], ...] = (),
+                 injections: tuple[tuple[float, int, int, str], ...] = ()) -> None:
         if not organs:
             raise ConfigError(f"{name}: no organ; allowed: one or more; fix: add "
                               f"[[compartments.{name}.organs]]")
@@ -125,6 +136,19 @@ class Organs(LatticeCompartment):
                                   f"one of {list(self.names)}; fix: use one of them")
         self.max_size, self.ages = int(max_size), int(ages)
         self.dt_model = self.dt_days * 24.0 / self.hours
+        #: (time, units, cells per unit, organ)
+        self.injections = tuple(injections)
+        self._inject_at: dict[int, list] = {}
+        for t, count, size, organ in self.injections:
+            if organ not in self.names or not 1 <= size <= self.max_size or count < 0:
+                raise ConfigError(f"{name}: an injection of {count} units of {size} cells "
+                                  f"into {organ!r} is not allowed; allowed: an organ of "
+                                  f"{list(self.names)}, 1 <= size <= {self.max_size}; fix: "
+                                  f"change it")
+            self._inject_at.setdefault(self.lattice_step(t), []).append((count, size, organ))
+        self._scheduled_steps = tuple(sorted(self._inject_at))
+        #: the niche level of each organ
+        self.niche = np.zeros(len(self.organs))
         self._step_key = stream_key(self.seed, name, "step")
         self._arrive_key = stream_key(self.seed, name, "arrive")
         self._t, self.lattice, self.arrivals = 0.0, 0, 0
@@ -145,7 +169,14 @@ class Organs(LatticeCompartment):
         return any(f.dormant.any() or f.colonies.total > 0.0
                    or (f.records is not None and f.records.alive.size) for f in self.fates)
 
+    def _scheduled(self) -> tuple[int, ...]:
+        return self._scheduled_steps
+
     def _step(self, k: int) -> None:
+        for count, size, organ in self._inject_at.get(k, ()):
+            units = np.zeros(self.max_size, dtype=np.int64)
+            units[size - 1] = count
+            self.receive({organ: units})
         rng = stream(self._step_key, k)
         start = k * self.dt_model
         self._apply_events(start)
@@ -166,6 +197,31 @@ class Organs(LatticeCompartment):
                 if start <= t < end and organ in (None, name):
                     factor *= x
             f.set_reactivation_factor(factor)
+
+    # ------------------------------------------------------------------ niche
+    def prime(self, signal: float, days: float) -> None:
+        """``days`` of the primary's niche signal at the rate ``signal`` per day: each
+        organ's level rises by its uptake and decays (:mod:`.niche`)."""
+        for k, o in enumerate(self.organs):
+            self.niche[k] = o.niche.level(float(self.niche[k]), float(signal), days)
+        self._apply_niche()
+
+    def _apply_niche(self) -> None:
+        for k, (o, f) in enumerate(zip(self.organs, self.fates, strict=True)):
+            h = o.niche.effect(float(self.niche[k]))
+            f.set_soil_factors(1.0 - o.niche.survival * h, 1.0 - o.niche.dormancy * h)
+
+    def niche_gains(self, names) -> np.ndarray:
+        """``[organ, (g_arrest h, g_extravasation h)]`` for the organs ``names`` (zero for
+        those not modelled here), for :meth:`Circulation.set_niche`."""
+        out = np.zeros((len(names), 2))
+        for j, name in enumerate(names):
+            if name in self.names:
+                k = self.names.index(name)
+                o = self.organs[k]
+                h = o.niche.effect(float(self.niche[k]))
+                out[j] = (o.niche.arrest * h, o.niche.extravasation * h)
+        return out
 
     def receive(self, units: dict[str, np.ndarray]) -> int:
         """Units that arrived: organ name -> ``units[s]`` of ``s + 1`` cells. Returns the
@@ -203,6 +259,9 @@ class Organs(LatticeCompartment):
                       "units": "cells"}, "f8"),
                   "dormant": Variable(("organ",), {"long_name": "dormant cells now",
                                                    "units": "cells"}, "i8"),
+                  "niche": Variable(("organ",), {"long_name": "niche level (its effect "
+                                                 "is level / (level + niche_half))",
+                                                 "units": "1"}, "f8"),
                   "durations": Variable(("organ", "dormancy"), {
                       "long_name": "cells that reactivated after each duration "
                                    "(cumulative)", "units": "cells"}, "i8"),
@@ -221,6 +280,7 @@ class Organs(LatticeCompartment):
         for o in self.names:
             diagnostics[f"{o}_macrometastases"] = {"units": "colonies", "long_name":
                                                    f"macrometastases in {o}"}
+            diagnostics[f"{o}_niche"] = {"units": "1", "long_name": f"niche level of {o}"}
             diagnostics[f"{o}_first_macrometastasis"] = {
                 "units": "T", "long_name": f"the first time {o} held a macrometastasis "
                                           f"(an expected count of at least 1; NaN: not yet)"}
@@ -229,14 +289,16 @@ class Organs(LatticeCompartment):
                       "durations": ((o, a), "i8"), "ledger": ((o, len(LEDGER)), "i8"),
                       "colonies": ((o, b), "f8"), "avascular": ((o, b), "f8"),
                       "colony_account": ((o, 4), "f8"),
-                      "first_macro": ((o,), "f8"),
+                      "first_macro": ((o,), "f8"), "niche": ((o,), "f8"),
                       "records": ((o, max(self.records, 1)), "f8"),
                       "record_counts": ((o, 2), "i8"),
                       "record_vascular": ((o, max(self.records, 1)), "i8"),
                       "scalars": ((4,), "f8")}
         attrs = {"organs": json.dumps([x.to_dict() for x in self.organs]),
                  "hours_per_time_unit": self.hours, "dt_days": self.dt_days,
-                 "micro": self.micro, "macro": self.macro, "seed": self.seed}
+                 "micro": self.micro, "macro": self.macro, "seed": self.seed,
+                 "injections": json.dumps([{"time": t, "units": c, "size": z, "organ": o}
+                                           for t, c, z, o in self.injections])}
         return Layout(self.model, coords, fields, diagnostics, checkpoint, attrs, None)
 
     def fields(self) -> dict[str, np.ndarray]:
@@ -244,6 +306,7 @@ class Organs(LatticeCompartment):
                "records": np.array([f.records.sizes if f.records is not None
                                     else np.full(self.records, np.nan) for f in self.fates]),
                "dormant": np.array([f.dormant_cells() for f in self.fates], dtype=np.int64),
+               "niche": self.niche.copy(),
                "durations": np.array([f.durations for f in self.fates])}
         for k in LEDGER:
             out[k] = np.array([getattr(f, k) for f in self.fates], dtype=np.int64)
@@ -260,6 +323,7 @@ class Organs(LatticeCompartment):
                "balance": float(sum(f.balance() for f in self.fates))}
         for k, (o, f) in enumerate(zip(self.names, self.fates, strict=True)):
             out[f"{o}_macrometastases"] = f.at_least(self.macro)
+            out[f"{o}_niche"] = float(self.niche[k])
             out[f"{o}_first_macrometastasis"] = float(self.first_macro[k])
         return out
 
@@ -274,7 +338,7 @@ class Organs(LatticeCompartment):
                 "colony_account": np.array([[f.colonies.entered, f.colonies.died,
                                              f.colonies.beyond, f.colonies.below]
                                             for f in fs]),
-                "first_macro": self.first_macro.copy(),
+                "first_macro": self.first_macro.copy(), "niche": self.niche.copy(),
                 "records": np.array([f.records.sizes if f.records is not None
                                      else np.full(1, np.nan) for f in fs]),
                 "record_vascular": np.array([f.records.vascular if f.records is not None
@@ -300,6 +364,9 @@ class Organs(LatticeCompartment):
             (f.colonies.entered, f.colonies.died, f.colonies.beyond,
              f.colonies.below) = (float(v) for v in arrays["colony_account"][k])
         self.first_macro[...] = arrays["first_macro"]
+        if "niche" in arrays:
+            self.niche[...] = arrays["niche"]
+            self._apply_niche()
         for k, f in enumerate(self.fates):
             if f.records is not None:
                 f.records.sizes[...] = arrays["records"][k]

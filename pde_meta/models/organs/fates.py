@@ -98,6 +98,14 @@ class Fates:
         self.sizes = np.arange(1, self.max_size + 1)
         self.factor = math.nan
         self.set_reactivation_factor(1.0)
+        self.set_soil_factors(1.0, 1.0)
+
+    def set_soil_factors(self, die: float, dormant: float) -> None:
+        """Multiply the soil's probabilities that an arriving unit dies and that it goes
+        dormant (the niche: both at most 1) from the next arrival on."""
+        self.p_die = self.soil.die * die
+        rest = 1.0 - self.p_die
+        self.p_dormant = min(self.soil.dormant * dormant / rest, 1.0) if rest > 0 else 0.0
 
     def set_reactivation_factor(self, factor: float) -> None:
         """Multiply the soil's reactivation rate by ``factor`` from the next step on (an
@@ -134,10 +142,9 @@ class Fates:
     def receive(self, units: np.ndarray, rng: np.random.Generator) -> None:
         """Units that arrived: ``units[s]`` of ``s + 1`` cells (an integer array)."""
         units = np.asarray(units, dtype=np.int64)
-        die = rng.binomial(units, self.soil.die)
+        die = rng.binomial(units, self.p_die)
         rest = units - die
-        p_dormant = self.soil.dormant / (1.0 - self.soil.die) if self.soil.die < 1 else 0.0
-        dormant = rng.binomial(rest, min(p_dormant, 1.0))
+        dormant = rng.binomial(rest, self.p_dormant)
         divide = rest - dormant
         self.arrived += int(units @ self.sizes)
         self.died += int(die @ self.sizes)
