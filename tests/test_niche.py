@@ -1,0 +1,165 @@
+"""The pre-metastatic niche and injections: the niche level against its closed form
+while the primary secretes and after it is gone, its effects on the soil and on arrest
+against their formulas and binomial intervals; injected cells enter at their time and
+are all accounted for."""
+
+import math
+
+import numpy as np
+import pytest
+
+from pde_meta.coupling import Coupler
+from pde_meta.core.compartment import Compartment
+from pde_meta.errors import ConfigError
+from pde_meta.exchanges import Extravasation, NicheSignals
+from pde_meta.models.circulation import Circulation, CirculationParameters, Organ
+from pde_meta.models.organs.compartment import Organs, OrganSoil
+from pde_meta.models.organs.fates import Soil
+from pde_meta.models.organs.niche import Niche
+
+NICHE = Niche(uptake=0.5, decay=0.2, half=2.0, arrest=3.0, extravasation=1.0,
+              survival=0.8, dormancy=0.5)
+
+
+class Primary(Compartment):
+    """A primary of ``M`` cells until ``t_r``, none after (a resection)."""
+
+    model = "test-primary"
+    NICHE_MEASURES = ("cells",)
+
+    def __init__(self, M=4.0, t_r=math.inf):
+        self.name, self.M, self.t_r, self._t = "primary", M, t_r, 0.0
+
+    @property
+    def t(self):
+        return self._t
+
+    @property
+    def dt(self):
+        return 1.0
+
+    @property
+    def step_count(self):
+        return 0
+
+    @property
+    def size(self):
+        return 1
+
+    def advance(self, t_end, max_steps=None):
+        self._t = t_end
+        return 0
+
+    def niche_measure(self, kind=None):
+        return self.M if self._t <= self.t_r else 0.0
+
+    layout = fields = diagnostics = checkpoint = restore = None  # not stored
+
+
+def _organs(niche=NICHE, **kw):
+    soil = Soil(die=0.5, dormant=0.4, reactivation=0.0, dormant_death=0.0)
+    return Organs("organs", (OrganSoil("liver", soil, law="exponential", growth_rate=0.1,
+                                       capacity=math.inf, niche=niche),), seed=3,
+                  hours=24.0, dt=0.5, records=0, max_size=1, **kw)
+
+
+def test_the_niche_level_follows_its_closed_form_and_decays_after_resection():
+    # d nu/dt = u sigma M - lambda nu: nu = u sigma M / lambda (1 - e^{-lambda t}) while
+    # the primary is there, then nu(t_r) e^{-lambda (t - t_r)} (time unit: days)
+    sigma, M, t_r, dt = 1.5, 4.0, 10.0, 0.5
+    organs = _organs()
+    coupler = Coupler([Primary(M, t_r), organs], [NicheSignals("n", "primary", "organs",
+                                                                secretion=sigma)], dt)
+    u, lam = NICHE.uptake, NICHE.decay
+    for t in np.arange(1, 41) * dt:
+        coupler.advance(float(t))
+        if t <= t_r:
+            exact = u * sigma * M / lam * -math.expm1(-lam * t)
+        else:
+            exact = u * sigma * M / lam * -math.expm1(-lam * t_r) * math.exp(-lam * (t - t_r))
+        assert organs.niche[0] == pytest.approx(exact, rel=1e-12)
+    assert organs.diagnostics(0.0)["liver_niche"] == organs.niche[0]
+
+
+def test_a_primed_niche_lowers_death_and_dormancy_on_arrival():
+    organs = _organs()
+    organs.prime(10.0, 100.0)  # near its plateau u * 10 / lambda = 25
+    nu = organs.niche[0]
+    assert nu == pytest.approx(0.5 * 10.0 / 0.2 * -math.expm1(-0.2 * 100.0), rel=1e-12)
+    h = nu / (nu + NICHE.half)
+    n = 200_000
+    organs.receive({"liver": np.array([n])})
+    f = organs.fates[0]
+    p_die = 0.5 * (1 - NICHE.survival * h)
+    p_dormant = 0.4 * (1 - NICHE.dormancy * h)
+    for got, p in ((f.died, p_die), (f.dormant_cells(), p_dormant)):
+        assert abs(got - n * p) < 4.5 * math.sqrt(n * p * (1 - p))
+    assert f.balance() == 0
+
+
+def test_the_niche_raises_arrest_and_extravasation_in_its_bed():
+    organs = _organs()
+    organs.prime(10.0, 100.0)
+    liver = Organ("liver", site="portal", flow=0.25, arrest=0.3, compatibility=0.4)
+    circ = Circulation("blood", CirculationParameters(dt=0.1, arrest_time=0.0,
+                                                      shear=0.0, anoikis=0.0, immune=0.0),
+                       (liver, Organ("rest", flow=0.75, arrest=1.0, compatibility=1.0)),
+                       "portal", seed=2, hours=24.0, max_cluster_size=1,
+                       injections=((0.0, 100_000, 1, "blood"),))
+    gains = organs.niche_gains(["liver", "rest"])
+    h = organs.niche[0] / (organs.niche[0] + NICHE.half)
+    assert gains == pytest.approx(np.array([[3.0 * h, 1.0 * h], [0.0, 0.0]]), rel=1e-12)
+    circ.set_niche(gains)
+    assert circ.rates.p_arrest[0, 0] == pytest.approx(1 - 0.7 ** (1 + 3.0 * h), rel=1e-12)
+    assert circ.rates.compatibility[0] == pytest.approx(1 - 0.6 ** (1 + h), rel=1e-12)
+    circ.advance(circ.dt_model)  # one step: the first pass through the liver's bed
+    n, p = 100_000, 1 - 0.7 ** (1 + 3.0 * h)
+    assert abs(circ.acc.arrested[0] - n * p) < 4.5 * math.sqrt(n * p * (1 - p))
+    assert circ.balance() == 0
+
+
+def test_priming_precedes_arrivals_and_the_exchange_passes_the_gains_on():
+    organs = _organs()
+    circ = Circulation("blood", CirculationParameters(dt=0.1), (Organ(
+        "liver", site="portal", flow=1.0, arrest=0.3, compatibility=0.4),), "portal",
+        seed=2, hours=24.0, max_cluster_size=1, injections=((3.0, 1000, 1, "blood"),))
+    coupler = Coupler([Primary(), circ, organs],
+                      [NicheSignals("n", "primary", "organs"),
+                       Extravasation("x", "blood", "organs")], 0.25)
+    coupler.advance(2.9)
+    assert organs.niche[0] > 0 and organs.fates[0].arrived == 0
+    assert circ.niche[0, 0] == pytest.approx(organs.niche_gains(["liver"])[0, 0], rel=1e-12)
+    coupler.advance(6.0)
+    assert organs.fates[0].arrived > 0
+
+
+def test_injected_cells_enter_at_their_time_and_are_accounted_for():
+    circ = Circulation("blood", CirculationParameters(dt=0.1), (Organ(
+        "liver", site="portal", flow=1.0, arrest=0.9, compatibility=0.8),), "portal",
+        seed=4, hours=24.0, max_cluster_size=4,
+        injections=((1.0, 500, 1, "blood"), (1.0, 100, 4, "blood"), (2.5, 300, 1, "lymph")))
+    circ.advance(0.99)
+    assert circ.shed.sum() == 0 and circ.n.sum() == 0
+    circ.advance(1.0 + circ.dt_model)
+    injected = circ.shed[2 + 1]  # route "injected": [vessel, kind]
+    assert injected[0].tolist() == [500, 100, 400]
+    circ.advance(5.0)
+    assert circ.shed[3, 1, 0] == 300 and circ.balance() == 0
+    rows = circ.take_rows()["events"]
+    assert rows["route"].tolist() == [3, 3, 3] and rows["t"].min() >= 1.0
+    organs = _organs(injections=((2.0, 1000, 1, "liver"),))
+    organs.advance(1.9)
+    assert organs.fates[0].arrived == 0
+    organs.advance(3.0)
+    assert organs.fates[0].arrived == 1000 and organs.fates[0].balance() == 0
+
+
+def test_bad_niches_and_injections_are_refused():
+    with pytest.raises(ValueError, match="niche survival = 1.5"):
+        Niche(survival=1.5)
+    with pytest.raises(ConfigError, match="into 'heart'"):
+        _organs(injections=((1.0, 10, 1, "heart"),))
+    with pytest.raises(ConfigError, match="allowed: from a primary"):
+        NicheSignals("n", "organs", "primary").check(_organs(), Primary())
+    with pytest.raises(ConfigError, match="measure = 'mass'"):
+        NicheSignals("n", "primary", "organs", measure="mass").check(Primary(), _organs())
