@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from pde_meta.coupling import Coupler
 from pde_meta.core.compartment import Compartment
+from pde_meta.coupling import Coupler
 from pde_meta.errors import ConfigError
 from pde_meta.exchanges import Extravasation, NicheSignals
 from pde_meta.models.circulation import Circulation, CirculationParameters, Organ
@@ -163,3 +163,50 @@ def test_bad_niches_and_injections_are_refused():
         NicheSignals("n", "organs", "primary").check(_organs(), Primary())
     with pytest.raises(ConfigError, match="measure = 'mass'"):
         NicheSignals("n", "primary", "organs", measure="mass").check(Primary(), _organs())
+
+
+def test_surgery_resects_the_tissue_stops_its_shedding_and_lets_the_niche_decay(tmp_path):
+    # a cascade with a niche: after the resection the tissue holds residual * its cells,
+    # no cell intravasates any more, the niche decays at its rate exactly, and the
+    # inflammation multiplies the organs' reactivation while it lasts
+    import pde_meta as pm
+    from pde_meta.runner.run import compartments, coupler_of
+
+    text = open("configs/cascade.toml").read()
+    text = text.replace("t_end = 10.0", "t_end = 0.5").replace(
+        "shape = [128, 128]", "shape = [48, 48]")
+    text = text.replace('[[exchanges]]\nkind = "extravasation"', '''[[exchanges]]
+kind = "niche"
+from = "colon"
+to = "organs"
+secretion = 100.0
+
+[[exchanges]]
+kind = "surgery"
+from = "colon"
+to = "organs"
+time = 0.2
+residual = 0.0
+reactivation_factor = 5.0
+inflammation_days = 2.0
+
+[[exchanges]]
+kind = "extravasation"''')
+    text = text.replace('name = "liver"\nreactivation', 'name = "liver"\nniche_uptake = 1.0\n'
+                        'niche_decay = 0.5\nreactivation')
+    path = tmp_path / "surgery.toml"
+    path.write_text(text)
+    config = pm.load_config(path)
+    coupler = coupler_of(config, compartments(config, threads=1))
+    tissue, circ, organs = coupler["colon"], coupler["circulation"], coupler["organs"]
+    assert organs.events[-1][:3] == pytest.approx((0.2, 0.2 + 2 * 24 / organs.hours, 5.0))
+    coupler.advance(0.175)
+    assert tissue.niche_measure() > 0
+    coupler.advance(0.2)  # the coupling at 0.2: the niche's last signal, then surgery
+    assert tissue.niche_measure() == 0.0
+    before = organs.niche[0]
+    shed = circ.shed.sum()
+    coupler.advance(0.5)
+    assert tissue.niche_measure() == 0.0 and circ.shed.sum() == shed
+    days = (0.5 - 0.2) * organs.hours / 24.0
+    assert organs.niche[0] == pytest.approx(before * math.exp(-0.5 * days), rel=1e-9)

@@ -7,11 +7,14 @@
   extravasated, to the fates and colonies of their organ; it passes the organs' niche
   gains on arrest and extravasation back to the circulation;
 * ``niche``: a primary -> organs: the signals that prime each organ's pre-metastatic
-  niche.
+  niche;
+* ``surgery``: a primary -> organs: the primary is resected at a time, and the
+  inflammation wakes the organs' dormant cells faster for a while.
 """
 
 from .extravasation import Extravasation
 from .intravasation import Intravasation
 from .niche import NicheSignals
+from .surgery import Surgery
 
-__all__ = ["Intravasation", "Extravasation", "NicheSignals"]
+__all__ = ["Intravasation", "Extravasation", "NicheSignals", "Surgery"]

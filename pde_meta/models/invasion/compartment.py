@@ -256,6 +256,20 @@ class Tissue(Compartment):
             self.stepper.refresh()
         return events
 
+    def resect(self, residual: float) -> float:
+        """Surgery: the tumour cells (``tumor`` and ``epithelial``) are cut to the
+        fraction ``residual`` everywhere; the matrix, MMP, oxygen and vessels stay.
+        Returns the mass removed (density times L^2)."""
+        if not 0.0 <= residual <= 1.0:
+            raise ConfigError(f"{self.name}: residual = {residual!r}; allowed: a fraction "
+                              f"in [0, 1]; fix: change it")
+        before = self.niche_measure("mass")
+        s = self.stepper.state
+        for name in ("tumor", "epithelial"):
+            s[name][...] *= residual
+        self.stepper.refresh()
+        return before - self.niche_measure("mass")
+
     #: what :meth:`niche_measure` can measure; the first is the default
     NICHE_MEASURES = ("mass", "hypoxic_mass")
 

@@ -188,6 +188,14 @@ class Organs(LatticeCompartment):
             if np.isnan(self.first_macro[j]) and f.colonies.at_least(self.macro) >= 1.0:
                 self.first_macro[j] = (k + 1) * self.dt_model
 
+    def add_event(self, start: float, end: float, factor: float, organ: str | None = None
+                  ) -> None:
+        """One more event (the inflammation after a surgery), as those of the config."""
+        if organ is not None and organ not in self.names:
+            raise ConfigError(f"{self.name}: an event names the organ {organ!r}; allowed: "
+                              f"one of {list(self.names)}; fix: use one of them")
+        self.events = (*self.events, (float(start), float(end), float(factor), organ))
+
     def _apply_events(self, t: float) -> None:
         """The reactivation factor of each organ for the step that starts at ``t``: the
         product of the factors of the events under way (start <= t < end)."""
