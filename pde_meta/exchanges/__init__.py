@@ -9,12 +9,15 @@
 * ``niche``: a primary -> organs: the signals that prime each organ's pre-metastatic
   niche;
 * ``surgery``: a primary -> organs: the primary is resected at a time, and the
-  inflammation wakes the organs' dormant cells faster for a while.
+  inflammation wakes the organs' dormant cells faster for a while;
+* ``colonisation``: organs -> a tissue grid: the colonies that start in one organ grow
+  in space, placed at the grid's vessels.
 """
 
+from .colonisation import Colonisation
 from .extravasation import Extravasation
 from .intravasation import Intravasation
 from .niche import NicheSignals
 from .surgery import Surgery
 
-__all__ = ["Intravasation", "Extravasation", "NicheSignals", "Surgery"]
+__all__ = ["Intravasation", "Extravasation", "NicheSignals", "Surgery", "Colonisation"]

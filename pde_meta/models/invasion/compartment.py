@@ -22,6 +22,7 @@ from ...core.compartment import Compartment, Coordinate, Layout, Variable
 from ...core.grid import Grid
 from ...errors import ConfigError, SimulationError
 from ...numerics.threads import ThreadChoice
+from .colonisation import place
 from .diagnostics import Diagnostics
 from .fields import FIELDS
 from .intravasation import catchments, intravasate
@@ -269,6 +270,21 @@ class Tissue(Compartment):
             s[name][...] *= residual
         self.stepper.refresh()
         return before - self.niche_measure("mass")
+
+    def colonise(self, units: np.ndarray, cell_size: float, rng,
+                 phenotype: str = "tumor") -> np.ndarray:
+        """Units of cells that start colonies here (``units[s]`` of ``s + 1`` cells), at
+        the perfused blood vessels (:mod:`.colonisation`); returns each one's flat grid
+        index."""
+        g = self.stepper.state.grid
+        try:
+            at = place(self.stepper.state.data, units, g.cell_area / cell_size**2, rng,
+                       phenotype)
+        except ValueError as exc:
+            raise ConfigError(f"{self.name}: {exc}; fix: give it [initial.blood]") from None
+        if at.size:
+            self.stepper.refresh()
+        return at
 
     #: what :meth:`niche_measure` can measure; the first is the default
     NICHE_MEASURES = ("mass", "hypoxic_mass")

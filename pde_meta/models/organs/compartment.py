@@ -206,6 +206,20 @@ class Organs(LatticeCompartment):
                     factor *= x
             f.set_reactivation_factor(factor)
 
+    # ------------------------------------------------------------------ grids
+    def give_colonies_to_grid(self, organ: str) -> None:
+        """From now on the colonies that start in ``organ`` go to its tissue grid (a
+        ``colonisation`` exchange), not to its size density."""
+        if organ not in self.names:
+            raise ConfigError(f"{self.name}: no organ {organ!r}; allowed: one of "
+                              f"{list(self.names)}; fix: name one of them")
+        self.fates[self.names.index(organ)].spatial = True
+
+    def take_colonies(self, organ: str) -> np.ndarray:
+        """The units that started colonies in ``organ`` since the last call
+        (``units[s]`` of ``s + 1`` cells)."""
+        return self.fates[self.names.index(organ)].take_colonies()
+
     # ------------------------------------------------------------------ niche
     def prime(self, signal: float, days: float) -> None:
         """``days`` of the primary's niche signal at the rate ``signal`` per day: each
@@ -298,6 +312,7 @@ class Organs(LatticeCompartment):
                       "colonies": ((o, b), "f8"), "avascular": ((o, b), "f8"),
                       "colony_account": ((o, 4), "f8"),
                       "first_macro": ((o,), "f8"), "niche": ((o,), "f8"),
+                      "queued": ((o, self.max_size), "i8"),
                       "records": ((o, max(self.records, 1)), "f8"),
                       "record_counts": ((o, 2), "i8"),
                       "record_vascular": ((o, max(self.records, 1)), "i8"),
@@ -347,6 +362,7 @@ class Organs(LatticeCompartment):
                                              f.colonies.beyond, f.colonies.below]
                                             for f in fs]),
                 "first_macro": self.first_macro.copy(), "niche": self.niche.copy(),
+                "queued": np.array([f.queued for f in fs]),
                 "records": np.array([f.records.sizes if f.records is not None
                                      else np.full(1, np.nan) for f in fs]),
                 "record_vascular": np.array([f.records.vascular if f.records is not None
@@ -375,6 +391,9 @@ class Organs(LatticeCompartment):
         if "niche" in arrays:
             self.niche[...] = arrays["niche"]
             self._apply_niche()
+        for k, f in enumerate(self.fates):
+            if "queued" in arrays:
+                f.queued[...] = arrays["queued"][k]
         for k, f in enumerate(self.fates):
             if f.records is not None:
                 f.records.sizes[...] = arrays["records"][k]

@@ -99,6 +99,15 @@ class Fates:
         self.factor = math.nan
         self.set_reactivation_factor(1.0)
         self.set_soil_factors(1.0, 1.0)
+        #: with a tissue grid of its own (``spatial``), the units that start colonies
+        #: wait here for it (:meth:`take_colonies`) instead of growing in the size density
+        self.spatial = False
+        self.queued = np.zeros(self.max_size, dtype=np.int64)
+
+    def take_colonies(self) -> np.ndarray:
+        """The units that started colonies since the last call (for the organ's grid)."""
+        out, self.queued = self.queued, np.zeros(self.max_size, dtype=np.int64)
+        return out
 
     def set_soil_factors(self, die: float, dormant: float) -> None:
         """Multiply the soil's probabilities that an arriving unit dies and that it goes
@@ -131,7 +140,10 @@ class Fates:
     def _start(self, units: np.ndarray) -> None:
         """Colonies of ``s + 1`` cells from ``units[s]`` units that start to divide: the
         first ones as records while there is room (:mod:`.records`), the rest into the
-        density."""
+        density; for an organ with a grid of its own, to the queue for it."""
+        if self.spatial:
+            self.queued += np.asarray(units, dtype=np.int64)
+            return
         for s in np.flatnonzero(units):
             count = int(units[s])
             if self.records is not None:
