@@ -176,12 +176,6 @@ def test_surgery_resects_the_tissue_stops_its_shedding_and_lets_the_niche_decay(
     text = text.replace("t_end = 10.0", "t_end = 0.5").replace(
         "shape = [128, 128]", "shape = [48, 48]")
     text = text.replace('[[exchanges]]\nkind = "extravasation"', '''[[exchanges]]
-kind = "niche"
-from = "colon"
-to = "organs"
-secretion = 100.0
-
-[[exchanges]]
 kind = "surgery"
 from = "colon"
 to = "organs"
@@ -192,8 +186,7 @@ inflammation_days = 2.0
 
 [[exchanges]]
 kind = "extravasation"''')
-    text = text.replace('name = "liver"\nreactivation', 'name = "liver"\nniche_uptake = 1.0\n'
-                        'niche_decay = 0.5\nreactivation')
+    text = text.replace("niche_decay = 0.1", "niche_decay = 0.5")
     path = tmp_path / "surgery.toml"
     path.write_text(text)
     config = pm.load_config(path)
