@@ -203,3 +203,19 @@ kind = "extravasation"''')
     assert tissue.niche_measure() == 0.0 and circ.shed.sum() == shed
     days = (0.5 - 0.2) * organs.hours / 24.0
     assert organs.niche[0] == pytest.approx(before * math.exp(-0.5 * days), rel=1e-9)
+
+
+def test_plot_draws_the_niche_and_the_whole_cascade(tmp_path):
+    import pde_meta as pm
+    from pde_meta.cli.main import main
+
+    text = open("configs/cascade.toml").read().replace("t_end = 10.0", "t_end = 0.6").replace(
+        "shape = [128, 128]", "shape = [48, 48]").replace("../runs/cascade.h5", "c.h5")
+    path = tmp_path / "c.toml"
+    path.write_text(text)
+    run = pm.simulate(pm.load_config(path), progress="none", threads=1)
+    assert main(["plot", str(run.path), "-o", str(tmp_path / "p")]) == 0
+    made = {p.name for p in (tmp_path / "p").iterdir()}
+    assert {"niche.png", "cascade.png", "colonies.png", "fates.png"} <= made
+    organs = pm.open_run(run.path, compartment="organs")
+    assert float(organs["liver_niche"][-1]) > 0 and float(organs["liver_solitary"][-1]) >= 0

@@ -25,7 +25,10 @@ def add_parser(sub, epilog: str) -> None:
                        "and, when the run has a basement membrane, membrane.png (where and "
                        "when it broke); for a run with a circulation also ctc.png (CTCs "
                        "over time) and funnel.png (shed -> arrested -> extravasated per "
-                       "organ), with organs colonies.png (colony sizes) and fates.png. "
+                       "organ), with organs colonies.png (colony sizes), fates.png, "
+                       "dormancy.png (dormancy durations, when a cell reactivated) and "
+                       "niche.png (when a niche was primed), and with both cascade.png "
+                       "(from shed to macrometastasis per organ). "
                        "--movie also writes a movie (MP4 when ffmpeg is "
                        "available, else GIF), each frame scaled to its own range.")
     p.add_argument("run", metavar="RUN.h5", help="the run file (pde-meta run's output)")
@@ -105,6 +108,11 @@ def _circulation_figures(run) -> dict:
         alone = sum(compartments[n]["model"] == model for n in names) == 1
         for key, fig in makers[model](storage.open_run(run, compartment=name)).items():
             out[key if alone else f"{key}_{name}"] = fig
+    blood = [n for n in names if compartments[n]["model"] == "circulation"]
+    organs = [n for n in names if compartments[n]["model"] == "organs"]
+    if len(blood) == 1 and len(organs) == 1:  # the whole funnel, shed to macro
+        out["cascade"] = plotting.plot_cascade(storage.open_run(run, compartment=blood[0]),
+                                               storage.open_run(run, compartment=organs[0]))
     return out
 
 

@@ -14,7 +14,9 @@ the invasion model's field names), :mod:`.vessels` (:func:`plot_vessels`,
 :func:`plot_phenotypes`: the vessels over the tumour, leaders and followers),
 :mod:`.circulation` (:func:`plot_ctc`, :func:`plot_funnel`: CTCs over time and the
 funnel from shed to extravasated, from a circulation's dataset), :mod:`.organs`
-(:func:`plot_colonies`, :func:`plot_fates`: colony sizes and fates per organ),
+(:func:`plot_colonies`, :func:`plot_fates`, :func:`plot_dormancy`, :func:`plot_niche`:
+colony sizes, fates, dormancy durations and niches per organ), the whole cascade
+(:func:`plot_cascade`: from shed to macrometastasis per organ),
 :mod:`.movie`
 (:func:`make_movie`), :mod:`.style`
 (labels, colour maps, limits, :func:`save_figure`), :mod:`.select` (which variables and
@@ -29,11 +31,19 @@ Every plotting function returns a :class:`matplotlib.figure.Figure` built withou
 :func:`make_movie` returns the path of the movie it wrote.
 """
 
+from .cascade import plot_cascade
 from .circulation import circulation_figures, is_circulation, plot_ctc, plot_funnel
 from .fields import plot_fields
 from .invasion import has_membrane_band, plot_fronts, plot_membrane_breach
 from .movie import make_movie
-from .organs import is_organs, organs_figures, plot_colonies, plot_fates
+from .organs import (
+    is_organs,
+    organs_figures,
+    plot_colonies,
+    plot_dormancy,
+    plot_fates,
+    plot_niche,
+)
 from .report import run_figures
 from .series import plot_diagnostics
 from .style import save_figure
@@ -42,4 +52,5 @@ from .vessels import plot_phenotypes, plot_vessels
 __all__ = ["plot_fields", "plot_diagnostics", "plot_fronts", "plot_membrane_breach",
            "has_membrane_band", "run_figures", "make_movie", "save_figure", "plot_vessels",
            "plot_phenotypes", "plot_ctc", "plot_funnel", "circulation_figures",
-           "is_circulation", "plot_colonies", "plot_fates", "organs_figures", "is_organs"]
+           "is_circulation", "plot_colonies", "plot_fates", "organs_figures", "is_organs",
+           "plot_dormancy", "plot_niche", "plot_cascade"]

@@ -1,9 +1,10 @@
-"""Figures of the organs: the colony sizes of each organ over time, and the fates of the
-cells that arrived.
+"""Figures of the organs: the colony sizes of each organ over time, the fates of the
+cells that arrived, how long the reactivated cells slept, and the niches primed before
+the cells came.
 
 Like :mod:`.circulation`, a module that knows a model's variable names: those of the
 organs compartment (``colonies``, ``dormant``, ``arrived``, ``died``, ``reactivated``,
-``started``, ``durations``), as :func:`pde_meta.open_run` returns them for it.
+``started``, ``durations``, ``niche``), as :func:`pde_meta.open_run` returns them for it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from matplotlib.ticker import NullFormatter
 
 from . import style
 
-__all__ = ["is_organs", "plot_colonies", "plot_fates", "organs_figures"]
+__all__ = ["is_organs", "plot_colonies", "plot_fates", "plot_dormancy", "plot_niche",
+           "organs_figures"]
 
 
 def is_organs(ds) -> bool:
@@ -84,8 +86,69 @@ def plot_fates(ds, *, figsize=None) -> Figure:
     return fig
 
 
+def plot_dormancy(ds, *, figsize=None) -> Figure:
+    """Per organ: the histogram of dormancy durations of the cells that reactivated by
+    the last snapshot (the last bin holds every longer one)."""
+    organs = [str(o) for o in ds.organ.values]
+    figsize = figsize or (4.0 * len(organs), 3.4)
+    fig = Figure(figsize=figsize, layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(organs), sharey=True))
+    days = np.asarray(ds.dormancy.values, dtype=float)
+    step = days[1] - days[0] if days.size > 1 else 1.0
+    for ax, organ in zip(axes, organs, strict=True):
+        counts = np.asarray(ds.durations.sel(organ=organ).isel(time=-1).values, dtype=float)
+        if counts.any():
+            last = np.flatnonzero(counts)[-1] + 1
+            ax.bar(days[:last] - step / 2, counts[:last], width=step, align="edge")
+            mean = float(counts @ days / counts.sum())
+            ax.axvline(mean, color="k", ls="--", lw=1, label=f"mean {mean:.3g} days")
+            ax.legend(fontsize="small")
+        else:
+            ax.text(0.5, 0.5, "no cell reactivated", ha="center", va="center",
+                    transform=ax.transAxes)
+        ax.set_title(organ)
+        ax.set_xlabel("dormancy duration [days]")
+    axes[0].set_ylabel("cells reactivated")
+    return fig
+
+
+def plot_niche(ds, *, figsize=None) -> Figure:
+    """Per organ: its niche level over time and the cells that arrived (log axis, on the
+    right), so that the priming shows before the arrivals."""
+    organs = [str(o) for o in ds.organ.values]
+    figsize = figsize or (4.2 * len(organs), 3.4)
+    fig = Figure(figsize=figsize, layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(organs)))
+    t = np.asarray(ds.time.values, dtype=float)
+    top = max(float(ds.niche.max()), 1e-12) * 1.05
+    for ax, organ in zip(axes, organs, strict=True):
+        ax.plot(t, np.asarray(ds.niche.sel(organ=organ).values, dtype=float), "C0-",
+                label="niche level")
+        ax.set_ylim(0.0, top)  # the same scale in every panel
+        ax.set_title(organ)
+        ax.set_xlabel(style.axis_label(ds, "time"))
+        arrived = np.asarray(ds.arrived.sel(organ=organ).values, dtype=float)
+        right = ax.twinx()
+        if arrived.any():
+            right.plot(t, np.where(arrived > 0, arrived, np.nan), "C3--", label="arrived")
+            right.set_yscale("log")
+            first = t[np.flatnonzero(arrived)[0]]
+            ax.axvline(first, color="C3", lw=0.8, ls=":")
+        if organ == organs[-1]:
+            right.set_ylabel("cells arrived (cumulative)", color="C3")
+        ax.legend(handles=ax.lines[:1] + right.lines, fontsize="small", loc="upper left")
+    axes[0].set_ylabel("niche level")
+    return fig
+
+
 def organs_figures(ds) -> dict[str, Figure]:
-    """The figures of ``pde-meta plot`` for organs: ``colonies`` and ``fates``."""
+    """The figures of ``pde-meta plot`` for organs: ``colonies`` and ``fates``; with a
+    reactivated cell ``dormancy``; with a primed niche ``niche``."""
     if not is_organs(ds):
         return {}
-    return {"colonies": plot_colonies(ds), "fates": plot_fates(ds)}
+    out = {"colonies": plot_colonies(ds), "fates": plot_fates(ds)}
+    if "durations" in ds and np.any(ds.durations.isel(time=-1).values > 0):
+        out["dormancy"] = plot_dormancy(ds)
+    if "niche" in ds and np.any(ds.niche.values > 0):
+        out["niche"] = plot_niche(ds)
+    return out

@@ -300,6 +300,11 @@ class Organs(LatticeCompartment):
                        "balance": {"units": "cells", "long_name": "arrived - accounted "
                                    "(always 0)"}}
         for o in self.names:
+            diagnostics[f"{o}_solitary"] = {"units": "cells", "long_name": f"solitary "
+                                            f"cells in {o}: dormant single cells and "
+                                            f"colonies of under 2 cells"}
+            diagnostics[f"{o}_micrometastases"] = {"units": "colonies", "long_name":
+                                                   f"micrometastases in {o}"}
             diagnostics[f"{o}_macrometastases"] = {"units": "colonies", "long_name":
                                                    f"macrometastases in {o}"}
             diagnostics[f"{o}_niche"] = {"units": "1", "long_name": f"niche level of {o}"}
@@ -345,6 +350,9 @@ class Organs(LatticeCompartment):
                                    for f in self.fates),
                "balance": float(sum(f.balance() for f in self.fates))}
         for k, (o, f) in enumerate(zip(self.names, self.fates, strict=True)):
+            out[f"{o}_solitary"] = float(f.dormant[0].sum()) + f.total_colonies() \
+                - f.at_least(2.0)
+            out[f"{o}_micrometastases"] = f.at_least(self.micro)
             out[f"{o}_macrometastases"] = f.at_least(self.macro)
             out[f"{o}_niche"] = float(self.niche[k])
             out[f"{o}_first_macrometastasis"] = float(self.first_macro[k])

@@ -201,6 +201,10 @@ class Fates:
         return self.colonies.at_least(x) + (self.records.at_least(x) if self.records
                                             is not None else 0)
 
+    def total_colonies(self) -> float:
+        """Colonies of any size: the records and the density."""
+        return self.at_least(1.0)
+
     def colony_counts(self) -> np.ndarray:
         """Colonies in each cell of the size grid, the records among them."""
         out = self.colonies.all
