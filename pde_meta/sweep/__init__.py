@@ -50,14 +50,17 @@ hold one row per member; :func:`open_sweep` reads it back as a :class:`pandas.Da
 The package: :mod:`.spec` (sweep files, :class:`Sweep`, :class:`Member`), :mod:`.paths`
 (key paths), :mod:`.expand` (the ``[vary]`` grid and the ``[sample]`` points),
 :mod:`.schedule` (what each member needs: run, resume, skip), :mod:`.batch` (the dask
-scheduling layer that `pde-meta run --jobs N` uses too), :mod:`.summary` (the summary table).
+scheduling layer that `pde-meta run --jobs N` uses too), :mod:`.summary` (the summary table),
+:mod:`.metastasis` (the probability of metastasis by organ and time over replicates).
 """
 
 from .expand import MAX_MEMBERS, SAMPLE_OPTIONS
+from .metastasis import metastasis_probability, wilson
 from .schedule import run_member, run_sweep
 from .spec import SWEEP_OPTIONS, Member, Sweep, load_sweep, loads_sweep, sweep_from_dict
 from .summary import INDEX_FILE, STATUSES, SUMMARY_FILE, SweepResult, open_sweep
 
 __all__ = ["Sweep", "Member", "SweepResult", "load_sweep", "loads_sweep", "sweep_from_dict",
            "run_sweep", "run_member", "open_sweep", "SUMMARY_FILE", "INDEX_FILE",
-           "MAX_MEMBERS", "SWEEP_OPTIONS", "SAMPLE_OPTIONS", "STATUSES"]
+           "MAX_MEMBERS", "SWEEP_OPTIONS", "SAMPLE_OPTIONS", "STATUSES",
+           "metastasis_probability", "wilson"]
