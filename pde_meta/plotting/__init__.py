@@ -15,6 +15,7 @@ the invasion model's field names), :mod:`.vessels` (:func:`plot_vessels`,
 :mod:`.circulation` (:func:`plot_ctc`, :func:`plot_funnel`: CTCs over time and the
 funnel from shed to extravasated, from a circulation's dataset), :mod:`.organs`
 (:func:`plot_colonies`, :func:`plot_fates`: colony sizes and fates per organ),
+:mod:`.primary` (:func:`plot_primary`: a growth-law primary's size and shed cells),
 :mod:`.movie`
 (:func:`make_movie`), :mod:`.style`
 (labels, colour maps, limits, :func:`save_figure`), :mod:`.select` (which variables and
@@ -34,6 +35,7 @@ from .fields import plot_fields
 from .invasion import has_membrane_band, plot_fronts, plot_membrane_breach
 from .movie import make_movie
 from .organs import is_organs, organs_figures, plot_colonies, plot_fates
+from .primary import is_primary, plot_primary, primary_figures
 from .report import run_figures
 from .series import plot_diagnostics
 from .style import save_figure
@@ -42,4 +44,5 @@ from .vessels import plot_phenotypes, plot_vessels
 __all__ = ["plot_fields", "plot_diagnostics", "plot_fronts", "plot_membrane_breach",
            "has_membrane_band", "run_figures", "make_movie", "save_figure", "plot_vessels",
            "plot_phenotypes", "plot_ctc", "plot_funnel", "circulation_figures",
-           "is_circulation", "plot_colonies", "plot_fates", "organs_figures", "is_organs"]
+           "is_circulation", "plot_colonies", "plot_fates", "organs_figures", "is_organs",
+           "is_primary", "plot_primary", "primary_figures"]
