@@ -247,8 +247,9 @@ BAD = [
     ("residual = 1.5", "compartments.p.residual = 1.5 is out of range"),
     ("resection = -3.0", "compartments.p.resection = -3.0 is out of range"),
     ('law = "gompertz"', "compartments.p.capacity is missing"),
-    ("volume = 10.0", "compartments.p.volume is a key of law 'hahnfeldt'"),
-    ('law = "exponential"\ncapacity = 1e9', "compartments.p.capacity is a key of law"),
+    ("volume = 10.0", "compartments.p.volume = 10.0 is a key of law 'hahnfeldt'"),
+    ('law = "exponential"\ncapacity = 1e9', "compartments.p.capacity = 1000000000.0 is a "
+     "key of law"),
 ]
 
 
@@ -286,6 +287,17 @@ def test_bad_exchanges_and_tissue_keys_are_refused_in_one_line(tmp_path):
             pm.simulate(tmp_path / "x.toml", progress="none")
         assert not (tmp_path / "x.h5").exists()
         assert main(["check", str(tmp_path / "x.toml")]) == 2
+
+
+def test_the_steps_of_a_lattice_compartment_are_limited(tmp_path):
+    (tmp_path / "huge.toml").write_text(DIRECT.replace("t_end = 100.0", "t_end = 1e13")
+                                        .replace("snapshot_interval = 10.0",
+                                                 "snapshot_interval = 1e12"))
+    with pytest.raises(ConfigError, match=r"t_end = 1e\+13 needs about 1e\+13 steps of the "
+                       r"primary 'p' \(dt = 1\); allowed: at most 1e\+12 steps; fix: a "
+                       r"larger compartments.p.dt"):
+        pm.simulate(tmp_path / "huge.toml", progress="none")
+    assert not (tmp_path / "direct.h5").exists()
 
 
 def test_check_and_run_refuse_bad_input_with_one_line_and_exit_2(tmp_path):

@@ -164,7 +164,7 @@ def config_from_dict(data: dict, base_dir=None, *, name: str = "run", source=Non
     first = tissues[0] if tissues else None
     if tissues and first is None:  # pragma: no cover - it always comes with a problem
         raise ConfigError("no valid compartment")
-    tissue = {} if first is None else {
+    tissue = {"parameters": None, "oxygen_walls": None} if first is None else {
         "parameters": first.parameters, "oxygen_walls": first.oxygen_walls,
         "initial": first.initial, "physical_parameters": first.physical_parameters}
     return RunConfig(name=run_name, grid=first.grid if first else None, time=time,

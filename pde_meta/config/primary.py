@@ -54,7 +54,7 @@ def read_primary(part: dict, name: str, prefix: str, units, problems: list[str]
     hours = hours_per_unit(given_hours, units, prefix, "a primary's rates are per day",
                            problems)
     if valid(v["law"]):
-        problems.extend(law_problems(v["law"], [k for k in rest if k in v], prefix))
+        problems.extend(law_problems(v["law"], {k: rest[k] for k in rest if k in v}, prefix))
     if len(problems) > count:
         return None
     try:

@@ -186,16 +186,17 @@ class RunConfig:
     (:class:`~.primary.PrimaryConfig`), ``exchanges`` and ``coupling_interval``
     how they are coupled. A
     config without ``[compartments]`` has the one tissue ``"tissue"``. A run without a
-    tissue has ``grid`` and ``compartment`` None (:attr:`has_tissue` is false), and
-    ``[time]`` then holds only ``t_end`` and the snapshots.
+    tissue has ``grid``, ``compartment``, ``parameters`` and ``oxygen_walls`` None
+    (:attr:`has_tissue` is false), and ``[time]`` then holds only ``t_end`` and the
+    snapshots.
     """
 
     name: str
     grid: Grid | None
     time: TimeConfig
     output: OutputConfig
-    parameters: Parameters = field(default_factory=Parameters)
-    oxygen_walls: OxygenWalls = field(default_factory=OxygenWalls)
+    parameters: Parameters | None = field(default_factory=Parameters)
+    oxygen_walls: OxygenWalls | None = field(default_factory=OxygenWalls)
     initial: tuple[tuple[str, tuple[FieldSource, ...]], ...] = ()
     seed: int = 0
     description: str = ""

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-from ...core.options import Option, check_option
+from ...core.options import Option, check_option, short
 from ...errors import ConfigError
 from ...numerics.growth import GROWTH_LAWS
 
@@ -66,7 +66,8 @@ PRIMARY_OPTIONS = (
     Option("residual", "number", 0.0, "the fraction of the primary (and of its vascular "
            "capacity) left by the surgery (0: a complete resection)", low=0, high=1),
     Option("dt", "number", 1.0, "the primary's step (its lattice: the random shedding of "
-           "each step is drawn once)", low=0, low_open=True, units="days"),
+           "each step is drawn once; chosen: a day, the unit of Iwata's rates)", low=0,
+           low_open=True, units="days"),
 )
 #: the keys that only one law (or a few) uses
 LAW_KEYS = {
@@ -79,15 +80,16 @@ LAW_KEYS = {
 _BY_KEY = {o.key: o for o in PRIMARY_OPTIONS}
 
 
-def law_problems(law: str, given, prefix: str = "") -> list[str]:
-    """The keys of ``given`` (names) that ``law`` does not use, and the capacity that the
-    logistic and Gompertz laws need (``given`` holds the keys whose value is not None)."""
+def law_problems(law: str, given: dict, prefix: str = "") -> list[str]:
+    """The keys of ``given`` (key -> value: the keys given) that ``law`` does not use, and
+    the capacity that the logistic and Gompertz laws need."""
     out = []
-    for key in given:
+    for key, value in given.items():
         laws = LAW_KEYS.get(key)
         if laws is not None and law not in laws:
-            out.append(f"{prefix}{key} is a key of law {' or '.join(map(repr, laws))}, not "
-                       f"of law = {law!r}; allowed with {law!r}: "
+            out.append(f"{prefix}{key} = {short(value)} is a key of law "
+                       f"{' or '.join(map(repr, laws))}, not of law = {law!r}; allowed "
+                       f"with {law!r}: "
                        f"{', '.join(k for k, v in LAW_KEYS.items() if law in v)}; fix: "
                        f"remove it or change the law")
     if law in ("logistic", "gompertz") and "capacity" not in given:
@@ -132,14 +134,13 @@ class PrimaryParameters:
             elif _BY_KEY[key].kind == "number":
                 object.__setattr__(self, key, float(v))
         if not problems:
-            problems = [p for p in law_problems(self.law, self.given())
-                        if "is missing" in p]
+            problems = [p for p in law_problems(self.law, self.given()) if "is missing" in p]
         if problems:
             raise ConfigError(" | ".join(problems))
 
-    def given(self) -> tuple[str, ...]:
-        """The keys with a value."""
-        return tuple(k for k, v in asdict(self).items() if v is not None)
+    def given(self) -> dict:
+        """The keys with a value, and their values."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
 
     @property
     def scalar(self) -> bool:
