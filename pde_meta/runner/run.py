@@ -352,15 +352,15 @@ def plan(config: RunConfig, build: bool | None = None, estimate: bool = True) ->
 
 
 def _lattice_plan(config: RunConfig, snapshots: int) -> Plan:
-    """The plan of a run without a tissue: every compartment steps on its own lattice, so
-    its steps are ``t_end / dt`` at most (steps with nothing to do are skipped)."""
+    """The plan of a run without a tissue: at most ``t_end / dt`` steps of each
+    compartment's lattice (empty ones are skipped); ``dt`` is the first compartment's."""
     parts = compartments(config, threads=1)
     check_steps(config, {c.name: c.dt for c in parts})
     coupler_of(config, parts)
     output, state = (sum(x) for x in zip(*(c.layout().nbytes(snapshots) for c in parts),
                                          strict=True))
     steps = sum(_steps(config.time.t_end, c.dt) for c in parts)
-    return Plan(config, None, None, None, steps, snapshots, output, state, math.inf,
+    return Plan(config, None, None, parts[0].dt, steps, snapshots, output, state, math.inf,
                 "no tissue: each compartment steps on its own lattice",
                 available_memory(), "at most: each compartment's lattice steps to t_end")
 
