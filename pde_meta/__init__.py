@@ -33,8 +33,8 @@ __all__ = ["ConfigError", "SimulationError", "Grid", "State", "FIELDS", "FIELD_T
            "Parameters", "OxygenWalls", "Stepper", "solve", "iterate", "stable_dt", "initial",
            "__version__", "load_config", "loads_config", "RunConfig", "simulate", "resume",
            "open_run", "open_tree", "read_info", "read_table", "load_sweep", "run_sweep",
-           "open_sweep", "Circulation", "CirculationParameters", "Organ", "metrics",
-           "plotting"]
+           "open_sweep", "Circulation", "CirculationParameters", "Organ", "Primary",
+           "PrimaryParameters", "metrics", "plotting"]
 
 #: run-level names, imported on first use (h5py and scipy.ndimage load only when needed)
 _LAZY = {"load_config": "config", "loads_config": "config", "RunConfig": "config",
@@ -42,7 +42,8 @@ _LAZY = {"load_config": "config", "loads_config": "config", "RunConfig": "config
          "open_tree": "storage", "read_info": "storage", "load_sweep": "sweep",
          "run_sweep": "sweep", "open_sweep": "sweep", "read_table": "storage",
          "Circulation": "models.circulation", "CirculationParameters": "models.circulation",
-         "Organ": "models.circulation"}
+         "Organ": "models.circulation", "Primary": "models.primary",
+         "PrimaryParameters": "models.primary"}
 _MODULES = {"metrics": "metrics", "plotting": "plotting"}
 
 

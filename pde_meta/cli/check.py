@@ -62,6 +62,36 @@ def _dt_line(config, plan) -> str:
     return f"{t.dt:.4g} (fixed); automatic bound {bound.dt:.4g}, limited by {bound.limiting}"
 
 
+def _lattice_head(path, config, plan, schedule: str, exists: str) -> list[str]:
+    """The head of :func:`describe` for a run without a tissue."""
+    t, o = config.time, config.output
+    listed = ", ".join(f"{c.name} ({c.model})" for c in config.lattice_compartments())
+    available = getattr(plan, "available_bytes", None)
+    return [
+        f"{path}: ok ({config.name})",
+        f"  compartments {listed}; no tissue",
+        f"  steps       at most {plan.steps} to t_end = {t.t_end:g} (each compartment's "
+        f"lattice steps; those with nothing to do are skipped)",
+        f"  snapshots   {plan.snapshots} ({schedule})",
+        f"  output      {o.path}{exists}: at most {size(plan.output_bytes)} before "
+        f"{o.compression} compression",
+        f"  memory      about {size(plan.memory_bytes)}"
+        + (f" (available now: {size(available)})" if available else ""),
+    ]
+
+
+def _primary_line(c, t_end: float) -> str:
+    p = c.parameters
+    law = (f"hahnfeldt (V0 = {p.volume:g} mm^3, K0 = {p.vascular_capacity:g} mm^3)"
+           if p.law == "hahnfeldt" else f"{p.law} (a = {p.growth_rate:g}/day"
+           + (f", K = {p.capacity:g}" if p.capacity is not None else "") + ")")
+    cut = (f", resected at t = {p.resection:g} leaving {p.residual:g}"
+           if p.resection is not None else "")
+    return (f"  primary     {c.name}: {law}, dt = {p.dt:g} days, about "
+            f"{t_end * c.hours / 24.0 / p.dt:.3g} steps to t_end, sheds "
+            f"{p.shedding_rate:g} x^{p.shedding_exponent:g} cells/day{cut}")
+
+
 def describe(path, config, plan) -> str:
     """The lines ``check`` prints for one valid config and its :func:`runner.plan`."""
     g, t, o = config.grid, config.time, config.output
@@ -69,6 +99,9 @@ def describe(path, config, plan) -> str:
     if t.snapshot_times:
         schedule += (" and " if schedule else "") + f"{len(t.snapshot_times)} extra times"
     exists = " (exists: run needs --overwrite)" if o.path.exists() else ""
+    if not config.has_tissue:
+        return "\n".join([*_lattice_head(path, config, plan, schedule, exists),
+                          *_compartment_lines(config)])
     basis = getattr(plan, "steps_basis", "") or "from the initial dt"
     steps = (f"about {plan.steps} to t_end = {t.t_end:g} ({basis})"
              if getattr(plan, "bound", None) is not None
@@ -93,6 +126,14 @@ def describe(path, config, plan) -> str:
         lines.append(f"  units       L = {u.length_scale:g} cm, D = "
                      f"{u.diffusivity_scale:g} cm^2/s, T = L^2/D = {u.time_scale:.4g} s "
                      f"(t_end = {t.t_end * u.time_scale:.4g} s)")
+    return "\n".join([*lines, *_compartment_lines(config)])
+
+
+def _compartment_lines(config) -> list[str]:
+    """The lines of the compartments that are not grids, and of the exchanges."""
+    t, lines = config.time, []
+    for c in config.primaries:
+        lines.append(_primary_line(c, t.t_end))
     for c in config.circulations:
         steps = t.t_end * c.hours / c.parameters.dt
         organs = ", ".join(f"{o.name} ({o.site})" for o in c.organs)
@@ -105,7 +146,7 @@ def describe(path, config, plan) -> str:
     for e in config.exchanges:
         lines.append(f"  exchange    {e.kind} from {e.source} to {e.target} every "
                      f"{config.coupling_interval:g}")
-    return "\n".join(lines)
+    return lines
 
 
 def _member_row(member, plan) -> dict:
@@ -143,10 +184,11 @@ def describe_sweep(path, sweep, plans: dict) -> str:
     base = data.get("base") if isinstance(data.get("base"), str) else "[base]"
     fixed = ", ".join(f"{k} = {v}" for k, v in data.get("set", {}).items())
     g, t = sweep.base.grid, sweep.base.time
+    cells = f"{g.ny} x {g.nx} cells" if g is not None else "no tissue"
     lines = [
         f"{path}: ok (sweep {sweep.name}: {len(sweep.members)} members, {state})",
         f"  base        {base}" + (f" with [set] {fixed}" if fixed else "")
-        + f": {g.ny} x {g.nx} cells, t_end = {t.t_end:g}"
+        + f": {cells}, t_end = {t.t_end:g}"
         + (f", {sweep.replicates} replicates per point" if sweep.replicates > 1 else ""),
         f"  varies      {varies or 'nothing (only [set])'}",
         f"  output      {sweep.output}: at most {size(total)} in all before compression; "

@@ -13,7 +13,7 @@ from .common import EXIT_OK, model_diagnostics
 from .tables import fmt, render
 
 __all__ = ["add_parser", "command", "compartment_attrs", "describe", "diagnostics_table",
-           "events", "circulation_lines", "MAX_TIME_COLUMNS"]
+           "events", "circulation_lines", "primary_lines", "has_no_grid", "MAX_TIME_COLUMNS"]
 
 #: snapshots (columns) of the diagnostics table; more are sampled evenly, ends included
 MAX_TIME_COLUMNS = 6
@@ -50,6 +50,7 @@ def describe(info, path) -> list[str]:
     times = info.times
     shape = a.get("grid_shape", [0, 0])
     extent = a.get("grid_extent", [0, 0])
+    grid = "grid_shape" in a or not has_no_grid(info)
     lines = [
         f"run          {info.path}",
         f"name         {a.get('name', '')}" + (f" ({a['description']})"
@@ -67,11 +68,17 @@ def describe(info, path) -> list[str]:
                                         if len(times) else "") + f" (t_end = {info.t_end:g})",
     ]
     compartments = getattr(info, "compartments", None) or {}
-    if len(compartments) > 1:
-        listed = ", ".join(f"{k} ({v.get('model', '?')})" for k, v in compartments.items())
+    listed = ", ".join(f"{k} ({v.get('model', '?')})" for k, v in compartments.items())
+    if not grid:
+        lines[5:7] = [f"compartments {listed}; no tissue grid"]
+    elif len(compartments) > 1:
         lines.insert(6, f"compartments {listed} (shown: the first)")
     ck = info.checkpoint
-    if ck is not None:
+    if ck is not None and not grid:
+        lines += [f"checkpoint   t = {ck.t:g}",
+                  f"performance  {ck.steps} steps of all compartments in "
+                  f"{ck.wall_seconds:.3g} s of stepping"]
+    elif ck is not None:
         steps = ck.steps if len(compartments) <= 1 else ck.state.step  # the grid's own
         rate = (math.prod(shape) * steps / ck.wall_seconds) if ck.wall_seconds > 0 else 0
         others = (f" (all compartments: {ck.steps} steps)" if len(compartments) > 1 else "")
@@ -83,6 +90,12 @@ def describe(info, path) -> list[str]:
     if units and units != "null":
         lines.append(f"units        {units}")
     return lines
+
+
+def has_no_grid(info) -> bool:
+    """Whether a run has no grid compartment (only primaries, circulations, organs)."""
+    compartments = getattr(info, "compartments", None) or {}
+    return bool(compartments) and not any("grid_shape" in c for c in compartments.values())
 
 
 def diagnostics_table(times, diagnostics: dict, columns: int = MAX_TIME_COLUMNS) -> str:
@@ -113,15 +126,15 @@ def events(info) -> dict[str, float]:
 
 
 def circulation_lines(info, path) -> list[str]:
-    """For each circulation and organs compartment of the run: its diagnostics and its
-    ledger at the end."""
+    """For each primary, circulation and organs compartment of the run: its diagnostics
+    and its ledger at the end."""
     from ..models.circulation.report import ledger_lines
 
     out: list[str] = []
     compartments = getattr(info, "compartments", None) or {}
     for name, attrs in compartments.items():
         model = attrs.get("model")
-        if model not in ("circulation", "organs"):
+        if model not in ("primary", "circulation", "organs"):
             continue
         ds = storage.open_run(path, compartment=name)
         if not ds.sizes.get("time"):
@@ -129,9 +142,11 @@ def circulation_lines(info, path) -> list[str]:
         names = [k for k, v in ds.data_vars.items() if v.dims == ("time",)]
         out += ["", f"diagnostics of {name!r}:",
                 diagnostics_table(ds.time.values, {k: ds[k].values for k in names})]
+        if model == "primary":
+            out += ["", *primary_lines(ds, name)]
         if model == "circulation":
             out += ["", *ledger_lines(ds, name)]
-        else:
+        elif model == "organs":
             end = ds.isel(time=-1)
             out += ["", f"fates in {name!r} at t = {float(end.time):.6g} (cells): organ: "
                         f"arrived = died + dormant + died dormant + reactivated + started"]
@@ -143,11 +158,31 @@ def circulation_lines(info, path) -> list[str]:
     return out
 
 
+def primary_lines(ds, name: str) -> list[str]:
+    """A primary's law, its cells shed and expected, its resection and first shed cell."""
+    from ..models.primary.diagnostics import time_metrics
+
+    end = ds.isel(time=-1)
+    law = ds.attrs.get("compartment_law", "?")
+    found = time_metrics(ds.time.values, {k: ds[k].values for k in ("shed_cells",
+                                                                    "resection_time")})
+    when = lambda v: fmt(v) if math.isfinite(v) else "never"  # noqa: E731
+    return [f"primary {name!r} ({law}) at t = {float(end.time):.6g}: "
+            f"{float(end.primary_cells):.6g} cells, {int(end.shed_cells)} shed (expected "
+            f"{float(end.expected_shed):.6g}), {int(end.taken_cells)} handed over; first "
+            f"cell shed by t = {when(found['first_shed_time'])}; "
+            + (f"resected at t = {fmt(found['resection_time'])} "
+               f"({float(end.resected_cells):.6g} cells removed)"
+               if math.isfinite(found["resection_time"]) else "not resected")]
+
+
 def command(args) -> int:
     info = storage.read_info(args.run)
     lines = describe(info, args.run)
     times = info.times
-    if len(times) and info.diagnostics:
+    if has_no_grid(info):  # every compartment below, the first included
+        pass
+    elif len(times) and info.diagnostics:
         lines += ["", "diagnostics:", diagnostics_table(times, info.diagnostics)]
         if len(times) > MAX_TIME_COLUMNS:
             lines.append(f"  ({MAX_TIME_COLUMNS} of {len(times)} snapshots shown; all are "

@@ -28,7 +28,9 @@ def add_parser(sub, epilog: str) -> None:
                        "organ), with organs colonies.png (colony sizes), fates.png, "
                        "dormancy.png (dormancy durations, when a cell reactivated) and "
                        "niche.png (when a niche was primed), and with both cascade.png "
-                       "(from shed to macrometastasis per organ). "
+                       "(from shed to macrometastasis per organ); with a growth-law "
+                       "primary primary.png (its size and the cells it shed); a run "
+                       "without a tissue gets only these figures. "
                        "--movie also writes a movie (MP4 when ffmpeg is "
                        "available, else GIF), each frame scaled to its own range.")
     p.add_argument("run", metavar="RUN.h5", help="the run file (pde-meta run's output)")
@@ -81,6 +83,23 @@ def check_fields(ds, fields, run) -> None:
                           f"{', '.join(stored)}; fix: e.g. --fields {stored[0]}")
 
 
+def _has_no_grid(run) -> bool:
+    """Whether the run has compartments and none of them is a grid."""
+    compartments = storage.read_info(run, with_checkpoint=False).compartments or {}
+    return bool(compartments) and not any("grid_shape" in a for a in compartments.values())
+
+
+def _refuse_grid_options(args) -> None:
+    """``--times``, ``--fields`` and ``--movie`` show tissue fields: refused for a run
+    without a tissue grid."""
+    for given, flag in ((args.times, "--times"), (args.fields, "--fields"),
+                        (args.movie, "--movie")):
+        if given is not None:
+            raise ConfigError(f"{flag}: {args.run} has no tissue grid (its compartments "
+                              f"are not grids), so there are no fields to show; allowed: "
+                              f"pde-meta plot {args.run} without {flag}; fix: remove it")
+
+
 def _new_folders(out: Path) -> list[Path]:
     """``out`` and its parents that do not exist yet, innermost first."""
     return [p for p in (out, *out.parents) if not p.exists()]
@@ -95,12 +114,13 @@ def _remove_if_empty(folders: list[Path]) -> None:
 
 
 def _circulation_figures(run) -> dict:
-    """The figures of every circulation and organs compartment of ``run`` (named after
-    it when there are several)."""
+    """The figures of every primary, circulation and organs compartment of ``run`` (named
+    after it when there are several of its model)."""
     from .. import plotting
 
     compartments = storage.read_info(run, with_checkpoint=False).compartments or {}
-    makers = {"circulation": plotting.circulation_figures, "organs": plotting.organs_figures}
+    makers = {"circulation": plotting.circulation_figures, "organs": plotting.organs_figures,
+              "primary": plotting.primary_figures}
     names = [n for n, a in compartments.items() if a.get("model") in makers]
     out = {}
     for name in names:
@@ -123,8 +143,12 @@ def command(args) -> int:
     from .. import plotting
     from ..plotting.style import check_dpi
 
-    ds = storage.open_run(args.run, compartment=args.compartment)
     path = Path(args.run)
+    if args.compartment is None and _has_no_grid(args.run):
+        _refuse_grid_options(args)
+        ds = None
+    else:
+        ds = storage.open_run(args.run, compartment=args.compartment)
     if args.times is not None:
         check_times(ds, args.times, args.run)
     if args.fields is not None:
@@ -138,12 +162,16 @@ def command(args) -> int:
         raise ConfigError(f"--movie {args.movie}: {Path(args.movie).parent} is a file; "
                           f"allowed: a path in a directory; fix: e.g. --movie "
                           f"{out / (stem + '.gif')}")
-    times = args.times if args.times is not None else default_times(ds)
-    if plotting.is_circulation(ds):
+    if ds is None:  # a run without a grid: the figures of each compartment
+        figures = _circulation_figures(args.run)
+    elif plotting.is_circulation(ds):
         figures = plotting.circulation_figures(ds)
     elif plotting.is_organs(ds):
         figures = plotting.organs_figures(ds)
+    elif plotting.is_primary(ds):
+        figures = plotting.primary_figures(ds)
     else:
+        times = args.times if args.times is not None else default_times(ds)
         figures = plotting.run_figures(ds, times=times, fields=args.fields)
         if args.compartment is None:
             figures.update(_circulation_figures(args.run))

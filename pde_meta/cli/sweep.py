@@ -34,12 +34,20 @@ def add_parser(sub, epilog: str) -> None:
     p.set_defaults(func=command)
 
 
+#: the final diagnostics shown for the compartments that are not grids (``<name>.<key>``)
+HEADLINE_COUNTS = ("primary_cells", "shed_cells", "expected_shed", "extravasated_cells",
+                   "macrometastases")
+
+
 def headline_metrics(table, count: int = MAX_METRIC_COLUMNS) -> list[str]:
     """The model's metrics (``METRIC_UNITS`` of its diagnostics) in the summary, the
     times of events (units ``T``; ``-`` when it never happened) first, then in the
     summary's order; at most ``count``."""
     units = model_diagnostics().METRIC_UNITS
     found = [c for c in table.columns if c in units]
+    if not found:  # a run without a tissue: the final counts of its compartments
+        return [c for c in table.columns
+                if c.rsplit(".", 1)[-1] in HEADLINE_COUNTS and "." in c][:count]
     return sorted(found, key=lambda c: units[c] != "T")[:count]
 
 

@@ -57,6 +57,7 @@ from .limits import (
 )
 from .load import config_from_dict, file_name, load_config, loads_config, merge_changes
 from .organs import EVENT_OPTIONS, ORGAN_SOIL_OPTIONS, ORGANS_OPTIONS, OrgansConfig
+from .primary import PRIMARY_CONFIG_OPTIONS, PrimaryConfig
 from .reference import reference_markdown
 from .run_config import (
     FieldSource,
@@ -105,7 +106,7 @@ __all__ = [
     "FIELDS", "MAX_CELLS_PER_SIDE", "MAX_SNAPSHOTS", "TIME_TOLERANCE",
     "CIRCULATION_OPTIONS", "CIRCULATION_PARAMETER_OPTIONS", "CirculationConfig",
     "exchange_options", "ORGANS_OPTIONS", "ORGAN_SOIL_OPTIONS", "EVENT_OPTIONS",
-    "OrgansConfig",
+    "OrgansConfig", "PRIMARY_CONFIG_OPTIONS", "PrimaryConfig",
     # options and their messages (from pde_meta.core.options)
     "Option", "REQUIRED", "check_option", "read_options", "read_top", "valid", "problem",
     "short", "did_you_mean", "unknown_key",

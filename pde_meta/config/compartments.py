@@ -55,9 +55,11 @@ def exchange_options(kind: str) -> tuple[Option, ...] | None:
     return (*EXCHANGE_OPTIONS, *getattr(EXCHANGES[kind], "OPTIONS", ()))
 
 
-def read_coupling(data: dict, names: list[str], problems: list[str]
+def read_coupling(data: dict, names, problems: list[str]
                   ) -> tuple[float | None, tuple[ExchangeConfig, ...]]:
-    """``[coupling]`` and ``[[exchanges]]``: the interval and the exchanges."""
+    """``[coupling]`` and ``[[exchanges]]``: the interval and the exchanges. ``names``:
+    the compartments, a list or a mapping of each name to its model (then an exchange
+    kind that says which models it connects, ``ENDS``, is checked against them)."""
     table = data.get("coupling", {})
     interval = None
     if not isinstance(table, dict):
@@ -107,5 +109,15 @@ def _read_exchange(k: int, entry: Any, names: list[str], problems: list[str]
             problems.append(f"{prefix}{end} = {v[end]!r} is not a compartment; allowed: "
                             f"{', '.join(map(repr, names))}; fix: name one of them")
             return None
+    ends = getattr(EXCHANGES[kind], "ENDS", None)
+    if ends is not None and isinstance(names, dict):
+        for end, models in zip(("from", "to"), ends, strict=True):
+            if names[v[end]] not in models:
+                problems.append(f"{prefix}{end} = {v[end]!r} is a compartment of model "
+                                f"{names[v[end]]!r}; allowed: a {kind} exchange goes from "
+                                f"{' or '.join(map(repr, ends[0]))} to "
+                                f"{' or '.join(map(repr, ends[1]))}; fix: name such a "
+                                f"compartment")
+                return None
     extra = tuple((key, value) for key, value in v.items() if key not in ("from", "to"))
     return ExchangeConfig(kind, v["from"], v["to"], extra)

@@ -95,11 +95,14 @@ def check_steps(config: RunConfig, dts: dict[str, float], t_start: float = 0.0,
         steps = (t_end - t_start) / dt if dt > 0 else math.inf
         if steps <= MAX_STEPS:
             continue
-        if name not in grids:  # a circulation: its own fixed step
+        if name not in grids:  # a circulation, organs, a primary: its own fixed step
+            model = next((c.model for c in config.lattice_compartments()
+                          if c.name == name), "circulation")
+            step = "parameters.dt" if model == "circulation" else "dt"
             raise ConfigError(
-                f"{key} = {t_end:g} needs about {steps:.3g} steps of the circulation "
+                f"{key} = {t_end:g} needs about {steps:.3g} steps of the {model} "
                 f"{name!r} (dt = {dt:.3g}); allowed: at most {MAX_STEPS:.0e} steps; fix: "
-                f"a larger compartments.{name}.parameters.dt, or a smaller {key}")
+                f"a larger compartments.{name}.{step}, or a smaller {key}")
         g = grids[name]
         kind = "of at most" if lower_bound else "from the first step,"
         raise ConfigError(

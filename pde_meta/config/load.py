@@ -25,6 +25,7 @@ from ..models.invasion.stepper import groups_on, stored_fields
 from .circulation import read_circulation
 from .compartments import COMPARTMENT_OPTIONS, TISSUE_KEYS, read_coupling
 from .organs import read_organs_compartment
+from .primary import read_primary
 from .run_config import (
     FieldSource,
     OutputConfig,
@@ -141,12 +142,18 @@ def config_from_dict(data: dict, base_dir=None, *, name: str = "run", source=Non
             tissues = [t for t in tissues if t] or [None]
     else:
         tissues = [_read_tissue(data, "", "tissue", units, base, problems, check_files)]
-    time = _read_time(_section(data, "time", problems, required=True), problems)
-    output = _read_output(_section(data, "output", problems), base, run_name, problems)
+    time_table = _section(data, "time", problems, required=True)
+    output_table = _section(data, "output", problems)
+    if not tissues:  # only compartments that are not grids
+        _refuse_tissue_keys(time_table, output_table, problems)
+    time = _read_time(time_table, problems)
+    output = _read_output(output_table, base, run_name, problems)
     interval, exchanges = read_coupling(
-        data, [c.name for c in (*tissues, *circulations) if c], problems)
+        data, {c.name: c.model for c in (*tissues, *circulations) if c}, problems)
 
-    if output is not None and output.fields is None:
+    if output is not None and not tissues:
+        output = replace(output, fields=())
+    elif output is not None and output.fields is None:
         used = [n for t in tissues if t
                 for n in stored_fields(groups_on(dict(t.initial), t.parameters))]
         output = replace(output, fields=tuple(n for n in FIELDS if n in used) or FIELDS)
@@ -154,26 +161,45 @@ def config_from_dict(data: dict, base_dir=None, *, name: str = "run", source=Non
         where = f"{source}: " if source is not None else ""
         count = f"{len(problems)} problems: " if len(problems) > 1 else ""
         raise ConfigError(where + count + " | ".join(" ".join(p.split()) for p in problems))
-    first = tissues[0]
-    if first is None:  # pragma: no cover - a None tissue always comes with a problem
+    first = tissues[0] if tissues else None
+    if tissues and first is None:  # pragma: no cover - it always comes with a problem
         raise ConfigError("no valid compartment")
-    return RunConfig(name=run_name, grid=first.grid, time=time, output=output,
-                     parameters=first.parameters, oxygen_walls=first.oxygen_walls,
-                     initial=first.initial, seed=top["seed"],
+    tissue = {"parameters": None, "oxygen_walls": None} if first is None else {
+        "parameters": first.parameters, "oxygen_walls": first.oxygen_walls,
+        "initial": first.initial, "physical_parameters": first.physical_parameters}
+    return RunConfig(name=run_name, grid=first.grid if first else None, time=time,
+                     output=output, seed=top["seed"],
                      description=top["description"], units=units,
-                     physical_parameters=first.physical_parameters,
                      source=Path(source).resolve() if source is not None else None,
-                     compartment=first.name, others=tuple(tissues[1:]),
+                     compartment=first.name if first else None, others=tuple(tissues[1:]),
                      exchanges=exchanges, coupling_interval=interval,
                      circulations=tuple(c for c in circulations
                                         if c and c.model == "circulation"),
-                     organ_sets=tuple(c for c in circulations if c and c.model == "organs"))
+                     organ_sets=tuple(c for c in circulations if c and c.model == "organs"),
+                     primaries=tuple(c for c in circulations if c and c.model == "primary"),
+                     **tissue)
+
+
+def _refuse_tissue_keys(time: dict, output: dict, problems: list[str]) -> None:
+    """The keys of ``[time]`` and ``[output]`` that only a tissue uses, in a run that has
+    none."""
+    for key in ("dt", "safety", "reaction_cfl"):
+        if key in time:
+            problems.append(f"time.{key} = {short(time[key])} is a setting of a tissue's "
+                            f"step, and this run has no tissue; allowed: [time] with t_end "
+                            f"and the snapshots only; fix: remove it (each compartment has "
+                            f"its own step, e.g. compartments.<name>.dt)")
+    if "fields" in output:
+        problems.append(f"output.fields = {short(output['fields'])} names tissue fields, and "
+                        f"this run has no tissue; allowed: no output.fields; fix: remove it "
+                        f"(every compartment stores its own variables)")
 
 
 def read_compartments(data: dict, units: Units | None, base: Path, problems: list[str],
                       check_files: bool) -> tuple[list[TissueConfig | None], list]:
-    """The ``[compartments.<name>]`` tables: tissues with their own sections, and
-    circulations (:mod:`.circulation`)."""
+    """The ``[compartments.<name>]`` tables: tissues with their own sections, and the
+    compartments that are not grids (:mod:`.circulation`, :mod:`.organs`,
+    :mod:`.primary`); a run needs no tissue."""
     table = data["compartments"]
     clash = [k for k in TISSUE_KEYS if k in data]
     if clash:
@@ -204,16 +230,16 @@ def read_compartments(data: dict, units: Units | None, base: Path, problems: lis
         if model == "organs":
             others.append(read_organs_compartment(part, name, prefix, units, problems))
             continue
+        if model == "primary":
+            others.append(read_primary(part, name, prefix, units, problems))
+            continue
         known = (*(o.key for o in COMPARTMENT_OPTIONS), *TISSUE_KEYS)
         for key in part:
             if key not in known:
                 problems.append(unknown_key(prefix, key, known))
         tissue = _read_tissue(part, prefix, name, units, base, problems, check_files)
         out.append(replace(tissue, model=model) if tissue and valid(model) else tissue)
-    if not out:
-        problems.append("compartments: no tissue; allowed: at least one compartment of "
-                        "model 'invasion' (the first tissue is the primary); fix: add "
-                        "[compartments.tissue] with model = \"invasion\"")
+    if not out and not others:  # pragma: no cover - an empty table is refused above
         out = [None]
     return out, others
 

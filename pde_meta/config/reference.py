@@ -13,6 +13,7 @@ from .circulation import CIRCULATION_OPTIONS, CIRCULATION_PARAMETER_OPTIONS
 from .compartments import COMPARTMENT_OPTIONS, COUPLING_OPTIONS, EXCHANGE_OPTIONS, TISSUE_KEYS
 from .limits import MAX_STEPS, PLAN_MAX_CELLS, RUN_PLANES
 from .organs import EVENT_OPTIONS, ORGAN_SOIL_OPTIONS, ORGANS_OPTIONS
+from .primary import PRIMARY_CONFIG_OPTIONS
 from .schema import (
     FIELD_TABLE,
     FIELDS,
@@ -118,6 +119,25 @@ def _organs() -> list[str]:
     ]
 
 
+def _primary() -> list[str]:
+    return [
+        "## `[compartments.<name>]` with `model = \"primary\"`",
+        "",
+        "A primary tumour as a growth law (`pde_meta.models.primary`): its size `x_p` in "
+        "cells grows by an exponential, logistic or Gompertz law (their exact solutions) or "
+        "by Hahnfeldt's tumour and vascular capacity; it sheds `Poisson` cells at the rate "
+        "`m x_p^alpha` per day (the exact integral over each step; shedding does not "
+        "reduce `x_p`), and a `resection` leaves the fraction `residual` of it. A "
+        "`shedding` exchange hands the shed cells to a circulation or straight to one organ "
+        "of an organs compartment. Rates are per day; the run's time unit comes from "
+        "`[units]` or `time_unit_hours`. The keys of another law are refused. Example: "
+        "`configs/iwata2000.toml`.",
+        "",
+        *_table(PRIMARY_CONFIG_OPTIONS),
+        "",
+    ]
+
+
 def reference_markdown() -> str:
     """The config reference (``docs/config.md``), generated from the option tables."""
     out = [
@@ -215,6 +235,15 @@ def reference_markdown() -> str:
         *_exchange_kinds(),
         *_circulation(),
         *_organs(),
+        *_primary(),
+        "## Runs without a tissue",
+        "",
+        "A run may have no tissue (no compartment of model `invasion`): only primaries, "
+        "circulations and organs. Its `[time]` then holds `t_end` and the snapshots only "
+        "(`dt`, `safety` and `reaction_cfl` set a tissue's step, and are refused), and "
+        "`output.fields` (tissue fields) is refused; each compartment steps on its own "
+        "lattice.",
+        "",
         "## Limits",
         "",
         "`pde-meta check`, `run`, `resume` and `pde_meta.simulate` / `resume` refuse, before "

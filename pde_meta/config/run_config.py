@@ -182,44 +182,61 @@ class RunConfig:
     are those of the first tissue compartment (named ``compartment``); ``others`` holds
     any further ones, ``circulations`` the circulation compartments
     (:class:`~.circulation.CirculationConfig`), ``organ_sets`` the organs compartments
-    (:class:`~.organs.OrgansConfig`), ``exchanges`` and ``coupling_interval``
+    (:class:`~.organs.OrgansConfig`), ``primaries`` the growth-law primaries
+    (:class:`~.primary.PrimaryConfig`), ``exchanges`` and ``coupling_interval``
     how they are coupled. A
-    config without ``[compartments]`` has the one tissue ``"tissue"``.
+    config without ``[compartments]`` has the one tissue ``"tissue"``. A run without a
+    tissue has ``grid``, ``compartment``, ``parameters`` and ``oxygen_walls`` None
+    (:attr:`has_tissue` is false), and ``[time]`` then holds only ``t_end`` and the
+    snapshots.
     """
 
     name: str
-    grid: Grid
+    grid: Grid | None
     time: TimeConfig
     output: OutputConfig
-    parameters: Parameters = field(default_factory=Parameters)
-    oxygen_walls: OxygenWalls = field(default_factory=OxygenWalls)
+    parameters: Parameters | None = field(default_factory=Parameters)
+    oxygen_walls: OxygenWalls | None = field(default_factory=OxygenWalls)
     initial: tuple[tuple[str, tuple[FieldSource, ...]], ...] = ()
     seed: int = 0
     description: str = ""
     units: Units | None = None
     physical_parameters: tuple[tuple[str, float], ...] = ()
     source: Path | None = field(default=None, compare=False)
-    compartment: str = "tissue"
+    compartment: str | None = "tissue"
     others: tuple[TissueConfig, ...] = ()
     exchanges: tuple[ExchangeConfig, ...] = ()
     coupling_interval: float | None = None
     circulations: tuple = ()
     organ_sets: tuple = ()
+    primaries: tuple = ()
 
     def initial_sources(self) -> dict[str, tuple[FieldSource, ...]]:
         return dict(self.initial)
 
+    @property
+    def has_tissue(self) -> bool:
+        """Whether the run has a tissue grid (else only compartments that are not grids)."""
+        return self.grid is not None
+
     def tissues(self) -> tuple[TissueConfig, ...]:
-        """Every tissue compartment, the first one first."""
+        """Every tissue compartment, the first one first (none without a tissue)."""
+        if not self.has_tissue:
+            return ()
         first = TissueConfig(self.compartment, self.grid, self.parameters, self.oxygen_walls,
                              self.initial, self.physical_parameters)
         return (first, *self.others)
+
+    def lattice_compartments(self) -> tuple:
+        """The configs of the compartments that are not grids, in the order of the run:
+        primaries, circulations, organs."""
+        return (*self.primaries, *self.circulations, *self.organ_sets)
 
     @property
     def declares_compartments(self) -> bool:
         """Whether the config needs the ``[compartments]`` form to be written out."""
         return bool(self.others or self.exchanges or self.circulations or self.organ_sets
-                    or self.compartment != "tissue")
+                    or self.primaries or self.compartment != "tissue")
 
     def output_times(self, t_end: float | None = None) -> np.ndarray:
         return self.time.output_times(t_end)
@@ -260,8 +277,8 @@ class RunConfig:
         tissues = self.tissues()
         if self.declares_compartments:
             d["compartments"] = {c.name: {"model": c.model, **c.to_dict()} for c in tissues}
-            d["compartments"].update({c.name: c.to_dict() for c in self.circulations})
-            d["compartments"].update({c.name: c.to_dict() for c in self.organ_sets})
+            d["compartments"].update({c.name: c.to_dict()
+                                      for c in self.lattice_compartments()})
         else:
             d.update(tissues[0].to_dict())
         if self.units is not None:
@@ -271,29 +288,36 @@ class RunConfig:
         if self.exchanges:
             d["exchanges"] = [e.to_dict() for e in self.exchanges]
         t = self.time
-        d["time"] = {"t_end": t.t_end, **({"dt": t.dt} if t.dt is not None else {}),
-                     "safety": t.safety, "reaction_cfl": t.reaction_cfl}
+        d["time"] = {"t_end": t.t_end}
+        if self.has_tissue:  # the tissue's step
+            d["time"].update({**({"dt": t.dt} if t.dt is not None else {}),
+                              "safety": t.safety, "reaction_cfl": t.reaction_cfl})
         if t.snapshot_interval is not None:
             d["time"]["snapshot_interval"] = t.snapshot_interval
         if t.snapshot_times:
             d["time"]["snapshot_times"] = list(t.snapshot_times)
         o = self.output
-        d["output"] = {"path": str(o.path), "fields": list(o.fields), "float32": o.float32,
-                       "compression": o.compression,
+        d["output"] = {"path": str(o.path),
+                       **({"fields": list(o.fields)} if self.has_tissue else {}),
+                       "float32": o.float32, "compression": o.compression,
                        "compression_level": o.compression_level,
                        "checkpoint_seconds": o.checkpoint_seconds}
         return d
 
     def run_attrs(self) -> dict:
         """What a run file stores of its config (root attributes): the config as TOML,
-        name, seed, description, source, and the parameters, walls and units as JSON."""
+        name, seed, description, source, and the parameters, walls and units as JSON
+        (those of the first tissue; ``null`` without a tissue)."""
+        tissue = self.has_tissue
         attrs = {"config": self.to_toml(), "name": self.name, "seed": self.seed,
                  "description": self.description,
                  "config_path": str(self.source) if self.source else "",
-                 "parameters": json.dumps(self.parameters.to_dict()),
-                 "parameter_units": json.dumps({s.name: s.units for s in PARAMETER_SPECS}),
+                 "parameters": json.dumps(self.parameters.to_dict() if tissue else None),
+                 "parameter_units": json.dumps({s.name: s.units for s in PARAMETER_SPECS}
+                                               if tissue else None),
                  "oxygen_walls": json.dumps({s: getattr(self.oxygen_walls, s)
-                                             for s in ("left", "right", "bottom", "top")}),
+                                             for s in ("left", "right", "bottom", "top")}
+                                            if tissue else None),
                  "units": json.dumps(self.units.as_dict() if self.units else None)}
         if self.physical_parameters:
             specs = {s.name: s for s in PARAMETER_SPECS}

@@ -22,6 +22,7 @@ own package (the invasion model: :mod:`pde_meta.models.invasion.compartment`).
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
@@ -95,6 +96,15 @@ class Layout:
     attrs: dict = field(default_factory=dict)
     initial: np.ndarray | None = None
     tables: dict = field(default_factory=dict)
+
+    def nbytes(self, snapshots: int) -> tuple[int, int]:
+        """``(file, state)``: about the bytes of ``snapshots`` snapshots of the fields and
+        diagnostics and the two checkpoint slots, and of one checkpoint (8 bytes a
+        value; the tables and the initial state are not counted)."""
+        sizes = {name: len(c.values) for name, c in self.coords.items()}
+        per = sum(math.prod(sizes[d] for d in v.dims) for v in self.fields.values())
+        state = sum(math.prod(shape) for shape, _ in self.checkpoint.values()) * 8
+        return snapshots * 8 * (per + len(self.diagnostics)) + 2 * state, state
 
 
 class Compartment(ABC):

@@ -11,13 +11,17 @@
 * ``surgery``: a primary -> organs: the primary is resected at a time, and the
   inflammation wakes the organs' dormant cells faster for a while;
 * ``colonisation``: organs -> a tissue grid: the colonies that start in one organ grow
-  in space, placed at the grid's vessels.
+  in space, placed at the grid's vessels;
+* ``shedding``: a growth-law primary (model ``primary``) -> a circulation, or straight
+  to one organ of organs: the cells it shed.
 """
 
 from .colonisation import Colonisation
 from .extravasation import Extravasation
 from .intravasation import Intravasation
 from .niche import NicheSignals
+from .shedding import Shedding
 from .surgery import Surgery
 
-__all__ = ["Intravasation", "Extravasation", "NicheSignals", "Surgery", "Colonisation"]
+__all__ = ["Intravasation", "Extravasation", "NicheSignals", "Surgery", "Colonisation",
+           "Shedding"]

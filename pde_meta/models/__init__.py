@@ -11,7 +11,8 @@ from importlib import import_module
 __all__ = ["MODELS", "get_model"]
 
 #: model name -> subpackage
-MODELS = {"invasion": "invasion", "circulation": "circulation", "organs": "organs"}
+MODELS = {"invasion": "invasion", "circulation": "circulation", "organs": "organs",
+          "primary": "primary"}
 
 
 def get_model(name: str):

@@ -17,6 +17,7 @@ funnel from shed to extravasated, from a circulation's dataset), :mod:`.organs`
 (:func:`plot_colonies`, :func:`plot_fates`, :func:`plot_dormancy`, :func:`plot_niche`:
 colony sizes, fates, dormancy durations and niches per organ), the whole cascade
 (:func:`plot_cascade`: from shed to macrometastasis per organ),
+:mod:`.primary` (:func:`plot_primary`: a growth-law primary's size and shed cells),
 :mod:`.movie`
 (:func:`make_movie`), :mod:`.style`
 (labels, colour maps, limits, :func:`save_figure`), :mod:`.select` (which variables and
@@ -44,6 +45,7 @@ from .organs import (
     plot_fates,
     plot_niche,
 )
+from .primary import is_primary, plot_primary, primary_figures
 from .report import run_figures
 from .series import plot_diagnostics
 from .style import save_figure
@@ -53,4 +55,5 @@ __all__ = ["plot_fields", "plot_diagnostics", "plot_fronts", "plot_membrane_brea
            "has_membrane_band", "run_figures", "make_movie", "save_figure", "plot_vessels",
            "plot_phenotypes", "plot_ctc", "plot_funnel", "circulation_figures",
            "is_circulation", "plot_colonies", "plot_fates", "organs_figures", "is_organs",
-           "plot_dormancy", "plot_niche", "plot_cascade"]
+           "plot_dormancy", "plot_niche", "plot_cascade", "is_primary", "plot_primary",
+           "primary_figures"]

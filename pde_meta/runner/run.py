@@ -56,6 +56,7 @@ from ..models.invasion.parameters import Parameters
 from ..models.invasion.state import State
 from ..models.invasion.stepper import DtBound, Stepper
 from ..models.organs.compartment import Organs
+from ..models.primary import Primary
 from .controller import Controller, Counters
 from .observers import FileObserver, ProgressObserver
 from .progress import Progress
@@ -230,8 +231,8 @@ def compartments(config: RunConfig, threads: int | None = None, states=None,
                  initial=None) -> list:
     """The compartments of ``config``, in order: its tissues, starting from ``states``
     (name -> state; default: the config's initial states), with ``initial`` (name -> the
-    run's initial state) when the states are later ones (a restart); then its
-    circulations (empty: a restart restores them from the checkpoint)."""
+    run's initial state) when the states are later ones (a restart); then its primaries,
+    circulations and organs (a restart restores them from the checkpoint)."""
     t, o = config.time, config.output
     out = []
     for k, c in enumerate(config.tissues()):
@@ -241,6 +242,8 @@ def compartments(config: RunConfig, threads: int | None = None, states=None,
                           fields=o.fields, float32=o.float32,
                           metric_options=metric_options(c),
                           initial=None if initial is None else initial[c.name]))
+    for c in config.primaries:
+        out.append(Primary(c.name, c.parameters, config.seed, c.hours))
     for c in config.circulations:
         out.append(Circulation(c.name, c.parameters, c.organs, c.route, config.seed,
                                c.hours, c.max_cluster_size, c.injections))
@@ -313,6 +316,8 @@ def plan(config: RunConfig, build: bool | None = None, estimate: bool = True) ->
     """
     snapshots = len(config.output_times())
     memory, limits = check_limits(config)
+    if not config.has_tissue:
+        return _lattice_plan(config, snapshots)
     output = output_estimate(config, snapshots)
     first = config.tissues()[0].name
     dt_max = limits[first]
@@ -334,6 +339,7 @@ def plan(config: RunConfig, build: bool | None = None, estimate: bool = True) ->
                     memory, dt_max, note, available)
     parts = compartments(config, threads=1)
     check_steps(config, {c.name: c.dt for c in parts})
+    coupler_of(config, parts)  # the exchanges' checks of the compartments they connect
     tissue = parts[0]
     bound = tissue.stepper.dt_bound()
     dt = tissue.stepper.dt
@@ -343,6 +349,20 @@ def plan(config: RunConfig, build: bool | None = None, estimate: bool = True) ->
         steps, basis = tissue.estimate_steps(config.output_times())
     return Plan(config, state, bound, dt, steps, snapshots, output, memory, dt_max, "",
                 available, basis)
+
+
+def _lattice_plan(config: RunConfig, snapshots: int) -> Plan:
+    """The plan of a run without a tissue: at most ``t_end / dt`` steps of each
+    compartment's lattice (empty ones are skipped); ``dt`` is the first compartment's."""
+    parts = compartments(config, threads=1)
+    check_steps(config, {c.name: c.dt for c in parts})
+    coupler_of(config, parts)
+    output, state = (sum(x) for x in zip(*(c.layout().nbytes(snapshots) for c in parts),
+                                         strict=True))
+    steps = sum(_steps(config.time.t_end, c.dt) for c in parts)
+    return Plan(config, None, None, parts[0].dt, steps, snapshots, output, state, math.inf,
+                "no tissue: each compartment steps on its own lattice",
+                available_memory(), "at most: each compartment's lattice steps to t_end")
 
 
 def _drive(config: RunConfig, coupler: Coupler, writer: io.RunWriter, rng_state: str,
@@ -420,7 +440,8 @@ def simulate(config, output=None, overwrite: bool = False, progress: str = "auto
     parts = compartments(config, threads=threads)
     check_steps(config, {c.name: c.dt for c in parts})
     coupler = coupler_of(config, parts)
-    log.debug("kernels ready in %.3g s", warm_up(next(iter(coupler)).threads))
+    log.debug("kernels ready in %.3g s", warm_up(next(iter(coupler)).threads)
+              if config.has_tissue else 0.0)
     rng_state = json.dumps(np.random.default_rng(config.seed).bit_generator.state)
     o = config.output
     writer = io.RunWriter.create(path, _layouts(coupler), attrs=config.run_attrs(),
@@ -433,8 +454,10 @@ def simulate(config, output=None, overwrite: bool = False, progress: str = "auto
         observer.write_snapshot(start)
         observer.write_checkpoint(start)
         writer.publish(overwrite)
-        log.info("%s: %d x %d cells, t_end = %g, %d snapshots -> %s", config.name,
-                 *config.grid.shape, config.time.t_end, len(config.output_times()), path)
+        what = (f"{config.grid.ny} x {config.grid.nx} cells" if config.has_tissue else
+                ", ".join(f"{c.name} ({c.model})" for c in coupler))
+        log.info("%s: %s, t_end = %g, %d snapshots -> %s", config.name, what,
+                 config.time.t_end, len(config.output_times()), path)
         return _drive(config, coupler, writer, rng_state, Counters(), progress)
     finally:
         writer.close()
@@ -485,12 +508,13 @@ def resume(path, t_end: float | None = None, progress: str = "auto",
     if ck is None:
         raise ConfigError(f"{path} holds no checkpoint; fix: run the config again")
     tol = TIME_TOLERANCE * max(1.0, abs(target))
-    if target < ck.state.t - tol:
+    t_ck = ck.state.t if ck.state is not None else ck.t  # without a tissue: the run's
+    if target < t_ck - tol:
         raise ConfigError(f"--t-end = {target:g} lies before the checkpoint of {path} "
-                          f"(t = {ck.state.t:g}); allowed: t_end >= {ck.state.t:g}; fix: give "
+                          f"(t = {t_ck:g}); allowed: t_end >= {t_ck:g}; fix: give "
                           f"a later time")
     check_steps(config, {name: float(a["scalars"][2]) for name, a in ck.arrays.items()},
-                ck.state.t, key="--t-end")
+                t_ck, key="--t-end")
     if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
         raise ConfigError(f"{path} or its directory is not writable; fix: check the "
                           f"permissions")
@@ -504,7 +528,8 @@ def resume(path, t_end: float | None = None, progress: str = "auto",
         c.restore(ck.arrays[c.name])
     ledger = Ledger([Transfer(*row) for row in io.read_ledger(path, ck.ledger_rows)])
     coupler = coupler_of(config, parts, ledger)
-    log.debug("kernels ready in %.3g s", warm_up(parts[0].threads))
+    log.debug("kernels ready in %.3g s", warm_up(parts[0].threads) if config.has_tissue
+              else 0.0)
     if not info.clean:
         log.warning("%s was not closed (its writer was killed); recovering it", path)
         io.recover(path)
@@ -512,12 +537,12 @@ def resume(path, t_end: float | None = None, progress: str = "auto",
     writer = io.RunWriter.reopen(path, {"config": config.to_toml()} if extended else None)
     try:
         first = writer.f[writer.names[0]]["coords/time"]
-        keep = int(np.count_nonzero(first[:writer.count] <= ck.state.t))
+        keep = int(np.count_nonzero(first[:writer.count] <= t_ck))
         writer.truncate(keep, ck.ledger_rows, ck.table_rows)
         writer.set_t_end(config.time.t_end)
         writer.set_status("running")
-        log.info("%s: resuming from t = %g (step %d) to t_end = %g", path, ck.state.t,
-                 ck.state.step, config.time.t_end)
+        log.info("%s: resuming from t = %g (step %d) to t_end = %g", path, t_ck,
+                 ck.state.step if ck.state is not None else ck.steps, config.time.t_end)
         counters = Counters(wall=ck.wall_seconds, steps=ck.steps)
         return _drive(config, coupler, writer, ck.rng_state, counters, progress)
     finally:

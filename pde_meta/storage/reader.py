@@ -172,9 +172,10 @@ class Checkpoint:
     """The state to continue from, and the counters at that moment.
 
     ``arrays`` holds each compartment's checkpoint (what its ``checkpoint()`` returned);
-    ``state`` is the state of the first grid compartment (for one-tissue runs);
-    ``table_rows`` the rows of each table the checkpoint covers, ``{compartment: {table:
-    rows}}`` (empty for a file without tables)."""
+    ``state`` is the state of the first grid compartment (for one-tissue runs; None in a
+    run without a grid); ``table_rows`` the rows of each table the checkpoint covers,
+    ``{compartment: {table: rows}}`` (empty for a file without tables); ``t`` the time
+    every compartment had reached."""
 
     state: object
     dt: float
@@ -185,6 +186,7 @@ class Checkpoint:
     arrays: dict = field(default_factory=dict)
     ledger_rows: int = 0
     table_rows: dict = field(default_factory=dict)
+    t: float = float("nan")
 
 
 def time_series_paths(f: h5py.File) -> list[str]:
@@ -227,7 +229,7 @@ def read_checkpoint_of(f: h5py.File) -> Checkpoint | None:
     tables = {str(c): {str(t): int(ds[slot]) for t, ds in g.items()}
               for c, g in (ck[TABLE_ROWS].items() if TABLE_ROWS in ck else ())}
     return Checkpoint(state, dt, rng, int(run["snapshots"]), run["wall_seconds"],
-                      int(run["steps"]), arrays, rows, tables)
+                      int(run["steps"]), arrays, rows, tables, float(run["t"]))
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from ..config import (
     ORGAN_SOIL_OPTIONS,
     ORGANS_OPTIONS,
     PARAMETER_OPTIONS,
+    PRIMARY_CONFIG_OPTIONS,
     SECTIONS,
     TOP_OPTIONS,
     TYPE_OPTION,
@@ -167,6 +168,7 @@ _MODEL_KEYS = {
     "circulation": (CIRCULATION_OPTIONS, {"parameters": CIRCULATION_PARAMETER_OPTIONS},
                     {"organs": ORGAN_OPTIONS}),
     "organs": (ORGANS_OPTIONS, {}, {"organs": ORGAN_SOIL_OPTIONS, "events": EVENT_OPTIONS}),
+    "primary": (PRIMARY_CONFIG_OPTIONS, {}, {}),
 }
 
 
@@ -179,7 +181,8 @@ def _pick(where: str, key, options) -> tuple[Option | None, str | None]:
 
 def _model_target(where: str, rest: list, options, tables: dict, lists: dict
                   ) -> tuple[Option | None, str | None]:
-    """The option a key path below a circulation's or organs' name names."""
+    """The option a key path below the name of a circulation, organs or a primary
+    names."""
     head = rest[0]
     if head in tables and len(rest) == 2:
         return _pick(f"{where}{head}.", rest[1], tables[head])
@@ -199,7 +202,7 @@ def _model_target(where: str, rest: list, options, tables: dict, lists: dict
 def _compartment_target(path: str, segments: list, data: dict, prefix: str
                         ) -> tuple[Option | None, str | None]:
     """``compartments.<name>.<...>``: a tissue's key paths below its name, or those of a
-    circulation or organs (:data:`_MODEL_KEYS`)."""
+    circulation, organs or a primary (:data:`_MODEL_KEYS`)."""
     table = data.get("compartments")
     names = list(table) if isinstance(table, dict) else []
     if len(segments) < 3 or segments[1] not in names:

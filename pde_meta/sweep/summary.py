@@ -90,10 +90,15 @@ def file_row(path: Path) -> dict:
     steps = int(last.get("step", 0))
     wall = last.get("wall_seconds", math.nan)
     cells = math.prod(int(v) for v in info.attrs.get("grid_shape", [0, 0]))
+    grid = "grid_shape" in next(iter((getattr(info, "compartments", None) or {}).values()),
+                                {"grid_shape": None})
+    ck = None if grid else io.read_info(path).checkpoint
+    if ck is not None:  # no grid: the steps and the stepping time of every compartment
+        steps, wall = ck.steps, ck.wall_seconds
     row.update(steps=steps, wall_seconds=wall,
                cell_updates_per_second=cells * steps / wall if wall > 0 else math.nan)
-    try:
-        events = metrics.time_metrics(times, diags)
+    try:  # the invasion model's metrics, of a run whose first compartment is a grid
+        events = metrics.time_metrics(times, diags) if grid else {}
     except (ConfigError, ValueError):  # too few snapshots for a time series
         events = {}
     for name in metrics.METRIC_UNITS:
@@ -106,12 +111,12 @@ def file_row(path: Path) -> dict:
 
 
 def _circulation_columns(path: Path, info) -> dict:
-    """The final diagnostics of each circulation and organs compartment of the run
-    (``<name>.shed_cells``, ``<name>.macrometastases``, ...) and a circulation's
+    """The final diagnostics of each primary, circulation and organs compartment of the
+    run (``<name>.shed_cells``, ``<name>.macrometastases``, ...) and a circulation's
     extravasated cells per organ (``<name>.extravasated.<organ>``)."""
     out: dict[str, float] = {}
     for name, attrs in (getattr(info, "compartments", None) or {}).items():
-        if attrs.get("model") not in ("circulation", "organs"):
+        if attrs.get("model") not in ("primary", "circulation", "organs"):
             continue
         ds = io.open_run(path, compartment=name)
         if not ds.sizes.get("time"):
@@ -142,6 +147,9 @@ def _summary_table(sweep: Sweep, rows: dict) -> pd.DataFrame:
 
     metric_names = [name for name in metrics.METRIC_UNITS
                     if any(name in row for row in rows.values())]
+    # the final diagnostics of the compartments that are not grids (``<name>.<key>``)
+    metric_names += list(dict.fromkeys(k for row in rows.values() for k in row
+                                       if "." in k))
     records = []
     for m in sweep.members:
         row = rows.get(m.index, {})

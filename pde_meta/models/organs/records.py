@@ -5,14 +5,10 @@ the first ``capacity`` colonies of an organ are records: a size each, grown by t
 solution of its growth law over a step, and killed as a whole with probability
 ``1 - exp(-d dt)``. Colonies that start once the records are full go to the density of
 :mod:`.colonies` (the hand-over: a record stays a record for its whole life, and the
-density takes every later colony). The exact solutions from ``x`` over ``t``:
-
-* exponential: :math:`x e^{a t}`;
-* logistic: :math:`K x / (x + (K - x) e^{-a t})`;
-* Gompertz: :math:`\ln x(t) = \ln K + (\ln x - \ln K) e^{-a t}`,
-
-and the time a colony of ``x`` cells takes to reach ``M`` follows from them, so the time
-an organ's first macrometastasis appears is exact for a record.
+density takes every later colony). The exact solutions and the time a colony of ``x``
+cells takes to reach ``M`` are those of :mod:`pde_meta.numerics.growth` (``grow``,
+``time_to``), so the time an organ's first macrometastasis appears is exact for a
+record.
 
 With a ``plateau`` (:mod:`.colonies`), a record starts avascular: it grows by the law with
 the plateau as its capacity (logistic for the exponential law), dies at the extra rate
@@ -26,34 +22,9 @@ import math
 
 import numpy as np
 
+from ...numerics.growth import grow, time_to
+
 __all__ = ["grow", "time_to", "Records"]
-
-
-def grow(law: str, x: np.ndarray, rate: float, capacity: float, t: float) -> np.ndarray:
-    """Sizes ``x`` after ``t`` of growth (the exact solution of the law)."""
-    if law == "exponential":
-        return x * math.exp(rate * t)
-    decay = math.exp(-rate * t)
-    if law == "logistic":
-        return capacity * x / (x + (capacity - x) * decay)
-    lnk = math.log(capacity)
-    return np.exp(lnk + (np.log(x) - lnk) * decay)
-
-
-def time_to(law: str, x: float, target: float, rate: float, capacity: float) -> float:
-    """The time a colony of ``x`` cells takes to reach ``target`` (inf: never)."""
-    if x >= target:
-        return 0.0
-    if rate <= 0.0:
-        return math.inf
-    if law == "exponential":
-        return math.log(target / x) / rate
-    if target >= capacity:
-        return math.inf
-    if law == "logistic":
-        return -math.log(x * (capacity - target) / (target * (capacity - x))) / rate
-    lnk = math.log(capacity)
-    return -math.log((math.log(target) - lnk) / (math.log(x) - lnk)) / rate
 
 
 class Records:
