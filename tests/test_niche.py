@@ -91,7 +91,7 @@ def test_a_primed_niche_lowers_death_and_dormancy_on_arrival():
     organs.receive({"liver": np.array([n])})
     f = organs.fates[0]
     p_die = 0.5 * (1 - NICHE.survival * h)
-    p_dormant = 0.4 * (1 - NICHE.dormancy * h)
+    p_dormant = (1 - p_die) * 0.4 / (1 - 0.5) * (1 - NICHE.dormancy * h)
     for got, p in ((f.died, p_die), (f.dormant_cells(), p_dormant)):
         assert abs(got - n * p) < 4.5 * math.sqrt(n * p * (1 - p))
     assert f.balance() == 0
@@ -219,3 +219,27 @@ def test_plot_draws_the_niche_and_the_whole_cascade(tmp_path):
     assert {"niche.png", "cascade.png", "colonies.png", "fates.png"} <= made
     organs = pm.open_run(run.path, compartment="organs")
     assert float(organs["liver_niche"][-1]) > 0 and float(organs["liver_solitary"][-1]) >= 0
+
+
+def test_resection_of_a_growth_law_primary_stops_shedding_and_the_niche_decays(tmp_path):
+    # configs/late_relapse.toml to day 420: the surgery at day 365 removes the primary;
+    # no cell is shed after it, and every niche decays at its rate exactly
+    import pde_meta as pm
+    from pde_meta.runner.run import compartments, coupler_of
+
+    text = open("configs/late_relapse.toml").read().replace("t_end = 3650.0", "t_end = 420.0")
+    path = tmp_path / "late.toml"
+    path.write_text(text)
+    config = pm.load_config(path)
+    coupler = coupler_of(config, compartments(config, threads=1))
+    primary, organs = coupler["primary"], coupler["organs"]
+    coupler.advance(365.0)
+    assert primary.niche_measure() == 0.0 and primary.resected > 1e9
+    shed, nu = primary.shed, organs.niche.copy()
+    assert nu[2] > 0  # the bone's niche was primed
+    coupler.advance(420.0)
+    assert primary.shed == shed and primary.x == 0.0
+    decay = np.array([o.niche.decay for o in organs.organs])
+    assert organs.niche == pytest.approx(nu * np.exp(-decay * 55.0), rel=1e-9)
+    # the inflammation: five times the reactivation from day 365 for 30 days
+    assert organs.events[-1] == pytest.approx((365.0, 395.0, 5.0, None))

@@ -95,7 +95,8 @@ ORGAN_SOIL_OPTIONS = (
            "the same way (illustrative)", low=0),
     Option("niche_survival", "number", _NICHE.survival, "share of the death on arrival "
            "that a full niche prevents (illustrative)", low=0, high=1),
-    Option("niche_dormancy", "number", _NICHE.dormancy, "share of the dormancy entry that "
+    Option("niche_dormancy", "number", _NICHE.dormancy, "share of the dormancy entry (of "
+           "the survivors) that "
            "a full niche prevents (illustrative)", low=0, high=1),
 )
 INJECT_INTO = Option("organ", "string", REQUIRED, "the organ the cells are injected into")

@@ -27,6 +27,8 @@ __all__ = ["Colonisation"]
 class Colonisation(Exchange):
     """From organs (model ``organs``) to a tissue (model ``invasion``)."""
 
+    #: the models it connects (checked in the config)
+    ENDS = (("organs",), ("invasion",))
     OPTIONS = (
         Option("organ", "string", REQUIRED, "the organ whose colonies grow on the tissue"),
         Option("cell_size", "number", REQUIRED, "diameter of a tumour cell in the tissue's "

@@ -20,6 +20,8 @@ __all__ = ["Extravasation"]
 class Extravasation(Exchange):
     """From a circulation (model ``circulation``) to organs (model ``organs``)."""
 
+    #: the models it connects (checked in the config)
+    ENDS = (("circulation",), ("organs",))
     OPTIONS = ()
 
     def check(self, source, target) -> None:

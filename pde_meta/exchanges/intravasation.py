@@ -26,6 +26,8 @@ class Intravasation(Exchange):
     rules, rates and cluster sizes are those of
     ``pde_meta.models.invasion.intravasation``."""
 
+    #: the models it connects (checked in the config)
+    ENDS = (("invasion",), ("circulation",))
     OPTIONS = INTRAVASATION_OPTIONS
     #: the run's seed is passed to the constructor
     SEEDED = True

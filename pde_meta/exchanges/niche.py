@@ -21,6 +21,8 @@ __all__ = ["NicheSignals"]
 class NicheSignals(Exchange):
     """From a primary (with ``niche_measure``) to organs (model ``organs``)."""
 
+    #: the models it connects (checked in the config)
+    ENDS = (("invasion", "primary"), ("organs",))
     OPTIONS = (
         Option("secretion", "number", 1.0, "signal secreted per unit of the measure per "
                "day (illustrative: the organs' niche_uptake sets the scale)", low=0,

@@ -24,6 +24,8 @@ __all__ = ["Surgery"]
 class Surgery(Exchange):
     """From a primary (with ``resect``) to organs (model ``organs``)."""
 
+    #: the models it connects (checked in the config)
+    ENDS = (("invasion", "primary"), ("organs",))
     OPTIONS = (
         Option("time", "number", REQUIRED, "when the primary is resected (the run's time; "
                "done at the first coupling time at or after it)", low=0, units="T"),

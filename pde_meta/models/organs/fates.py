@@ -110,11 +110,14 @@ class Fates:
         return out
 
     def set_soil_factors(self, die: float, dormant: float) -> None:
-        """Multiply the soil's probabilities that an arriving unit dies and that it goes
-        dormant (the niche: both at most 1) from the next arrival on."""
-        self.p_die = self.soil.die * die
-        rest = 1.0 - self.p_die
-        self.p_dormant = min(self.soil.dormant * dormant / rest, 1.0) if rest > 0 else 0.0
+        """From the next arrival on, multiply the soil's probability that an arriving unit
+        dies, and the share of the survivors that go dormant (the niche: both factors at
+        most 1): the survivors split between dormancy and division as the soil's do,
+        times ``dormant``."""
+        s = self.soil
+        self.p_die = s.die * die
+        share = s.dormant / (1.0 - s.die) if s.die < 1.0 else 0.0
+        self.p_dormant = min(share * dormant, 1.0)
 
     def set_reactivation_factor(self, factor: float) -> None:
         """Multiply the soil's reactivation rate by ``factor`` from the next step on (an

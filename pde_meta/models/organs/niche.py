@@ -18,8 +18,10 @@ decays as :math:`e^{-\lambda t}` exactly. Its effect saturates, :math:`h = \nu /
 
 * arrest and extravasation in the organ's bed (the circulation): probabilities
   :math:`p \to 1 - (1 - p)^{1 + g h}` with gains :math:`g_a, g_e \ge 0`;
-* early survival: an arriving unit dies with :math:`p_{die} (1 - s_s h)`;
-* dormancy entry: it goes dormant with :math:`p_{dormant} (1 - s_d h)`, and the rest
+* early survival: an arriving unit dies with :math:`p_{die} (1 - s_s h)`, and the
+  survivors split between dormancy and division as the soil's do;
+* dormancy entry: the share of the survivors that go dormant,
+  :math:`p_{dormant} / (1 - p_{die})`, is multiplied by :math:`1 - s_d h`, and the rest
   start to divide.
 
 Sources: the niche is described (Kaplan et al. 2005; Peinado et al. 2017) but no open

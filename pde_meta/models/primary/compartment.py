@@ -124,15 +124,33 @@ class Primary(LatticeCompartment):
         self.taken += n
         return n
 
-    def niche_measure(self, kind: str) -> float:
+    #: what :meth:`niche_measure` can measure (the ``niche`` exchange); the first is the
+    #: default
+    NICHE_MEASURES = NICHE_KINDS
+
+    def niche_measure(self, kind: str | None = None) -> float:
         """The current value of a quantity that drives the signals of a pre-metastatic
-        niche: ``"cells"``, the primary's cells ``x_p`` (0 after a complete resection).
-        Another ``kind`` raises :class:`~pde_meta.errors.ConfigError`."""
-        if kind == "cells":
+        niche: ``"cells"`` (the default), the primary's cells ``x_p`` (0 after a complete
+        resection). Another ``kind`` raises :class:`~pde_meta.errors.ConfigError`."""
+        if kind is None or kind == "cells":
             return float(self.x)
         raise ConfigError(f"{self.name}: niche_measure kind = {kind!r} is not allowed; "
                           f"allowed: {', '.join(map(repr, NICHE_KINDS))}; fix: use one of "
                           f"them")
+
+    def resect(self, residual: float) -> float:
+        """Surgery now (the ``surgery`` exchange): keep the fraction ``residual`` of the
+        cells (and of Hahnfeldt's capacity); returns the cells removed."""
+        if not 0.0 <= residual <= 1.0:
+            raise ConfigError(f"{self.name}: residual = {residual!r}; allowed: a fraction "
+                              f"in [0, 1]; fix: change it")
+        removed = self.x * (1.0 - residual)
+        self.resected += removed
+        self.x *= residual
+        if not self.params.scalar:
+            self.k *= residual
+        self.resected_at = float(self._t)
+        return removed
 
     def shedding_rate(self) -> float:
         """beta(x_p) = m x_p^alpha now, cells per day."""
