@@ -70,7 +70,7 @@ def test_bad_colonisations_are_refused(tmp_path):
     with pytest.raises(ConfigError, match="no organ 'heart'"):
         coupler_of(*(lambda c: (c, compartments(c, threads=1)))(
             _config(tmp_path, **{'organ = "liver"\ncell_size': 'organ = "heart"\ncell_size'})))
-    with pytest.raises(ConfigError, match="allowed: from organs"):
+    with pytest.raises(ConfigError, match="goes from 'organs' to 'invasion'"):
         coupler_of(*(lambda c: (c, compartments(c, threads=1)))(
             _config(tmp_path, **{'from = "organs"\nto = "liver"':
                                  'from = "circulation"\nto = "liver"'})))

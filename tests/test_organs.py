@@ -212,3 +212,66 @@ def test_an_event_raises_reactivation_while_it_lasts():
     assert calm < woke / 5
     with pytest.raises(ConfigError, match="names the organ"):
         Organs("organs", (OrganSoil("a"),), events=((0.0, 1.0, 2.0, "b"),))
+
+
+def test_a_hahnfeldt_organ_grows_its_colonies_by_the_quasi_steady_reduction():
+    # K' = 0 in Hahnfeldt's equations: V' = (2/3) lambda1 V ln(P / V), P = (b/d)^(3/2);
+    # with the published b, d and lambda1 (per day; V in mm^3, 1e6 cells each)
+    from pde_meta.numerics.growth import grow
+
+    lam, b, d = 0.192, 5.85, 0.00873
+    plateau = (b / d) ** 1.5 * 1e6
+    soil = OrganSoil("bone", Soil(die=0.0, dormant=0.0), law="hahnfeldt", growth_rate=lam,
+                     capacity=plateau)
+    organs = Organs("organs", (soil,), seed=1, hours=24.0, dt=1.0, records=5, max_size=1)
+    organs.receive({"bone": np.array([3])})
+    organs.advance(40.0)
+    sizes = organs.fates[0].records.alive
+    assert sizes.size == 3
+    exact = grow("gompertz", np.ones(1), 2 * lam / 3, plateau, 40.0)[0]
+    assert sizes == pytest.approx(exact, rel=1e-12)
+    assert exact == pytest.approx(plateau, rel=0.2)  # near the plateau of 1.73e10 cells
+
+
+@pytest.mark.parametrize("trial", range(4))
+def test_the_extended_ledger_is_exact_on_random_organs(trial):
+    # random soils, niches, plateaus, records, events, injections and arrivals: every
+    # organ's cells are accounted for exactly (arrived = died + dormant + died dormant +
+    # reactivated + started), and its colonies to round-off
+    from pde_meta.models.organs.niche import Niche
+
+    rng = np.random.default_rng(100 + trial)
+    organs = []
+    for k in range(int(rng.integers(1, 4))):
+        die = float(rng.uniform(0, 0.6))
+        soil = Soil(die=die, dormant=float(rng.uniform(0, 1 - die)),
+                    reactivation=float(rng.uniform(0, 0.3)),
+                    dormant_death=float(rng.uniform(0, 0.3)))
+        plateau = float(rng.choice([0.0, 50.0])) or None
+        organs.append(OrganSoil(
+            f"o{k}", soil, law=str(rng.choice(["exponential", "logistic", "gompertz"])),
+            growth_rate=float(rng.uniform(0.05, 0.5)), capacity=1e9,
+            colony_death=float(rng.uniform(0, 0.1)), plateau=plateau,
+            angiogenic_switch=0.05 if plateau else 0.0,
+            avascular_death=0.1 if plateau else 0.0,
+            niche=Niche(uptake=float(rng.uniform(0, 2)), survival=float(rng.uniform(0, 1)),
+                        dormancy=float(rng.uniform(0, 1)))))
+    names = [o.name for o in organs]
+    compartment = Organs("organs", tuple(organs), seed=trial, hours=24.0,
+                         dt=float(rng.uniform(0.1, 1.0)), records=int(rng.integers(0, 20)),
+                         max_size=4, ages=int(rng.integers(2, 30)),
+                         events=((1.0, 3.0, 10.0, None),),
+                         injections=((2.0, int(rng.integers(1, 500)), 2, names[0]),))
+    t = 0.0
+    for _ in range(15):
+        compartment.receive({n: rng.integers(0, 200, 4) for n in names})
+        compartment.prime(float(rng.uniform(0, 5)), 0.5)
+        t += float(rng.uniform(0.1, 2.0))
+        compartment.advance(t)
+        for f in compartment.fates:
+            assert f.balance() == 0
+            c = f.colonies
+            assert c.total == pytest.approx(c.entered - c.died - c.beyond - c.below,
+                                            rel=1e-9, abs=1e-9)
+            assert c.counts.min() >= 0 and c.avascular.min() >= 0
+    assert compartment.diagnostics(0.0)["balance"] == 0

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core.options import REQUIRED, Option, read_options, short, valid
-from ..models.organs import GROWTH_LAWS, Soil
-from ..models.organs.compartment import OrganSoil
+from ..models.organs import Soil
+from ..models.organs.compartment import ORGAN_LAWS, OrganSoil
 from ..models.organs.niche import Niche
 from .circulation import hours_per_unit
 from .injections import read_injections
@@ -59,8 +59,9 @@ ORGAN_SOIL_OPTIONS = (
            "starts to divide (illustrative)", low=0, units="1/day"),
     Option("dormant_death", "number", _SOIL.dormant_death, "death rate of dormant units "
            "(illustrative)", low=0, units="1/day"),
-    Option("law", "choice", _ORGAN.law, "the growth law of its colonies",
-           choices=GROWTH_LAWS),
+    Option("law", "choice", _ORGAN.law, "the growth law of its colonies ('hahnfeldt': "
+           "Hahnfeldt et al. 1999 with its vascular capacity in quasi-steady state, a "
+           "Gompertz law of rate 2a/3 towards capacity = (b/d)^(3/2))", choices=ORGAN_LAWS),
     Option("growth_rate", "number", _ORGAN.growth_rate, "a of the growth law (Iwata et "
            "al. 2000, hepatocellular carcinoma)", low=0, units="1/day"),
     Option("capacity", "number", _ORGAN.capacity, "K (b) of the logistic or Gompertz law "

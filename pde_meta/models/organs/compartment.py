@@ -33,12 +33,18 @@ from ...core.compartment import Coordinate, Layout, Variable
 from ...core.lattice import LatticeCompartment
 from ...errors import ConfigError
 from ...numerics.streams import stream, stream_key
-from .colonies import Colonies, SizeGrid
+from .colonies import GROWTH_LAWS, Colonies, SizeGrid
 from .fates import Fates, Soil
 from .niche import Niche
 from .records import Records
 
-__all__ = ["Organs", "OrganSoil", "LEDGER"]
+__all__ = ["Organs", "OrganSoil", "LEDGER", "ORGAN_LAWS"]
+
+#: the growth laws of an organ's colonies: those of :mod:`.colonies`, and ``hahnfeldt``,
+#: the quasi-steady reduction of Hahnfeldt et al.'s (1999) tumour and vascular capacity
+#: (K' = 0 gives K = (b/d) V^(1/3), so V' = -a V ln(V/K) = (2/3) a V ln(P/V) with the
+#: plateau P = (b/d)^(3/2)): a Gompertz law of rate 2a/3 towards the ``capacity`` P
+ORGAN_LAWS = (*GROWTH_LAWS, "hahnfeldt")
 
 #: the integer ledger of each organ, in cells
 LEDGER = ("arrived", "died", "dormant_died", "reactivated", "started")
@@ -60,6 +66,12 @@ class OrganSoil:
     angiogenic_switch: float = 0.0   # 1/day
     avascular_death: float = 0.0     # 1/day
     niche: Niche = Niche()
+
+    def colony_law(self) -> tuple[str, float]:
+        """The law and rate its colonies grow by (``hahnfeldt``: Gompertz at 2a/3)."""
+        if self.law == "hahnfeldt":
+            return "gompertz", 2.0 * self.growth_rate / 3.0
+        return self.law, self.growth_rate
 
     @property
     def seeding(self) -> tuple[float, float] | None:
@@ -117,13 +129,13 @@ class Organs(LatticeCompartment):
         self.name, self.organs, self.seed, self.hours = name, tuple(organs), int(seed), hours
         self.dt_days, self.micro, self.macro = float(dt), float(micro), float(macro)
         self.grid = SizeGrid(bins, x_max)
-        self.fates = [Fates(o.soil, Colonies(self.grid, law=o.law, rate=o.growth_rate,
+        self.fates = [Fates(o.soil, Colonies(self.grid, *o.colony_law(),
                                              capacity=o.capacity, death=o.colony_death,
                                              plateau=o.plateau, switch=o.angiogenic_switch,
                                              avascular_death=o.avascular_death),
                             dt=self.dt_days, max_size=max_size, ages=ages,
                             seeding=o.seeding,
-                            records=Records(records, o.law, o.growth_rate, o.capacity,
+                            records=Records(records, *o.colony_law(), o.capacity,
                                             o.colony_death, o.plateau, o.angiogenic_switch,
                                             o.avascular_death) if records else None)
                       for o in self.organs]
