@@ -48,3 +48,28 @@ def test_every_injected_cell_is_accounted_for(run):
     liver = pm.open_run(run.path, compartment="liver").isel(time=-1)
     assert float(blood.balance) == 0 and float(liver.balance) == 0
     assert int(liver.arrived.sel(organ="liver")) == int(blood.extravasated.sel(organ="liver"))
+
+
+def test_replicates_on_dask_give_the_probability_of_metastasis(tmp_path):
+    # 4000 injected cells, 4 replicates at two angiogenic switch rates: the share of
+    # replicates with a macrometastasis in the liver by day 10, with its Wilson interval
+    from pde_meta import sweep
+
+    text = CONFIG.read_text().replace("cells = 200000", "cells = 4000").replace(
+        "t_end = 13.0", "t_end = 10.0").replace("snapshot_times = [0.0, 1.0, 3.0, 10.0, 13.0]",
+                                                "snapshot_times = [0.0, 10.0]")
+    (tmp_path / "luzzi.toml").write_text(text)
+    (tmp_path / "s.toml").write_text(
+        'base = "luzzi.toml"\noutput = "out"\nreplicates = 4\n[vary]\n'
+        '"compartments.liver.organs[0].angiogenic_switch" = [0.0, 0.1]\n')
+    s = sweep.load_sweep(tmp_path / "s.toml")
+    result = sweep.run_sweep(s, tmp_path / "out", workers=2, progress="none")
+    assert result.ok
+    p = sweep.metastasis_probability(sweep.open_sweep(tmp_path / "out"), [5.0, 10.0])
+    key = "compartments.liver.organs[0].angiogenic_switch"
+    assert len(p) == 2 * 2 and set(p.replicates) == {4}
+    never = p[(p[key] == 0.0)]
+    assert (never.metastasised == 0).all()  # no switch: no colony passes the plateau
+    often = p[(p[key] == 0.1) & (p.time == 10.0)].iloc[0]
+    assert often.probability == 1.0 and often.low == pytest.approx(wilson(4, 4)[0])
+    assert ((p.low <= p.probability) & (p.probability <= p.high)).all()
