@@ -114,7 +114,7 @@ def _read_exchange(k: int, entry: Any, names: list[str], problems: list[str]
         for end, models in zip(("from", "to"), ends, strict=True):
             if names[v[end]] not in models:
                 problems.append(f"{prefix}{end} = {v[end]!r} is a compartment of model "
-                                f"{names[v[end]]!r}; allowed: a {kind} exchange goes from "
+                                f"{names[v[end]]!r}; allowed: the {kind} exchange goes from "
                                 f"{' or '.join(map(repr, ends[0]))} to "
                                 f"{' or '.join(map(repr, ends[1]))}; fix: name such a "
                                 f"compartment")
