@@ -74,3 +74,32 @@ def test_bad_colonisations_are_refused(tmp_path):
         coupler_of(*(lambda c: (c, compartments(c, threads=1)))(
             _config(tmp_path, **{'from = "organs"\nto = "liver"':
                                  'from = "circulation"\nto = "liver"'})))
+
+
+def test_a_primed_niche_lays_matrix_around_the_vessels_before_the_colonies():
+    # the niche at effect h adds niche_matrix * h * days to the ECM at and next to the
+    # vessels (up to 1), nowhere else
+    import math
+
+    from pde_meta.exchanges import Colonisation
+    from pde_meta.models.organs.niche import Niche
+
+    config = loads_config(TEXT.replace("shape = [96, 96]", "shape = [48, 48]"), name="n")
+    parts = compartments(config, threads=1)
+    tissue, organs = parts[0], parts[2]
+    soil = organs.organs[0]
+    object.__setattr__(soil, "niche", Niche(uptake=1.0, decay=0.0, half=1.0))
+    organs.prime(1.0, 1.0)  # nu = 1: h = 1/2
+    before = tissue.state["ecm"].copy()
+    ex = Colonisation("c", "organs", "liver", organ="liver", cell_size=0.001, niche_matrix=0.4)
+    ex.check(organs, tissue)
+    ex.apply(organs, tissue, 0.05, 0.05)
+    added = tissue.state["ecm"] - before
+    days = 0.05 * organs.hours / 24.0
+    vessels = tissue.state["blood"] > 0
+    assert added[vessels] == pytest.approx(np.minimum(0.4 * 0.5 * days, 1.0 - 0.5))
+    far = ~vessels
+    for axis in (0, 1):
+        for shift in (1, -1):
+            far &= ~np.roll(vessels, shift, axis=axis)
+    assert not added[far].any() and math.isclose(added.max(), 0.4 * 0.5 * days)

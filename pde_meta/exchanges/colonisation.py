@@ -5,7 +5,10 @@ From the start of the run the organ hands its new colonies to the grid instead o
 size density; at each coupling time they are placed at the grid's perfused blood vessels
 (:mod:`pde_meta.models.invasion.colonisation`): the cells the grid gains are the cells
 of the colonies handed over, exactly. The placement draws from the stream
-``(seed, "<organs>-><tissue>", "colonisation")`` at the coupling number.
+``(seed, "<organs>-><tissue>", "colonisation")`` at the coupling number. With
+``niche_matrix`` > 0, the organ's primed niche lays down matrix around the grid's vessels
+before the colonies come: each interval adds ``niche_matrix * h * days`` to the ECM at and
+next to every perfused vessel point (``h`` the niche's effect, up to 1).
 """
 
 from __future__ import annotations
@@ -37,13 +40,18 @@ class Colonisation(Exchange):
         Option("phenotype", "choice", "tumor", "the field the cells join: 'tumor' "
                "(mesenchymal, the one population of the one-phenotype model) or "
                "'epithelial' (after a MET)", choices=PHENOTYPES),
+        Option("niche_matrix", "number", 0.0, "ECM laid around the vessels per day by a "
+               "full niche (the pre-metastatic niche's matrix; illustrative; 0: off)",
+               low=0, units="f/day"),
     )
     SEEDED = True
 
     def __init__(self, name: str, source: str, target: str, seed: int = 0,
-                 organ: str = "", cell_size: float = 0.0, phenotype: str = "tumor") -> None:
+                 organ: str = "", cell_size: float = 0.0, phenotype: str = "tumor",
+                 niche_matrix: float = 0.0) -> None:
         super().__init__(name, source, target)
         self.organ, self.cell_size, self.phenotype = organ, float(cell_size), phenotype
+        self.niche_matrix = float(niche_matrix)
         self.key = stream_key(seed, f"{source}->{target}", "colonisation")
 
     def check(self, source, target) -> None:
@@ -57,6 +65,9 @@ class Colonisation(Exchange):
         source.give_colonies_to_grid(self.organ)
 
     def apply(self, source: Organs, target: Tissue, t: float, interval: float) -> int:
+        if self.niche_matrix > 0.0:
+            h = source.niche_effect(self.organ)
+            target.deposit_matrix(self.niche_matrix * h * interval * source.hours / 24.0)
         units = source.take_colonies(self.organ)
         if not units.any():
             return 0

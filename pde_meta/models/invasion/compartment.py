@@ -22,7 +22,7 @@ from ...core.compartment import Compartment, Coordinate, Layout, Variable
 from ...core.grid import Grid
 from ...errors import ConfigError, SimulationError
 from ...numerics.threads import ThreadChoice
-from .colonisation import place
+from .colonisation import deposit_matrix, place
 from .diagnostics import Diagnostics
 from .fields import FIELDS
 from .intravasation import catchments, intravasate
@@ -285,6 +285,16 @@ class Tissue(Compartment):
         if at.size:
             self.stepper.refresh()
         return at
+
+    def deposit_matrix(self, amount: float) -> float:
+        """A niche's matrix around the vessels: the ECM at and next to every perfused
+        vessel point rises by ``amount`` (up to 1); returns the ECM added, times the cell
+        area."""
+        if amount <= 0.0:
+            return 0.0
+        added = deposit_matrix(self.stepper.state.data, float(amount))
+        self.stepper.refresh()
+        return added * self.stepper.state.grid.cell_area
 
     #: what :meth:`niche_measure` can measure; the first is the default
     NICHE_MEASURES = ("mass", "hypoxic_mass")

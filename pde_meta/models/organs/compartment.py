@@ -245,6 +245,11 @@ class Organs(LatticeCompartment):
             h = o.niche.effect(float(self.niche[k]))
             f.set_soil_factors(1.0 - o.niche.survival * h, 1.0 - o.niche.dormancy * h)
 
+    def niche_effect(self, organ: str) -> float:
+        """``h = nu / (nu + nu_1/2)`` of ``organ``'s niche now."""
+        k = self.names.index(organ)
+        return self.organs[k].niche.effect(float(self.niche[k]))
+
     def niche_gains(self, names) -> np.ndarray:
         """``[organ, (g_arrest h, g_extravasation h)]`` for the organs ``names`` (zero for
         those not modelled here), for :meth:`Circulation.set_niche`."""
