@@ -40,8 +40,8 @@ def wilson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
 
 
 def metastasis_probability(table, times, level: float = 0.95):
-    """Per parameter point (the sweep's keys), organ and time in ``times``: the share of
-    complete replicates with a macrometastasis in the organ by then, and its Wilson
+    """Per parameter point (the sweep's keys but the seed), organ and time in ``times``:
+    the share of complete replicates with a macrometastasis in the organ by then, and its Wilson
     interval. ``table``: :func:`~pde_meta.sweep.open_sweep`'s summary. Returns a
     :class:`pandas.DataFrame` with columns ``organ``, ``time``, ``replicates``,
     ``metastasised``, ``probability``, ``low``, ``high`` after those keys."""
@@ -53,7 +53,8 @@ def metastasis_probability(table, times, level: float = 0.95):
                           "column; allowed: a sweep of runs with an organs compartment; fix: "
                           "add one to the base config")
     times = np.atleast_1d(np.asarray(times, dtype=float))
-    fixed = {"member", "file", "replicate", "status", "action", "message", "warnings", "t",
+    # the seed tells the replicates apart: it is not a parameter point
+    fixed = {"member", "file", "replicate", "seed", "status", "action", "message", "warnings", "t",
              "t_end", "steps", "wall_seconds", "task_seconds", "cell_updates_per_second"}
     first = list(table.columns).index("status") if "status" in table.columns else 0
     keys = [c for c in list(table.columns)[:first] if c not in fixed]

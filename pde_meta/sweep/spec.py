@@ -249,13 +249,19 @@ def sweep_from_dict(data: dict, base_dir=None, *, name: str = "sweep", source=No
 
     if replicates > 1 and base_config is not None:
         first = next((m.config for m in members if m.valid), base_config)
-        if not any(part.type == "random" and part.get("seed") is None
-                   for _, parts in first.initial for part in parts):
+        random_field = any(part.type == "random" and part.get("seed") is None
+                           for c in first.tissues() for _, parts in c.initial
+                           for part in parts)
+        # circulations, organs and primaries draw from streams keyed by the seed
+        stochastic = bool(first.circulations or first.organ_sets
+                          or getattr(first, "primaries", ()))
+        if not (random_field or stochastic):
             raise ConfigError(f"{where}replicates = {replicates}, but no initial field is "
                               f"random with the top-level seed (type = \"random\" without its "
                               f"own seed), so every replicate would be the same run; allowed: "
-                              f"replicates > 1 with a random initial field; fix: add one, "
-                              f"or set replicates = 1")
+                              f"replicates > 1 with a random initial field or a "
+                              f"stochastic compartment (a circulation, organs, a primary); "
+                              f"fix: add one, or set replicates = 1")
     return Sweep(name=sweep_name, base=base_config, members=tuple(members), keys=keys,
                  output=absolute_path(output), replicates=replicates,
                  description=top["description"] if valid(top["description"]) else "",
