@@ -336,7 +336,7 @@ class Organs(LatticeCompartment):
                       "first_macro": ((o,), "f8"), "niche": ((o,), "f8"),
                       "queued": ((o, self.max_size), "i8"),
                       "records": ((o, max(self.records, 1)), "f8"),
-                      "record_counts": ((o, 2), "i8"),
+                      "record_counts": ((o, 2), "i8"), "age_offset": ((o,), "i8"),
                       "record_vascular": ((o, max(self.records, 1)), "i8"),
                       "scalars": ((4,), "f8")}
         attrs = {"organs": json.dumps([x.to_dict() for x in self.organs]),
@@ -378,6 +378,7 @@ class Organs(LatticeCompartment):
     def checkpoint(self) -> dict[str, np.ndarray]:
         fs = self.fates
         return {"dormant_units": np.array([f.dormant for f in fs]),
+                "age_offset": np.array([f.offset for f in fs], dtype=np.int64),
                 "durations": np.array([f.durations for f in fs]),
                 "ledger": np.array([[getattr(f, k) for k in LEDGER] for f in fs],
                                    dtype=np.int64),
@@ -405,6 +406,7 @@ class Organs(LatticeCompartment):
                               f"config; fix: run the config again")
         for k, f in enumerate(self.fates):
             f.dormant[...] = arrays["dormant_units"][k]
+            f.offset = int(arrays["age_offset"][k]) if "age_offset" in arrays else 0
             f.durations[...] = arrays["durations"][k]
             for j, key in enumerate(LEDGER):
                 setattr(f, key, int(arrays["ledger"][k, j]))

@@ -66,7 +66,9 @@ class Fates:
     """The arrived cells of one organ: fates, a dormant pool by age, and the colonies.
 
     ``dt`` is the step in days; dormant units are kept by age up to ``ages`` steps.
-    ``dormant[s, a]`` counts dormant units of ``s + 1`` cells of age ``a`` steps.
+    ``dormant[s, (a + offset) % ages]`` counts dormant units of ``s + 1`` cells of age
+    ``a`` steps: a ring, so that a step ages every unit by moving ``offset``, not the
+    array (:meth:`by_age` gives them in age order).
     """
 
     soil: Soil
@@ -82,6 +84,7 @@ class Fates:
     reactivated: int = 0
     started: int = 0
     records: Records | None = None
+    offset: int = 0
     #: ``(m, alpha)``: colonies seed new colonies of one cell at ``m x^alpha`` per day
     #: (Iwata's secondary seeding; the records seed too); None: off
     seeding: tuple[float, float] | None = None
@@ -131,6 +134,10 @@ class Fates:
         self._wake = r / rate if rate > 0 else 0.0
 
     # ------------------------------------------------------------------ ledger
+    def by_age(self) -> np.ndarray:
+        """``[s, a]``: the dormant units of ``s + 1`` cells of age ``a`` steps."""
+        return np.roll(self.dormant, -self.offset, axis=1)
+
     def dormant_cells(self) -> int:
         return int(self.dormant.sum(axis=1) @ self.sizes)
 
@@ -164,7 +171,7 @@ class Fates:
         self.arrived += int(units @ self.sizes)
         self.died += int(die @ self.sizes)
         self.started += int(divide @ self.sizes)
-        self.dormant[:, 0] += dormant
+        self.dormant[:, self.offset] += dormant
         self._start(divide)
 
     def advance(self, rng: np.random.Generator, inflow: float = 0.0,
@@ -179,17 +186,20 @@ class Fates:
             leave = rng.binomial(d.reshape(-1)[idx], self._leave)
             wake = rng.binomial(leave, self._wake)
             d.reshape(-1)[idx] -= leave
-            size, age = np.divmod(idx, self.ages)
+            size, column = np.divmod(idx, self.ages)
+            age = (column - self.offset) % self.ages
             cells = self.sizes[size]
             self.reactivated += int(wake @ cells)
             self.dormant_died += int((leave - wake) @ cells)
             np.add.at(self.durations, age, wake * cells)
             woke = np.bincount(size, weights=wake, minlength=self.max_size).astype(np.int64)
             self._start(woke)
-            last = d[:, -1] + d[:, -2]
-            d[:, 1:] = d[:, :-1].copy()
-            d[:, 0] = 0
-            d[:, -1] = last
+            # age every unit: the oldest age joins the one before it, and its column,
+            # emptied, becomes age 0
+            oldest = (self.offset - 1) % self.ages
+            d[:, (self.offset - 2) % self.ages] += d[:, oldest]
+            d[:, oldest] = 0
+            self.offset = oldest
         first = math.inf
         if self.seeding is not None and self.records is not None:
             m, alpha = self.seeding
