@@ -56,16 +56,28 @@ def header(ds, name: str, width: int = 26) -> str:
     return "\n".join(textwrap.wrap(text, width, break_long_words=False)) or name
 
 
+def _units(ds, coord: str):
+    """A coordinate's units; the run's time unit ``T`` in days or hours when the
+    compartment says how many hours it is (a circulation, organs, a primary)."""
+    units = ds[coord].attrs.get("units")
+    hours = ds.attrs.get("compartment_hours_per_time_unit")
+    if coord == "time" and units == "T" and hours is not None:
+        return {24.0: "days", 1.0: "h"}.get(float(hours), units)
+    return units
+
+
 def axis_label(ds, coord: str) -> str:
     """``coord [units]`` of a coordinate (no units shown when dimensionless)."""
-    units = ds[coord].attrs.get("units")
+    units = _units(ds, coord)
     return f"{coord} [{units}]" if units and units not in DIMENSIONLESS else coord
 
 
 def time_text(ds, t: float) -> str:
     """``t = 1.5 T``: a time with the units of the ``time`` coordinate."""
-    units = ds["time"].attrs.get("units")
+    units = _units(ds, "time")
     suffix = f" {units}" if units and units not in DIMENSIONLESS else ""
+    if units == "days":
+        suffix = f" {'day' if t == 1 else 'days'}"
     return f"t = {t:.4g}{suffix}"
 
 
