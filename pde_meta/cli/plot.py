@@ -130,6 +130,10 @@ def _circulation_figures(run) -> dict:
             out[key if alone else f"{key}_{name}"] = fig
     blood = [n for n in names if compartments[n]["model"] == "circulation"]
     organs = [n for n in names if compartments[n]["model"] == "organs"]
+    primaries = [n for n in names if compartments[n]["model"] == "primary"]
+    if len(primaries) > 1:  # side by side: e.g. the arms of a treatment
+        out["primaries"] = plotting.plot_primaries(
+            {n: storage.open_run(run, compartment=n) for n in primaries})
     if len(blood) == 1 and len(organs) == 1:  # the whole funnel, shed to macro
         out["cascade"] = plotting.plot_cascade(storage.open_run(run, compartment=blood[0]),
                                                storage.open_run(run, compartment=organs[0]))

@@ -50,6 +50,7 @@ from .schema import (
     UNITS_OPTIONS,
     WALL_OPTIONS,
 )
+from .treatments import read_treatments
 
 try:  # Python >= 3.11
     import tomllib
@@ -148,8 +149,9 @@ def config_from_dict(data: dict, base_dir=None, *, name: str = "run", source=Non
         _refuse_tissue_keys(time_table, output_table, problems)
     time = _read_time(time_table, problems)
     output = _read_output(output_table, base, run_name, problems)
-    interval, exchanges = read_coupling(
-        data, {c.name: c.model for c in (*tissues, *circulations) if c}, problems)
+    models = {c.name: c.model for c in (*tissues, *circulations) if c}
+    interval, exchanges = read_coupling(data, models, problems)
+    treatments = read_treatments(data, models, problems)
 
     if output is not None and not tissues:
         output = replace(output, fields=())
@@ -177,7 +179,7 @@ def config_from_dict(data: dict, base_dir=None, *, name: str = "run", source=Non
                                         if c and c.model == "circulation"),
                      organ_sets=tuple(c for c in circulations if c and c.model == "organs"),
                      primaries=tuple(c for c in circulations if c and c.model == "primary"),
-                     **tissue)
+                     treatments=treatments, **tissue)
 
 
 def _refuse_tissue_keys(time: dict, output: dict, problems: list[str]) -> None:

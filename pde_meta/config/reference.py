@@ -9,6 +9,7 @@ from ..core.grid import MAX_CELL_SIZE, MEMORY_CHECK_ENV, MIN_CELL_SIZE
 from ..core.options import REQUIRED, Option
 from ..coupling import EXCHANGES
 from ..models.circulation import CIRCULATION_SPECS, DEFAULT_ORGANS, ORGAN_OPTIONS, Organ
+from ..models.treatment import EFFECTS
 from .circulation import CIRCULATION_OPTIONS, CIRCULATION_PARAMETER_OPTIONS
 from .compartments import COMPARTMENT_OPTIONS, COUPLING_OPTIONS, EXCHANGE_OPTIONS, TISSUE_KEYS
 from .limits import MAX_STEPS, PLAN_MAX_CELLS, RUN_PLANES
@@ -24,6 +25,7 @@ from .schema import (
     TOP_OPTIONS,
 )
 from .toml import inline_toml
+from .treatments import EFFECT_OPTIONS, TREATMENT_OPTIONS
 
 __all__ = ["reference_markdown"]
 
@@ -236,6 +238,23 @@ def reference_markdown() -> str:
         *_circulation(),
         *_organs(),
         *_primary(),
+        "## `[[treatments]]`",
+        "",
+        "Drugs: each with its pharmacokinetics (the plasma level, exact at every time: "
+        "`pde_meta.models.treatment.pk`), its doses (one bolus, a loading dose and a "
+        "regular dose `every` days `count` times, `dose_times` with `dose_amounts`, an "
+        "infusion, or a constant level) and one or more `[[treatments.effects]]`, each a "
+        "`target = \"<compartment>.<effect>\"`. Times are days from the start of the run. "
+        "Example: `configs/hahnfeldt1999.toml`.",
+        "",
+        *_table(TREATMENT_OPTIONS),
+        "",
+        "`[[treatments.effects]]`:",
+        "",
+        *_table(EFFECT_OPTIONS),
+        "",
+        "Effects: " + "; ".join(f"`{k}`: {v}" for k, v in EFFECTS.items()) + ".",
+        "",
         "## Runs without a tissue",
         "",
         "A run may have no tissue (no compartment of model `invasion`): only primaries, "

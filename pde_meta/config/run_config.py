@@ -210,6 +210,8 @@ class RunConfig:
     circulations: tuple = ()
     organ_sets: tuple = ()
     primaries: tuple = ()
+    #: the ``[[treatments]]`` (:class:`~.treatments.TreatmentConfig`)
+    treatments: tuple = ()
 
     def initial_sources(self) -> dict[str, tuple[FieldSource, ...]]:
         return dict(self.initial)
@@ -287,6 +289,8 @@ class RunConfig:
             d["coupling"] = {"interval": self.coupling_interval}
         if self.exchanges:
             d["exchanges"] = [e.to_dict() for e in self.exchanges]
+        if self.treatments:
+            d["treatments"] = [x.to_dict() for x in self.treatments]
         t = self.time
         d["time"] = {"t_end": t.t_end}
         if self.has_tissue:  # the tissue's step

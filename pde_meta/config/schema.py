@@ -111,7 +111,7 @@ SECTIONS: dict[str, tuple[Option, ...]] = {
 }
 #: every key a config may have at its top level
 TOP_KEYS = (*(o.key for o in TOP_OPTIONS), *SECTIONS, "physical_parameters", "initial",
-            "compartments", "coupling", "exchanges")
+            "compartments", "coupling", "exchanges", "treatments")
 
 #: the ``type`` key of an ``[initial.<field>]`` section
 TYPE_OPTION = Option("type", "choice", REQUIRED, "how the field is made",

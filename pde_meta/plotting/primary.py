@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 
 from . import style
 
-__all__ = ["is_primary", "plot_primary", "primary_figures"]
+__all__ = ["plot_primaries", "is_primary", "plot_primary", "primary_figures"]
 
 
 def is_primary(ds) -> bool:
@@ -54,6 +54,28 @@ def plot_primary(ds, *, figsize=(9.0, 3.8)) -> Figure:
         if math.isfinite(cut):
             ax.axvline(cut, color="k", ls=":", lw=1.0,
                        label=f"resection, {style.time_text(ds, cut)}")
+        ax.legend(fontsize="small")
+    return fig
+
+
+def plot_primaries(datasets: dict, *, figsize=(9.0, 3.8)) -> Figure:
+    """Several primaries of one run (name -> dataset): left, their volumes over time (log
+    axis); right, the treatments' anti-angiogenic rate ``e g(t)`` on each."""
+    fig = Figure(figsize=figsize, layout="constrained")
+    left, right = fig.subplots(1, 2)
+    for k, (name, ds) in enumerate(datasets.items()):
+        t = np.asarray(ds.time.values, dtype=float)
+        v = np.asarray(ds.primary_volume_mm3.values, dtype=float)
+        left.plot(t, np.where(v > 0, v, np.nan), "-", color=f"C{k}", label=name)
+        if "antiangiogenic_rate" in ds:
+            right.plot(t, np.asarray(ds.antiangiogenic_rate.values, dtype=float), "-",
+                       color=f"C{k}", label=name)
+    left.set_yscale("log")
+    left.set_ylabel("volume of the primary [mm^3]")
+    right.set_ylabel("anti-angiogenic rate e g(t) [1/day]")
+    first = next(iter(datasets.values()))
+    for ax in (left, right):
+        ax.set_xlabel(style.axis_label(first, "time"))
         ax.legend(fontsize="small")
     return fig
 

@@ -4,8 +4,8 @@ a stopped run.
 :func:`simulate` validates everything that can be validated before it writes anything
 (config, initial fields, output path, time step), then builds the run file under a hidden
 name, writes the initial snapshot and a checkpoint, gives the file its real name, and
-hands the compartments (:func:`compartments`), coupled by a
-:class:`~pde_meta.coupling.Coupler`, to the :class:`~.controller.Controller`, whose
+hands the compartments (:func:`compartments`), coupled by a ``Coupler``, to the
+:class:`~.controller.Controller`, whose
 observers write the snapshots, checkpoints and progress.
 
 :func:`resume` continues a run from its checkpoint: the checkpoint holds every
@@ -57,6 +57,7 @@ from ..models.invasion.state import State
 from ..models.invasion.stepper import DtBound, Stepper
 from ..models.organs.compartment import Organs
 from ..models.primary import Primary
+from ..models.treatment.effects import apply_treatments
 from .controller import Controller, Counters
 from .observers import FileObserver, ProgressObserver
 from .progress import Progress
@@ -229,18 +230,16 @@ def warm_up(threads: int = 1) -> float:
 
 def compartments(config: RunConfig, threads: int | None = None, states=None,
                  initial=None) -> list:
-    """The compartments of ``config``, in order: its tissues, starting from ``states``
-    (name -> state; default: the config's initial states), with ``initial`` (name -> the
-    run's initial state) when the states are later ones (a restart); then its primaries,
-    circulations and organs (a restart restores them from the checkpoint)."""
+    """The compartments of ``config``: its tissues from ``states`` (name -> state; default:
+    the initial ones; ``initial``: the run's, for a restart), its primaries, circulations
+    and organs (a restart restores them), with the effects of its treatments."""
     t, o = config.time, config.output
     out = []
     for k, c in enumerate(config.tissues()):
         start = initial_state(config, k) if states is None else states[c.name]
         out.append(Tissue(c.name, start, c.parameters, c.oxygen_walls, dt=t.dt,
                           safety=t.safety, reaction_cfl=t.reaction_cfl, threads=threads,
-                          fields=o.fields, float32=o.float32,
-                          metric_options=metric_options(c),
+                          fields=o.fields, float32=o.float32, metric_options=metric_options(c),
                           initial=None if initial is None else initial[c.name]))
     for c in config.primaries:
         out.append(Primary(c.name, c.parameters, config.seed, c.hours))
@@ -252,6 +251,7 @@ def compartments(config: RunConfig, threads: int | None = None, states=None,
         out.append(Organs(c.name, c.organs, config.seed, c.hours, o["dt"], o["bins"],
                           o["x_max"], o["micro"], o["macro"], o["max_cluster_size"],
                           o["ages"], o["records"], c.events, c.injections))
+    apply_treatments(config.treatments, out)
     return out
 
 

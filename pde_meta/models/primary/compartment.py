@@ -157,6 +157,18 @@ class Primary(LatticeCompartment):
         p = self.params
         return p.shedding_rate * self.x**p.shedding_exponent if self.x > 0 else 0.0
 
+    def add_treatment(self, effect: str, potency: float, level) -> None:
+        """A treatment's ``effect``: ``angiogenesis`` adds ``potency * level(t)`` (``t`` in
+        days) to Hahnfeldt's ``-e K g`` (the hahnfeldt law only)."""
+        if effect != "angiogenesis" or self.params.scalar:
+            raise ConfigError(f"{self.name}: a treatment's effect {effect!r} on the "
+                              f"{self.params.law} law is not allowed; allowed: "
+                              f"'angiogenesis' on the hahnfeldt law; fix: change the "
+                              f"target or the law")
+        before = self.law.treatment
+        self.law.treatment = (lambda t: potency * float(level(t))) if before is None else (
+            lambda t: before(t) + potency * float(level(t)))
+
     def volume_mm3(self) -> float:
         return self.x / self.params.cells_per_mm3
 
@@ -188,7 +200,13 @@ class Primary(LatticeCompartment):
                 "expected_shed": float(self.expected), "waiting_cells": float(self.waiting),
                 "taken_cells": float(self.taken), "resected_cells": float(self.resected),
                 "resection_time": float(self.resected_at),
-                "balance": float(self.shed - self.waiting - self.taken)}
+                "balance": float(self.shed - self.waiting - self.taken),
+                "antiangiogenic_rate": self.antiangiogenic_rate()}
+
+    def antiangiogenic_rate(self) -> float:
+        """``e g(t)`` of the treatments now (0 without one)."""
+        u = None if self.params.scalar else self.law.treatment
+        return float(u(self._t * self.hours / 24.0)) if u is not None else 0.0
 
     def checkpoint(self) -> dict[str, np.ndarray]:
         return {"scalars": np.array([self._t, self.lattice, self.dt_model, self.x, self.k,
@@ -217,4 +235,6 @@ _DIAGNOSTICS = {
     "resected_cells": ("cells", "cells removed by the resection"),
     "resection_time": ("T", "the time of the resection (NaN: not yet)"),
     "balance": ("cells", "shed - waiting - taken (always 0)"),
+    "antiangiogenic_rate": ("1/day", "e g(t) now: the treatments' anti-angiogenic rate on "
+                            "the vascular capacity (hahnfeldt; 0 untreated)"),
 }

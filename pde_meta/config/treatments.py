@@ -1,0 +1,147 @@
+"""``[[treatments]]``: drugs, their schedules and pharmacokinetics, and their effects on
+the run's compartments (``[[treatments.effects]]``, each a ``target =
+"<compartment>.<effect>"``). Times are days from the start of the run; see
+:mod:`pde_meta.models.treatment`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..core.options import REQUIRED, Option, read_options, short, valid
+from ..models.treatment import EFFECTS, PK, PK_MODELS, Dose
+
+__all__ = ["TreatmentConfig", "TREATMENT_OPTIONS", "EFFECT_OPTIONS", "read_treatments"]
+
+TREATMENT_OPTIONS = (
+    Option("name", "string", REQUIRED, "the drug (a label)"),
+    Option("pk", "choice", "one", "its pharmacokinetics: 'one' or 'two' compartments, or "
+           "'constant' (a fixed level from 'start')", choices=PK_MODELS),
+    Option("elimination", "number", 1.0, "elimination rate (k10 for two compartments)",
+           low=0, low_open=True, units="1/day"),
+    Option("volume", "number", 1.0, "volume of distribution (level = amount / volume)",
+           low=0, low_open=True),
+    Option("k12", "number", 0.0, "central -> peripheral rate (two compartments)", low=0,
+           units="1/day"),
+    Option("k21", "number", 0.0, "peripheral -> central rate (two compartments)", low=0,
+           units="1/day"),
+    Option("level", "number", 0.0, "the level of the constant model", low=0),
+    Option("start", "number", 0.0, "the first dose, or the start of the constant level",
+           low=0, units="days"),
+    Option("amount", "number", 0.0, "each regular bolus", low=0),
+    Option("loading", "number", None, "the first bolus, when it differs (a loading dose)",
+           low=0),
+    Option("every", "number", None, "days between regular boluses (none: one bolus)",
+           low=0, low_open=True, units="days"),
+    Option("count", "integer", 1, "how many boluses", low=1, high=100000),
+    Option("dose_times", "times", None, "boluses at these times instead (days; with "
+           "dose_amounts)", low=0, units="days"),
+    Option("dose_amounts", "times", None, "the amount of each of them", low=0),
+    Option("infusion_rate", "number", 0.0, "a constant infusion, amount per day", low=0,
+           units="1/day"),
+    Option("infusion_days", "number", 0.0, "how long it runs from start", low=0,
+           units="days"),
+)
+EFFECT_OPTIONS = (
+    Option("target", "string", REQUIRED, "what it acts on: '<compartment>.<effect>' with "
+           f"the effects {', '.join(EFFECTS)}"),
+    Option("potency", "number", REQUIRED, "e: the effect per unit of level (Hahnfeldt's e)",
+           low=0, units="1/(day level)"),
+)
+
+
+@dataclass(frozen=True)
+class TreatmentConfig:
+    """A validated treatment: its PK (with the doses) and its effects
+    ``(compartment, effect, potency)``."""
+
+    name: str
+    pk: PK
+    effects: tuple[tuple[str, str, float], ...]
+    options: tuple[tuple[str, Any], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**{k: v for k, v in self.options if v is not None},
+                "effects": [{"target": f"{c}.{e}", "potency": p}
+                            for c, e, p in self.effects]}
+
+
+def _doses(v: dict, where: str, problems: list[str]) -> tuple[Dose, ...]:
+    out = []
+    if v["dose_times"] is not None or v["dose_amounts"] is not None:
+        times, amounts = v["dose_times"] or (), v["dose_amounts"] or ()
+        if len(times) != len(amounts):
+            problems.append(f"{where}dose_times has {len(times)} values and dose_amounts "
+                            f"{len(amounts)}; allowed: one amount per time; fix: give both, "
+                            f"of the same length")
+        out.extend(Dose(float(t), float(a)) for t, a in zip(times, amounts, strict=False))
+    elif v["amount"] > 0 or v["loading"]:
+        every = v["every"] or 0.0
+        for k in range(v["count"] if every else 1):
+            amount = v["loading"] if (k == 0 and v["loading"] is not None) else v["amount"]
+            out.append(Dose(v["start"] + k * every, float(amount)))
+    if v["infusion_rate"] > 0:
+        if v["infusion_days"] <= 0:
+            problems.append(f"{where}infusion_days = {v['infusion_days']!r} is not allowed "
+                            f"with an infusion_rate; allowed: > 0; fix: give its length")
+        out.append(Dose(v["start"], v["infusion_rate"], v["infusion_days"]))
+    return tuple(sorted(out, key=lambda d: d.time))
+
+
+def read_treatments(data: dict, models: dict[str, str], problems: list[str]
+                    ) -> tuple[TreatmentConfig, ...]:
+    """Every ``[[treatments]]`` entry; ``models``: compartment name -> model."""
+    entries = data.get("treatments", [])
+    if not isinstance(entries, list):
+        problems.append(f"treatments = {short(entries)} is not allowed; allowed: "
+                        f"[[treatments]] tables; fix: write each as one")
+        return ()
+    out = []
+    for k, entry in enumerate(entries):
+        where = f"treatments[{k}]."
+        if not isinstance(entry, dict):
+            problems.append(f"treatments[{k}] = {short(entry)} is not a table; fix: write it "
+                            f"as [[treatments]]")
+            continue
+        count = len(problems)
+        rest = {key: x for key, x in entry.items() if key != "effects"}
+        v = read_options(rest, TREATMENT_OPTIONS, where, problems, also=("effects",))
+        if not valid(*v.values()):
+            continue
+        doses = _doses(v, where, problems)
+        try:
+            pk = PK(v["pk"], doses, v["elimination"], v["volume"], v["k12"], v["k21"],
+                    v["level"], v["start"])
+        except ValueError as exc:
+            problems.append(f"{where}{exc}; fix: change it")
+            continue
+        effects = []
+        listed = entry.get("effects", [])
+        if not isinstance(listed, list) or not listed:
+            problems.append(f"{where}effects = {short(listed)} is not allowed; allowed: one or "
+                            f"more [[{where}effects]] tables; fix: add one, e.g. target = "
+                            f"\"primary.angiogenesis\"")
+            listed = []
+        for j, e in enumerate(listed):
+            at = f"{where}effects[{j}]."
+            o = read_options(e if isinstance(e, dict) else {}, EFFECT_OPTIONS, at, problems)
+            if not valid(*o.values()):
+                continue
+            compartment, _, effect = str(o["target"]).rpartition(".")
+            if compartment not in models:
+                problems.append(f"{at}target = {o['target']!r} names no compartment; allowed: "
+                                f"'<compartment>.<effect>' with one of {sorted(models)}; fix: "
+                                f"name one of them")
+            elif effect not in EFFECTS:
+                problems.append(f"{at}target = {o['target']!r}: {effect!r} is not an effect; "
+                                f"allowed: {', '.join(EFFECTS)}; fix: use one of them")
+            elif effect == "angiogenesis" and models[compartment] != "primary":
+                problems.append(f"{at}target = {o['target']!r}: angiogenesis acts on a "
+                                f"growth-law primary, {compartment!r} is a "
+                                f"{models[compartment]!r}; fix: name a primary")
+            else:
+                effects.append((compartment, effect, float(o["potency"])))
+        if len(problems) == count:
+            out.append(TreatmentConfig(v["name"], pk, tuple(effects), tuple(v.items())))
+    return tuple(out)

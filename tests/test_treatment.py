@@ -1,0 +1,134 @@
+"""Treatments: the plasma level of each PK model against its closed form (1e-12 between
+and across doses) and the matrix exponential, Hahnfeldt's anti-angiogenic dormancy
+threshold and treated plateau, and schedules refused in one line."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy.integrate import quad
+from scipy.linalg import expm
+
+from pde_meta.config import loads_config
+from pde_meta.errors import ConfigError
+from pde_meta.models.primary import Primary, PrimaryParameters
+from pde_meta.models.treatment import PK, Dose
+
+T = np.linspace(0.0, 12.0, 241)
+
+
+def test_one_compartment_boluses_and_an_infusion_against_their_closed_forms():
+    k, V = 0.7, 2.5
+    doses = (Dose(0.0, 10.0), Dose(3.0, 4.0), Dose(3.0, 1.0))
+    got = PK("one", doses, k, V).level_at(T)
+    exact = sum(np.where(T >= d.time, d.amount / V * np.exp(-k * (T - d.time)), 0.0)
+                for d in doses)
+    assert got == pytest.approx(exact, rel=1e-12, abs=1e-15)
+    assert [PK("one", doses, k, V).at(t) for t in T] == pytest.approx(exact, rel=1e-12,
+                                                                      abs=1e-15)
+    R, ts, te = 6.0, 1.0, 4.0  # an infusion from day 1 to day 4
+    got = PK("one", (Dose(ts, R, te - ts),), k, V).level_at(T)
+    during = R / (k * V) * -np.expm1(-k * (T - ts))
+    end = R / (k * V) * -math.expm1(-k * (te - ts))
+    exact = np.where(T <= ts, 0.0, np.where(T <= te, during, end * np.exp(-k * (T - te))))
+    assert got == pytest.approx(exact, rel=1e-12, abs=1e-15)
+
+
+def test_two_compartments_against_the_matrix_exponential():
+    k10, k12, k21, V = 2.0, 1.5, 0.7, 3.0
+    M = np.array([[-(k10 + k12), k21], [k12, -k21]])
+    bolus = PK("two", (Dose(0.5, 10.0),), k10, V, k12, k21)
+    for t in (0.5, 0.6, 1.0, 3.0, 9.0):
+        exact = (expm(M * (t - 0.5)) @ [10.0, 0.0])[0] / V
+        assert bolus.level_at(t) == pytest.approx(exact, rel=1e-12)
+        assert bolus.at(t) == pytest.approx(exact, rel=1e-12)
+    infusion = PK("two", (Dose(1.0, 4.0, 2.0),), k10, V, k12, k21)
+    for t in (1.5, 3.0, 5.0):
+        exact = quad(lambda u, t=t: (expm(M * (t - u)) @ [4.0, 0.0])[0] / V, 1.0,
+                     min(3.0, t), epsabs=1e-14, epsrel=1e-13)[0]
+        assert infusion.level_at(t) == pytest.approx(exact, rel=1e-10)
+
+
+def _treated(level, days=800.0, e=1.3):
+    p = PrimaryParameters(law="hahnfeldt", dt=1.0)
+    primary = Primary("primary", p, hours=24.0)
+    primary.add_treatment("angiogenesis", e, PK("constant", level=level).at)
+    primary.advance(days)
+    return primary.volume_mm3()
+
+
+def test_hahnfeldt_dormancy_threshold_and_the_treated_plateau():
+    # K' = b V - d K V^(2/3) - e g K: with e g < b the tumour settles at
+    # V = ((b - e g) / d)^(3/2); with e g >= b it has no plateau and shrinks away
+    b, d, e = 5.85, 0.00873, 1.3
+    for share in (0.5, 0.95):  # the treated plateaus, 6133 and 194 mm^3 (V0 = 180)
+        g = share * b / e
+        assert _treated(g, days=800.0) == pytest.approx(((b - e * g) / d) ** 1.5, rel=1e-3)
+    at, above = _treated(b / e, days=200.0), _treated(1.05 * b / e, days=200.0)
+    assert above < at < 0.5 * 180.0  # at and above the threshold it shrinks away
+
+
+CONFIG = """
+name = "t"
+[compartments.primary]
+model = "primary"
+law = "hahnfeldt"
+time_unit_hours = 24.0
+[[treatments]]
+name = "tnp470"
+pk = "one"
+elimination = 10.1
+amount = 30.0
+every = 2.0
+count = 5
+{extra}
+[[treatments.effects]]
+target = "{target}"
+potency = 1.3
+[time]
+t_end = 10.0
+[output]
+path = "t.h5"
+"""
+
+
+def test_a_schedule_round_trips_and_bad_ones_are_refused_in_one_line(tmp_path):
+    c = loads_config(CONFIG.format(extra="", target="primary.angiogenesis"),
+                     base_dir=tmp_path)
+    (t,) = c.treatments
+    assert [d.time for d in t.pk.doses] == [0.0, 2.0, 4.0, 6.0, 8.0]
+    from pde_meta.config.toml import dump_toml
+    again = loads_config(dump_toml(c.to_dict()), base_dir=tmp_path)
+    assert again.treatments == c.treatments
+    for extra, target, message in (
+            ("", "primary.growth", "'growth' is not an effect"),
+            ("", "liver.angiogenesis", "names no compartment"),
+            ("dose_times = [0.0, 1.0]\ndose_amounts = [1.0]", "primary.angiogenesis",
+             "dose_amounts 1"),
+            ("loading = -1.0", "primary.angiogenesis", r"treatments\[0\]\.loading = -1.0")):
+        with pytest.raises(ConfigError, match=message) as info:
+            loads_config(CONFIG.format(extra=extra, target=target), base_dir=tmp_path)
+        assert "\n" not in str(info.value)
+
+
+def test_hahnfeldt1999_untreated_and_treated_arms(tmp_path):
+    import re
+    from pathlib import Path
+
+    import pde_meta as pm
+
+    path = Path(__file__).parents[1] / "configs" / "hahnfeldt1999.toml"
+    run = pm.simulate(pm.load_config(path), output=tmp_path / "h.h5", progress="none")
+    volume = {name: pm.open_run(run.path, compartment=name).primary_volume_mm3
+              for name in ("untreated", "tnp470", "endostatin", "angiostatin")}
+    plateau = (5.85 / 0.00873) ** 1.5
+    assert float(volume["untreated"][-1]) == pytest.approx(plateau, rel=0.05)
+    at16 = {k: float(v.sel(time=16.0)) for k, v in volume.items()}
+    assert at16["tnp470"] < 0.5 * at16["untreated"]
+    assert at16["endostatin"] < 180.0 and at16["angiostatin"] < 180.0  # held back
+    # the untreated arm is the same, bit for bit, in a run without any treatment
+    text = re.sub(r"\[\[treatments\]\].*?(?=\[time\])", "", path.read_text(), flags=re.S)
+    (tmp_path / "none.toml").write_text(text.replace("../runs/hahnfeldt1999.h5", "n.h5"))
+    bare = pm.simulate(pm.load_config(tmp_path / "none.toml"), progress="none")
+    again = pm.open_run(bare.path, compartment="untreated").primary_volume_mm3
+    assert np.array_equal(again.values, volume["untreated"].values)
