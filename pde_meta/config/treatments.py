@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core.options import REQUIRED, Option, read_options, short, valid
-from ..models.treatment import EFFECTS, PK, PK_MODELS, Dose
+from ..models.treatment import EFFECTS, HILL_EFFECTS, PK, PK_MODELS, Dose
 
 __all__ = ["TreatmentConfig", "TREATMENT_OPTIONS", "EFFECT_OPTIONS", "read_treatments"]
 
@@ -46,8 +46,12 @@ TREATMENT_OPTIONS = (
 EFFECT_OPTIONS = (
     Option("target", "string", REQUIRED, "what it acts on: '<compartment>.<effect>' with "
            f"the effects {', '.join(EFFECTS)}"),
-    Option("potency", "number", REQUIRED, "e: the effect per unit of level (Hahnfeldt's e)",
-           low=0, units="1/(day level)"),
+    Option("potency", "number", 1.0, "angiogenesis: Hahnfeldt's e, per day per unit of "
+           "level; survival: k of the hazards' 1 + k E", low=0),
+    Option("emax", "number", 1.0, "the largest effect E of a Hill effect", low=0, high=1),
+    Option("ec50", "number", 1.0, "the level of half the largest effect", low=0,
+           low_open=True),
+    Option("hill", "number", 1.0, "the Hill exponent", low=0, low_open=True, high=20),
 )
 
 
@@ -58,13 +62,13 @@ class TreatmentConfig:
 
     name: str
     pk: PK
-    effects: tuple[tuple[str, str, float], ...]
+    effects: tuple[tuple[str, str, float, float, float, float], ...]
     options: tuple[tuple[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {**{k: v for k, v in self.options if v is not None},
-                "effects": [{"target": f"{c}.{e}", "potency": p}
-                            for c, e, p in self.effects]}
+                "effects": [{"target": f"{c}.{e}", "potency": p, "emax": m, "ec50": h50,
+                             "hill": n} for c, e, p, m, h50, n in self.effects]}
 
 
 def _doses(v: dict, where: str, problems: list[str]) -> tuple[Dose, ...]:
@@ -136,12 +140,14 @@ def read_treatments(data: dict, models: dict[str, str], problems: list[str]
             elif effect not in EFFECTS:
                 problems.append(f"{at}target = {o['target']!r}: {effect!r} is not an effect; "
                                 f"allowed: {', '.join(EFFECTS)}; fix: use one of them")
-            elif effect == "angiogenesis" and models[compartment] != "primary":
-                problems.append(f"{at}target = {o['target']!r}: angiogenesis acts on a "
-                                f"growth-law primary, {compartment!r} is a "
-                                f"{models[compartment]!r}; fix: name a primary")
+            elif models[compartment] != HILL_EFFECTS.get(effect, "primary"):
+                problems.append(f"{at}target = {o['target']!r}: {effect} acts on a "
+                                f"{HILL_EFFECTS.get(effect, 'primary')!r} compartment, "
+                                f"{compartment!r} is a {models[compartment]!r}; fix: name "
+                                f"one of that model")
             else:
-                effects.append((compartment, effect, float(o["potency"])))
+                effects.append((compartment, effect, float(o["potency"]), float(o["emax"]),
+                                float(o["ec50"]), float(o["hill"])))
         if len(problems) == count:
             out.append(TreatmentConfig(v["name"], pk, tuple(effects), tuple(v.items())))
     return tuple(out)

@@ -108,6 +108,10 @@ class Circulation(LatticeCompartment):
         self.graph = Graph.build(self.organs, route, self.params, self.params.dt)
         self.rates = Rates.of(self.params, self.graph, self.max_size, self.params.dt)
         self._base = (self.rates.p_arrest.copy(), self.rates.compatibility.copy())
+        self._base_die = self.rates.p_die.copy()
+        #: (effect, potency, t in days -> E) of the treatments, and their factors now
+        self._treatments: list = []
+        self._drug = (1.0, 1.0)
         #: per organ, the niche's gains on arrest and on extravasation
         self.niche = np.zeros((len(self.organs), 2))
         g = self.graph
@@ -177,6 +181,43 @@ class Circulation(LatticeCompartment):
             "route": np.full(rows, ROUTES_IN.index("injected")),
             "vessel": np.array([VESSELS.index(v) for v in vessel]), "count": count})
 
+    def add_treatment(self, effect: str, potency: float, effect_at) -> None:
+        """A treatment's ``effect`` (``t`` in days -> ``E`` in [0, 1]):
+        ``extravasation`` multiplies every organ's extravasation by ``1 - E``, ``survival``
+        the death hazards in flight by ``1 + potency E``, at the start of each step."""
+        if effect not in ("extravasation", "survival"):
+            raise ConfigError(f"{self.name}: a treatment's effect {effect!r} is not allowed "
+                              f"on a circulation; allowed: extravasation, survival; fix: "
+                              f"change the target")
+        self._treatments.append((effect, float(potency), effect_at))
+
+    def _apply_treatments(self, k: int) -> None:
+        """The treatments' factors for lattice step ``k`` (from the time at its start)."""
+        day = k * self.dt_model * self.hours / 24.0
+        keep, hazard = 1.0, 1.0
+        for effect, potency, effect_at in self._treatments:
+            e = float(effect_at(day))
+            if effect == "extravasation":
+                keep *= 1.0 - e
+            else:
+                hazard *= 1.0 + potency * e
+        if (keep, hazard) != self._drug:
+            self._drug = (keep, hazard)
+            self._refresh_rates()
+
+    def _refresh_rates(self) -> None:
+        """Arrest, extravasation and death from their base values, the niche's gains and
+        the treatments' factors."""
+        arrest, compatibility = self._base
+        power = 1.0 + self.niche
+        keep, hazard = self._drug
+        with np.errstate(divide="ignore"):  # p = 1 stays 1
+            self.rates.p_arrest[...] = -np.expm1(power[:, :1] * np.log1p(-arrest))
+            self.rates.compatibility[...] = keep * -np.expm1(
+                power[:, 1] * np.log1p(-compatibility))
+            self.rates.p_die[...] = (self._base_die if hazard == 1.0 else
+                                     -np.expm1(hazard * np.log1p(-self._base_die)))
+
     def set_niche(self, gains: np.ndarray) -> None:
         """``gains[o] = (g_arrest, g_extravasation)`` of each organ from its niche (see the
         module docstring), from the next step on."""
@@ -184,14 +225,12 @@ class Circulation(LatticeCompartment):
         if np.array_equal(gains, self.niche):
             return
         self.niche[...] = gains
-        arrest, compatibility = self._base
-        power = 1.0 + gains
-        with np.errstate(divide="ignore"):  # p = 1 stays 1
-            self.rates.p_arrest[...] = -np.expm1(power[:, :1] * np.log1p(-arrest))
-            self.rates.compatibility[...] = -np.expm1(power[:, 1] * np.log1p(-compatibility))
+        self._refresh_rates()
 
     def _step(self, k: int) -> None:
         self._inject(k)
+        if self._treatments:
+            self._apply_treatments(k)
         self.occupancy += self._cells_in @ (self.n.sum(axis=2) @ self.rates.sizes)
         step(self.n, self.arrested_units, self.graph, self.rates, self.acc,
              stream(self._step_key, k), self._certain, self._inner, self._last)

@@ -161,6 +161,8 @@ class Organs(LatticeCompartment):
         self._scheduled_steps = tuple(sorted(self._inject_at))
         #: the niche level of each organ
         self.niche = np.zeros(len(self.organs))
+        #: t in days -> E of the treatments on reactivation
+        self._treatments: list = []
         self._step_key = stream_key(self.seed, name, "step")
         self._arrive_key = stream_key(self.seed, name, "arrive")
         self._t, self.lattice, self.arrivals = 0.0, 0, 0
@@ -208,11 +210,23 @@ class Organs(LatticeCompartment):
                               f"one of {list(self.names)}; fix: use one of them")
         self.events = (*self.events, (float(start), float(end), float(factor), organ))
 
+    def add_treatment(self, effect: str, potency: float, effect_at) -> None:
+        """A treatment's ``effect`` (``t`` in days -> ``E`` in [0, 1]): ``reactivation``
+        multiplies every organ's reactivation rate by ``1 - E`` at the start of each
+        step."""
+        if effect != "reactivation":
+            raise ConfigError(f"{self.name}: a treatment's effect {effect!r} is not allowed "
+                              f"on organs; allowed: reactivation; fix: change the target")
+        self._treatments.append(effect_at)
+
     def _apply_events(self, t: float) -> None:
         """The reactivation factor of each organ for the step that starts at ``t``: the
-        product of the factors of the events under way (start <= t < end)."""
+        product of the factors of the events under way (start <= t < end) and of the
+        treatments' ``1 - E``."""
+        day = t * self.hours / 24.0
+        drug = math.prod(1.0 - float(e(day)) for e in self._treatments)
         for name, f in zip(self.names, self.fates, strict=True):
-            factor = 1.0
+            factor = drug
             for start, end, x, organ in self.events:
                 if start <= t < end and organ in (None, name):
                     factor *= x

@@ -10,15 +10,36 @@ it from the config. Effects so far:
 * ``<primary>.angiogenesis`` (a growth-law primary with the ``hahnfeldt`` law): the
   anti-angiogenic term :math:`-e\, K\, g(t)` of Hahnfeldt et al. (1999), with the drug's
   potency ``e``; a constant level with :math:`e g \ge b` holds the tumour in vascular
-  dormancy.
+  dormancy;
+* Hill effects :math:`E(g) = E_{max} g^h / (EC_{50}^h + g^h)`, as a fraction in [0, 1]:
+  ``<circulation>.extravasation`` (every organ's extravasation probability times
+  :math:`1 - E`), ``<circulation>.survival`` (the death hazards in flight times
+  :math:`1 + k E`, ``k`` = ``potency``, or 1), ``<organs>.reactivation`` (the
+  reactivation rate of dormant cells times :math:`1 - E`). A metastasis suppressor acts on
+  these alone and leaves the primary untouched.
 
 Times are days from the start of the run.
 """
 
 from .pk import PK, PK_MODELS, Dose
 
-__all__ = ["PK", "PK_MODELS", "Dose", "EFFECTS"]
+__all__ = ["PK", "PK_MODELS", "Dose", "EFFECTS", "HILL_EFFECTS", "hill"]
 
 #: the effects a treatment can have: target kind -> what it means
 EFFECTS = {"angiogenesis": "Hahnfeldt's -e K g(t) on a growth-law primary's vascular "
-                           "capacity (the hahnfeldt law)"}
+                           "capacity (the hahnfeldt law)",
+           "extravasation": "a circulation's extravasation in every organ times 1 - E(g)",
+           "survival": "a circulation's death hazards in flight times 1 + potency E(g)",
+           "reactivation": "the reactivation rate of an organs compartment's dormant cells "
+                           "times 1 - E(g)"}
+#: the effects of the Hill form, and the model of the compartment each acts on
+HILL_EFFECTS = {"extravasation": "circulation", "survival": "circulation",
+                "reactivation": "organs"}
+
+
+def hill(g: float, emax: float, ec50: float, power: float) -> float:
+    """``E(g) = emax g^h / (ec50^h + g^h)``."""
+    if g <= 0.0:
+        return 0.0
+    x = (g / ec50) ** power
+    return emax * x / (1.0 + x)
