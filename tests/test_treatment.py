@@ -167,3 +167,34 @@ def test_a_metastasis_suppressor_leaves_the_primary_and_lowers_macrometastases(t
                     assert np.array_equal(primary[var].values, same[var].values), var
     u, t = macro["untreated"], macro["treated"]
     assert (u - t) / math.sqrt(u + t) > 3.0, (u, t)
+
+
+def test_vessel_priming_raises_lung_extravasation_in_its_window_only(tmp_path):
+    # configs/chemo_priming.toml: cells injected on day 1 (the drug's window) and on day
+    # 10 (its level at 0.1 % of the peak), with and without the drug: in the window the
+    # lung takes in more than untreated (> 4 sd of the difference of two binomial shares),
+    # outside it the same (< 4 sd)
+    import re
+    from pathlib import Path
+
+    import pde_meta as pm
+
+    text = (Path(__file__).parents[1] / "configs" / "chemo_priming.toml").read_text()
+    n = 100_000
+    share = {}
+    for day in (1.0, 10.0):
+        for arm in ("treated", "untreated"):
+            body = text.replace("time = 1.0                        # day 1: in the "
+                                "drug's window", f"time = {day}")
+            if arm == "untreated":
+                body = re.sub(r"^\[\[treatments\]\].*?(?=^\[coupling\])", "", body,
+                              flags=re.S | re.M)
+            path = tmp_path / f"{arm}{day:g}.toml"
+            path.write_text(body.replace("../runs/chemo_priming.h5", f"{arm}{day:g}.h5"))
+            run = pm.simulate(pm.load_config(path), progress="none")
+            end = pm.open_run(run.path, compartment="blood").isel(time=-1)
+            share[arm, day] = float(end.extravasated.sel(organ="lung")) / n
+    for day, primed in ((1.0, True), (10.0, False)):
+        a, b = share["treated", day], share["untreated", day]
+        sd = math.sqrt((a * (1 - a) + b * (1 - b)) / n)
+        assert ((a - b) / sd > 4.0) if primed else (abs(a - b) / sd < 4.0), (day, a, b)

@@ -111,7 +111,7 @@ class Circulation(LatticeCompartment):
         self._base_die = self.rates.p_die.copy()
         #: (effect, potency, t in days -> E) of the treatments, and their factors now
         self._treatments: list = []
-        self._drug = (1.0, 1.0)
+        self._drug = (1.0, 1.0, 0.0)
         #: per organ, the niche's gains on arrest and on extravasation
         self.niche = np.zeros((len(self.organs), 2))
         g = self.graph
@@ -184,33 +184,37 @@ class Circulation(LatticeCompartment):
     def add_treatment(self, effect: str, potency: float, effect_at) -> None:
         """A treatment's ``effect`` (``t`` in days -> ``E`` in [0, 1]):
         ``extravasation`` multiplies every organ's extravasation by ``1 - E``, ``survival``
-        the death hazards in flight by ``1 + potency E``, at the start of each step."""
-        if effect not in ("extravasation", "survival"):
+        the death hazards in flight by ``1 + potency E``, ``priming`` raises arrest and
+        extravasation as a niche of gain ``potency E`` would (the vessels primed by a
+        cytotoxic dose), at the start of each step."""
+        if effect not in ("extravasation", "survival", "priming"):
             raise ConfigError(f"{self.name}: a treatment's effect {effect!r} is not allowed "
-                              f"on a circulation; allowed: extravasation, survival; fix: "
-                              f"change the target")
+                              f"on a circulation; allowed: extravasation, survival, priming; "
+                              f"fix: change the target")
         self._treatments.append((effect, float(potency), effect_at))
 
     def _apply_treatments(self, k: int) -> None:
         """The treatments' factors for lattice step ``k`` (from the time at its start)."""
         day = k * self.dt_model * self.hours / 24.0
-        keep, hazard = 1.0, 1.0
+        keep, hazard, prime = 1.0, 1.0, 0.0
         for effect, potency, effect_at in self._treatments:
             e = float(effect_at(day))
             if effect == "extravasation":
                 keep *= 1.0 - e
-            else:
+            elif effect == "survival":
                 hazard *= 1.0 + potency * e
-        if (keep, hazard) != self._drug:
-            self._drug = (keep, hazard)
+            else:
+                prime += potency * e
+        if (keep, hazard, prime) != self._drug:
+            self._drug = (keep, hazard, prime)
             self._refresh_rates()
 
     def _refresh_rates(self) -> None:
         """Arrest, extravasation and death from their base values, the niche's gains and
         the treatments' factors."""
         arrest, compatibility = self._base
-        power = 1.0 + self.niche
-        keep, hazard = self._drug
+        keep, hazard, prime = self._drug
+        power = 1.0 + self.niche + prime
         with np.errstate(divide="ignore"):  # p = 1 stays 1
             self.rates.p_arrest[...] = -np.expm1(power[:, :1] * np.log1p(-arrest))
             self.rates.compatibility[...] = keep * -np.expm1(

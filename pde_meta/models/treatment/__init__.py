@@ -14,7 +14,10 @@ it from the config. Effects so far:
 * Hill effects :math:`E(g) = E_{max} g^h / (EC_{50}^h + g^h)`, as a fraction in [0, 1]:
   ``<circulation>.extravasation`` (every organ's extravasation probability times
   :math:`1 - E`), ``<circulation>.survival`` (the death hazards in flight times
-  :math:`1 + k E`, ``k`` = ``potency``, or 1), ``<organs>.reactivation`` (the
+  :math:`1 + k E`, ``k`` = ``potency``, or 1), ``<circulation>.priming`` (arrest and
+  extravasation :math:`p \to 1 - (1 - p)^{1 + k E}`, as a niche: the vessel priming
+  seen after cyclophosphamide, which raised the lung colonisation of cells injected
+  days later), ``<organs>.reactivation`` (the
   reactivation rate of dormant cells times :math:`1 - E`). A metastasis suppressor acts on
   these alone and leaves the primary untouched.
 
@@ -30,10 +33,13 @@ EFFECTS = {"angiogenesis": "Hahnfeldt's -e K g(t) on a growth-law primary's vasc
                            "capacity (the hahnfeldt law)",
            "extravasation": "a circulation's extravasation in every organ times 1 - E(g)",
            "survival": "a circulation's death hazards in flight times 1 + potency E(g)",
+           "priming": "a circulation's arrest and extravasation raised as by a niche of "
+                      "gain potency E(g) (vessels primed by a cytotoxic dose)",
            "reactivation": "the reactivation rate of an organs compartment's dormant cells "
                            "times 1 - E(g)"}
 #: the effects of the Hill form, and the model of the compartment each acts on
 HILL_EFFECTS = {"extravasation": "circulation", "survival": "circulation",
+                "priming": "circulation",
                 "reactivation": "organs"}
 
 
