@@ -198,3 +198,32 @@ def test_vessel_priming_raises_lung_extravasation_in_its_window_only(tmp_path):
         a, b = share["treated", day], share["untreated", day]
         sd = math.sqrt((a * (1 - a) + b * (1 - b)) / n)
         assert ((a - b) / sd > 4.0) if primed else (abs(a - b) / sd < 4.0), (day, a, b)
+
+
+def test_the_run_file_records_levels_doses_and_effects_and_resumes_bit_for_bit(tmp_path):
+    from pathlib import Path
+
+    import pde_meta as pm
+    from pde_meta.cli.main import main
+    from pde_meta.models.treatment import hill
+
+    path = Path(__file__).parents[1] / "configs" / "chemo_priming.toml"
+    config = pm.load_config(path)
+    full = pm.simulate(config, output=tmp_path / "full.h5", progress="none")
+    ds = pm.open_run(full.path, compartment="treatments")
+    (t,) = config.treatments
+    days = ds.time.values  # the time unit is a day
+    assert ds.level.sel(drug="cyclophosphamide").values == pytest.approx(
+        t.pk.level_at(days), rel=1e-12)
+    assert ds.effect_size.isel(effect=0).values == pytest.approx(
+        [hill(g, 1.0, 10.0, 1.0) for g in t.pk.level_at(days)], rel=1e-12)
+    assert float(ds.given.isel(time=-1).sel(drug="cyclophosphamide")) == 100.0
+    cut = pm.simulate(config.with_t_end(5.0), output=tmp_path / "cut.h5", progress="none")
+    pm.resume(cut.path, t_end=14.0, progress="none")
+    for name in ("blood", "organs", "treatments"):
+        x, y = (pm.open_run(p, compartment=name) for p in (full.path, cut.path))
+        for var in x.data_vars:
+            if var not in ("wall_time", "wall_seconds"):
+                assert np.array_equal(x[var].values, y[var].values, equal_nan=True), var
+    assert main(["plot", str(full.path), "-o", str(tmp_path / "p")]) == 0
+    assert (tmp_path / "p" / "treatments.png").exists()

@@ -120,7 +120,7 @@ def _circulation_figures(run) -> dict:
 
     compartments = storage.read_info(run, with_checkpoint=False).compartments or {}
     makers = {"circulation": plotting.circulation_figures, "organs": plotting.organs_figures,
-              "primary": plotting.primary_figures}
+              "primary": plotting.primary_figures, "treatments": plotting.treatment_figures}
     names = [n for n, a in compartments.items() if a.get("model") in makers]
     out = {}
     for name in names:

@@ -101,6 +101,9 @@ def read_treatments(data: dict, models: dict[str, str], problems: list[str]
         problems.append(f"treatments = {short(entries)} is not allowed; allowed: "
                         f"[[treatments]] tables; fix: write each as one")
         return ()
+    if entries and "treatments" in models:
+        problems.append("compartments.treatments: the name 'treatments' is the record of "
+                        "the [[treatments]]; fix: give the compartment another name")
     out = []
     for k, entry in enumerate(entries):
         where = f"treatments[{k}]."

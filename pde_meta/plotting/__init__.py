@@ -49,6 +49,7 @@ from .primary import is_primary, plot_primaries, plot_primary, primary_figures
 from .report import run_figures
 from .series import plot_diagnostics
 from .style import save_figure
+from .treatment import is_treatments, plot_treatments, treatment_figures
 from .vessels import plot_phenotypes, plot_vessels
 
 __all__ = ["plot_fields", "plot_diagnostics", "plot_fronts", "plot_membrane_breach",
@@ -56,4 +57,5 @@ __all__ = ["plot_fields", "plot_diagnostics", "plot_fronts", "plot_membrane_brea
            "plot_phenotypes", "plot_ctc", "plot_funnel", "circulation_figures",
            "is_circulation", "plot_colonies", "plot_fates", "organs_figures", "is_organs",
            "plot_dormancy", "plot_niche", "plot_cascade", "is_primary", "plot_primary",
-           "primary_figures", "plot_primaries"]
+           "primary_figures", "plot_primaries", "is_treatments", "plot_treatments",
+           "treatment_figures"]

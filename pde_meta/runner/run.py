@@ -251,7 +251,7 @@ def compartments(config: RunConfig, threads: int | None = None, states=None,
         out.append(Organs(c.name, c.organs, config.seed, c.hours, o["dt"], o["bins"],
                           o["x_max"], o["micro"], o["macro"], o["max_cluster_size"],
                           o["ages"], o["records"], c.events, c.injections))
-    apply_treatments(config.treatments, out)
+    apply_treatments(config, out)
     return out
 
 

@@ -5,15 +5,27 @@ drug's level :math:`g(t)` into its own term."""
 from __future__ import annotations
 
 from . import HILL_EFFECTS, hill
+from .compartment import TreatmentRecord
 
-__all__ = ["apply_treatments"]
+__all__ = ["apply_treatments", "hours_of"]
 
 
-def apply_treatments(treatments, compartments) -> None:
-    """Give each compartment of ``compartments`` the effects of ``treatments`` (each with
-    ``pk`` and ``effects``: ``(compartment, effect, potency, emax, ec50, hill)``) that
-    target it: the level ``g(t)`` itself for ``angiogenesis``, ``E(g(t))`` for a Hill
-    effect."""
+def hours_of(config, compartments) -> float:
+    """Hours in one unit of the run's time: from ``[units]``, else the first compartment
+    that says (a primary, circulation or organs: their ``hours``)."""
+    if config.units is not None:
+        return config.units.time_scale / 3600.0
+    return next((float(c.hours) for c in compartments if hasattr(c, "hours")), 24.0)
+
+
+def apply_treatments(config, compartments: list) -> None:
+    """Give each compartment of ``compartments`` the effects of ``config.treatments``
+    (each with ``pk`` and ``effects``: ``(compartment, effect, potency, emax, ec50,
+    hill)``) that target it: the level ``g(t)`` itself for ``angiogenesis``, ``E(g(t))``
+    for a Hill effect; and append their record (:class:`.compartment.TreatmentRecord`)."""
+    treatments = config.treatments
+    if not treatments:
+        return
     by_name = {c.name: c for c in compartments}
     for t in treatments:
         for name, effect, potency, *shape in t.effects:
@@ -23,6 +35,7 @@ def apply_treatments(treatments, compartments) -> None:
                                                                       power))
             else:
                 by_name[name].add_treatment(effect, potency, t.pk.at)
+    compartments.append(TreatmentRecord(treatments, hours_of(config, compartments)))
 
 
 def _hill_of(level, emax: float, ec50: float, power: float):
