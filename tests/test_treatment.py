@@ -227,3 +227,46 @@ def test_the_run_file_records_levels_doses_and_effects_and_resumes_bit_for_bit(t
                 assert np.array_equal(x[var].values, y[var].values, equal_nan=True), var
     assert main(["plot", str(full.path), "-o", str(tmp_path / "p")]) == 0
     assert (tmp_path / "p" / "treatments.png").exists()
+
+
+def test_compare_arms_pairs_the_replicates_and_gives_the_student_interval():
+    import pandas as pd
+    from scipy.stats import t as student
+
+    from pde_meta.sweep import compare_arms
+
+    x = np.array([10.0, 12.0, 9.0, 14.0])
+    y = np.array([7.0, 8.0, 8.0, 9.0])
+    table = pd.DataFrame({"member": range(8), "file": [f"{k}.h5" for k in range(8)],
+                          "treatments[0].level": [0.0] * 4 + [2.0] * 4,
+                          "replicate": [0, 1, 2, 3] * 2, "status": ["complete"] * 8,
+                          "organs.lung_macrometastases": [*x, *y]})
+    row = compare_arms(table, "treatments[0].level").iloc[0]
+    d = y - x
+    half = student.ppf(0.975, 3) * d.std(ddof=1) / 2.0
+    assert row.difference == pytest.approx(d.mean()) and row.pairs == 4
+    assert (row.low, row.high) == pytest.approx((d.mean() - half, d.mean() + half))
+    with pytest.raises(ConfigError, match="no column"):
+        compare_arms(table, "seed")
+
+
+def test_two_arms_of_the_suppressor_on_dask(tmp_path):
+    # 2 arms x 3 replicates of configs/suppressor.toml as a sweep: fewer macrometastases
+    # with the drug (the interval of the paired difference is below 0), the same primary
+    from pathlib import Path
+
+    from pde_meta import sweep
+
+    (tmp_path / "s.toml").write_text(
+        f'base = "{Path(__file__).parents[1] / "configs" / "suppressor.toml"}"\n'
+        f'output = "out"\nreplicates = 3\n[vary]\n"treatments[0].level" = [0.0, 2.0]\n')
+    result = sweep.run_sweep(sweep.load_sweep(tmp_path / "s.toml"), workers=2,
+                             progress="none")
+    assert result.ok
+    table = sweep.open_sweep(tmp_path / "out")
+    table["organs.macrometastases_all"] = sum(
+        table[f"organs.{o}_macrometastases"] for o in ("lung", "liver", "bone"))
+    diff = sweep.compare_arms(table, "treatments[0].level").set_index("metric")
+    assert diff.loc["organs.macrometastases_all", "high"] < 0.0
+    primary = diff.loc["primary.primary_cells"]
+    assert primary.difference == 0.0 and primary.pairs == 3

@@ -51,9 +51,11 @@ The package: :mod:`.spec` (sweep files, :class:`Sweep`, :class:`Member`), :mod:`
 (key paths), :mod:`.expand` (the ``[vary]`` grid and the ``[sample]`` points),
 :mod:`.schedule` (what each member needs: run, resume, skip), :mod:`.batch` (the dask
 scheduling layer that `pde-meta run --jobs N` uses too), :mod:`.summary` (the summary table),
-:mod:`.metastasis` (the probability of metastasis by organ and time over replicates).
+:mod:`.metastasis` (the probability of metastasis by organ and time over replicates),
+:mod:`.compare` (treatment arms: paired differences over replicates).
 """
 
+from .compare import compare_arms
 from .expand import MAX_MEMBERS, SAMPLE_OPTIONS
 from .metastasis import metastasis_probability, wilson
 from .schedule import run_member, run_sweep
@@ -63,4 +65,4 @@ from .summary import INDEX_FILE, STATUSES, SUMMARY_FILE, SweepResult, open_sweep
 __all__ = ["Sweep", "Member", "SweepResult", "load_sweep", "loads_sweep", "sweep_from_dict",
            "run_sweep", "run_member", "open_sweep", "SUMMARY_FILE", "INDEX_FILE",
            "MAX_MEMBERS", "SWEEP_OPTIONS", "SAMPLE_OPTIONS", "STATUSES",
-           "metastasis_probability", "wilson"]
+           "metastasis_probability", "wilson", "compare_arms"]

@@ -159,7 +159,10 @@ def target(path: str, segments: list, data: dict, section: str
         return _compartment_target(path, segments, data, prefix)
     if head == "exchanges":
         return _exchange_target(path, segments, data, prefix)
-    return None, unknown_key(prefix, head, [*top, *sections, "compartments", "exchanges"])
+    if head == "treatments":
+        return _treatment_target(path, segments, data, prefix)
+    return None, unknown_key(prefix, head, [*top, *sections, "compartments", "exchanges",
+                                            "treatments"])
 
 
 #: the key paths of a compartment that is not a tissue: its options, its tables of
@@ -238,6 +241,35 @@ def _exchange_target(path: str, segments: list, data: dict, prefix: str
         allowed = [k for k in by_key if k not in ("from", "to")]
         return None, unknown_key(f"{prefix}exchanges[{segments[1]}].", segments[2], allowed)
     return by_key[segments[2]], None
+
+
+def _treatment_target(path: str, segments: list, data: dict, prefix: str
+                      ) -> tuple[Option | None, str | None]:
+    """``treatments[k].<key>`` and ``treatments[k].effects[j].<key>``."""
+    from ..config.treatments import EFFECT_OPTIONS, TREATMENT_OPTIONS
+
+    entries = data.get("treatments")
+    count = len(entries) if isinstance(entries, list) else 0
+    if len(segments) not in (3, 5) or not isinstance(segments[1], int) \
+            or segments[1] >= count:
+        return None, (f"{prefix}{path} is not a treatment key; allowed: treatments[k].<key> "
+                      f"or treatments[k].effects[j].<key> with k below {count}; fix: e.g. "
+                      f"treatments[0].level")
+    if len(segments) == 3:
+        by_key = {o.key: o for o in TREATMENT_OPTIONS if o.key != "name"}
+        where = f"{prefix}treatments[{segments[1]}]."
+    else:
+        effects = entries[segments[1]].get("effects", [])
+        j = segments[3]
+        if segments[2] != "effects" or not isinstance(j, int) or j >= len(effects):
+            return None, (f"{prefix}{path} is not a treatment key; allowed: "
+                          f"treatments[k].effects[j].<key> with j below {len(effects)}; fix: "
+                          f"e.g. treatments[0].effects[0].emax")
+        by_key = {o.key: o for o in EFFECT_OPTIONS if o.key != "target"}
+        where = f"{prefix}treatments[{segments[1]}].effects[{j}]."
+    if segments[-1] not in by_key:
+        return None, unknown_key(where, segments[-1], list(by_key))
+    return by_key[segments[-1]], None
 
 
 def _initial_target(path: str, segments: list, data: dict, prefix: str
