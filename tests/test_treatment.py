@@ -270,3 +270,24 @@ def test_two_arms_of_the_suppressor_on_dask(tmp_path):
     assert diff.loc["organs.macrometastases_all", "high"] < 0.0
     primary = diff.loc["primary.primary_cells"]
     assert primary.difference == 0.0 and primary.pairs == 3
+
+
+def test_killing_raises_the_colonies_death_rate_and_spares_the_dormant():
+    # a constant level with E = 1/2 and potency 0.2: every colony dies at 0.1 /day more,
+    # so N(t) = N0 exp(-0.1 t) (the density's exact death factor), dormant cells stay
+    from pde_meta.models.organs.compartment import Organs, OrganSoil
+    from pde_meta.models.organs.fates import Soil
+    from pde_meta.models.treatment import hill
+
+    soil = Soil(die=0.0, dormant=0.5, reactivation=0.0, dormant_death=0.0)
+    organs = Organs("organs", (OrganSoil("lung", soil, law="exponential", growth_rate=0.0,
+                                         capacity=math.inf),), seed=1, hours=24.0, dt=0.5,
+                    records=0, max_size=1)
+    organs.add_treatment("killing", 0.2,
+                         lambda t: hill(PK("constant", level=1.0).at(t), 1.0, 1.0, 1.0))
+    organs.receive({"lung": np.array([10_000])})
+    f = organs.fates[0]
+    colonies, dormant = f.colonies.total, f.dormant_cells()
+    organs.advance(20.0)
+    assert f.colonies.total == pytest.approx(colonies * math.exp(-0.1 * 20.0), rel=1e-9)
+    assert f.dormant_cells() == dormant and f.balance() == 0

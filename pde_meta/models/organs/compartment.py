@@ -161,8 +161,10 @@ class Organs(LatticeCompartment):
         self._scheduled_steps = tuple(sorted(self._inject_at))
         #: the niche level of each organ
         self.niche = np.zeros(len(self.organs))
-        #: t in days -> E of the treatments on reactivation
+        #: t in days -> E of the treatments on reactivation, and (potency, that) of those
+        #: that kill colonies
         self._treatments: list = []
+        self._killing: list = []
         self._step_key = stream_key(self.seed, name, "step")
         self._arrive_key = stream_key(self.seed, name, "arrive")
         self._t, self.lattice, self.arrivals = 0.0, 0, 0
@@ -212,12 +214,18 @@ class Organs(LatticeCompartment):
 
     def add_treatment(self, effect: str, potency: float, effect_at) -> None:
         """A treatment's ``effect`` (``t`` in days -> ``E`` in [0, 1]): ``reactivation``
-        multiplies every organ's reactivation rate by ``1 - E`` at the start of each
-        step."""
-        if effect != "reactivation":
+        multiplies every organ's reactivation rate by ``1 - E``, ``killing`` adds
+        ``potency E`` per day to the death rate of every colony (a cytotoxic drug or an
+        immunotherapy; dormant cells, which do not divide, are spared), at the start of
+        each step."""
+        if effect not in ("reactivation", "killing"):
             raise ConfigError(f"{self.name}: a treatment's effect {effect!r} is not allowed "
-                              f"on organs; allowed: reactivation; fix: change the target")
-        self._treatments.append(effect_at)
+                              f"on organs; allowed: reactivation, killing; fix: change the "
+                              f"target")
+        if effect == "reactivation":
+            self._treatments.append(effect_at)
+        else:
+            self._killing.append((float(potency), effect_at))
 
     def _apply_events(self, t: float) -> None:
         """The reactivation factor of each organ for the step that starts at ``t``: the
@@ -225,6 +233,12 @@ class Organs(LatticeCompartment):
         treatments' ``1 - E``."""
         day = t * self.hours / 24.0
         drug = math.prod(1.0 - float(e(day)) for e in self._treatments)
+        if self._killing:
+            kill = sum(k * float(e(day)) for k, e in self._killing)
+            for o, f in zip(self.organs, self.fates, strict=True):
+                f.colonies.death = o.colony_death + kill
+                if f.records is not None:
+                    f.records.death = o.colony_death + kill
         for name, f in zip(self.names, self.fates, strict=True):
             factor = drug
             for start, end, x, organ in self.events:

@@ -17,8 +17,10 @@ it from the config. Effects so far:
   :math:`1 + k E`, ``k`` = ``potency``, or 1), ``<circulation>.priming`` (arrest and
   extravasation :math:`p \to 1 - (1 - p)^{1 + k E}`, as a niche: the vessel priming
   seen after cyclophosphamide, which raised the lung colonisation of cells injected
-  days later), ``<organs>.reactivation`` (the
-  reactivation rate of dormant cells times :math:`1 - E`). A metastasis suppressor acts on
+  days later), ``<organs>.reactivation`` (the reactivation rate of dormant cells times
+  :math:`1 - E`), ``<organs>.killing`` (the death rate of every colony plus :math:`k E`
+  per day: a cytotoxic drug kills dividing cells, an immunotherapy raises
+  immune killing; dormant cells are spared). A metastasis suppressor acts on
   these alone and leaves the primary untouched.
 
 Times are days from the start of the run.
@@ -36,11 +38,13 @@ EFFECTS = {"angiogenesis": "Hahnfeldt's -e K g(t) on a growth-law primary's vasc
            "priming": "a circulation's arrest and extravasation raised as by a niche of "
                       "gain potency E(g) (vessels primed by a cytotoxic dose)",
            "reactivation": "the reactivation rate of an organs compartment's dormant cells "
-                           "times 1 - E(g)"}
+                           "times 1 - E(g)",
+           "killing": "potency E(g) per day added to the death rate of an organs "
+                      "compartment's colonies (cytotoxic; immunotherapy)"}
 #: the effects of the Hill form, and the model of the compartment each acts on
 HILL_EFFECTS = {"extravasation": "circulation", "survival": "circulation",
                 "priming": "circulation",
-                "reactivation": "organs"}
+                "reactivation": "organs", "killing": "organs"}
 
 
 def hill(g: float, emax: float, ec50: float, power: float) -> float:
