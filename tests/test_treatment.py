@@ -291,3 +291,54 @@ def test_killing_raises_the_colonies_death_rate_and_spares_the_dormant():
     organs.advance(20.0)
     assert f.colonies.total == pytest.approx(colonies * math.exp(-0.1 * 20.0), rel=1e-9)
     assert f.dormant_cells() == dormant and f.balance() == 0
+
+
+def test_a_schedule_triggered_by_the_primarys_size(tmp_path):
+    # the first dose the day a Gompertz primary first holds 1e10 cells (by its exact law)
+    import pde_meta as pm
+    from pde_meta.numerics.growth import time_to
+    from pde_meta.runner.run import compartments
+
+    text = """
+name = "trig"
+[compartments.primary]
+model = "primary"
+cells = 1e8
+growth_rate = 0.002
+capacity = 1e12
+time_unit_hours = 24.0
+[compartments.organs]
+model = "organs"
+time_unit_hours = 24.0
+[[compartments.organs.organs]]
+name = "lung"
+[[treatments]]
+name = "late"
+amount = 5.0
+every = 7.0
+count = 3
+start_cells = 1e10
+start_compartment = "primary"
+{extra}
+[[treatments.effects]]
+target = "organs.killing"
+[time]
+t_end = 10.0
+[output]
+path = "t.h5"
+"""
+    config = loads_config(text.format(extra=""), base_dir=tmp_path)
+    parts = compartments(config, threads=1)
+    record = parts[-1]
+    day = time_to("gompertz", 1e8, 1e10, 0.002, 1e12)
+    assert [d.time for d in record.treatments[0].pk.doses] == pytest.approx(
+        [day, day + 7, day + 14], rel=1e-12)
+    for extra, message in (("start = 3.0", "two triggers"),
+                           ('start_compartment = "organs"', "go together|not a growth-law")):
+        bad = text.format(extra=extra)
+        if "organs" in extra:
+            bad = bad.replace('start_compartment = "primary"\n', "")
+        with pytest.raises(ConfigError, match=message):
+            loads_config(bad, base_dir=tmp_path)
+    assert pm.simulate(config.with_t_end(2.0), output=tmp_path / "t.h5",
+                       progress="none").status == "complete"

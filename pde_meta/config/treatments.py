@@ -29,6 +29,10 @@ TREATMENT_OPTIONS = (
     Option("level", "number", 0.0, "the level of the constant model", low=0),
     Option("start", "number", 0.0, "the first dose, or the start of the constant level",
            low=0, units="days"),
+    Option("start_cells", "number", None, "instead of a start day: the schedule starts the "
+           "day the growth-law primary 'start_compartment' first holds this many cells "
+           "(its doses' times count from then)", low=0, low_open=True, units="cells"),
+    Option("start_compartment", "string", None, "the primary whose size triggers it"),
     Option("amount", "number", 0.0, "each regular bolus", low=0),
     Option("loading", "number", None, "the first bolus, when it differs (a loading dose)",
            low=0),
@@ -64,6 +68,8 @@ class TreatmentConfig:
     pk: PK
     effects: tuple[tuple[str, str, float, float, float, float], ...]
     options: tuple[tuple[str, Any], ...] = ()
+    #: (primary, cells): the schedule starts the day the primary holds that many cells
+    trigger: tuple[str, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {**{k: v for k, v in self.options if v is not None},
@@ -116,6 +122,18 @@ def read_treatments(data: dict, models: dict[str, str], problems: list[str]
         v = read_options(rest, TREATMENT_OPTIONS, where, problems, also=("effects",))
         if not valid(*v.values()):
             continue
+        trigger = None
+        if (v["start_cells"] is None) != (v["start_compartment"] is None):
+            problems.append(f"{where}start_cells and start_compartment go together; fix: "
+                            f"give both, or neither")
+        elif v["start_cells"] is not None:
+            if models.get(v["start_compartment"]) != "primary":
+                problems.append(f"{where}start_compartment = {v['start_compartment']!r} is "
+                                f"not a growth-law primary; fix: name one")
+            if "start" in entry or "dose_times" in entry:
+                problems.append(f"{where}start_cells and a start day (start, dose_times) "
+                                f"are two triggers; allowed: one; fix: keep one")
+            trigger = (v["start_compartment"], float(v["start_cells"]))
         doses = _doses(v, where, problems)
         try:
             pk = PK(v["pk"], doses, v["elimination"], v["volume"], v["k12"], v["k21"],
@@ -152,5 +170,6 @@ def read_treatments(data: dict, models: dict[str, str], problems: list[str]
                 effects.append((compartment, effect, float(o["potency"]), float(o["emax"]),
                                 float(o["ec50"]), float(o["hill"])))
         if len(problems) == count:
-            out.append(TreatmentConfig(v["name"], pk, tuple(effects), tuple(v.items())))
+            out.append(TreatmentConfig(v["name"], pk, tuple(effects), tuple(v.items()),
+                                       trigger))
     return tuple(out)

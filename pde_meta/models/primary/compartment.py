@@ -26,6 +26,7 @@ import numpy as np
 from ...core.compartment import Coordinate, Layout, Variable
 from ...core.lattice import LatticeCompartment
 from ...errors import ConfigError, SimulationError
+from ...numerics.growth import time_to
 from ...numerics.streams import stream, stream_key
 from .laws import make_law
 from .parameters import PrimaryParameters
@@ -156,6 +157,21 @@ class Primary(LatticeCompartment):
         """beta(x_p) = m x_p^alpha now, cells per day."""
         p = self.params
         return p.shedding_rate * self.x**p.shedding_exponent if self.x > 0 else 0.0
+
+    def day_of(self, cells: float) -> float:
+        """The day this primary first holds ``cells`` cells, by its law from its start (a
+        scalar law; the trigger of a treatment), ignoring any resection."""
+        p = self.params
+        if not p.scalar:
+            raise ConfigError(f"{self.name}: a treatment triggered by its size needs a scalar "
+                              f"law (exponential, logistic, gompertz), not {p.law!r}; fix: "
+                              f"give the treatment a start day instead")
+        day = time_to(p.law, p.cells, cells, p.growth_rate, p.capacity or math.inf)
+        if not math.isfinite(day):
+            raise ConfigError(f"{self.name}: it never reaches {cells:g} cells (its law "
+                              f"stops below); allowed: a size it reaches; fix: a smaller "
+                              f"start_cells")
+        return float(day)
 
     def add_treatment(self, effect: str, potency: float, level) -> None:
         """A treatment's ``effect``: ``angiogenesis`` adds ``potency * level(t)`` (``t`` in

@@ -4,6 +4,8 @@ drug's level :math:`g(t)` into its own term."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from . import HILL_EFFECTS, hill
 from .compartment import TreatmentRecord
 
@@ -27,6 +29,7 @@ def apply_treatments(config, compartments: list) -> None:
     if not treatments:
         return
     by_name = {c.name: c for c in compartments}
+    treatments = [_triggered(t, by_name) for t in treatments]
     for t in treatments:
         for name, effect, potency, *shape in t.effects:
             if effect in HILL_EFFECTS:
@@ -36,6 +39,18 @@ def apply_treatments(config, compartments: list) -> None:
             else:
                 by_name[name].add_treatment(effect, potency, t.pk.at)
     compartments.append(TreatmentRecord(treatments, hours_of(config, compartments)))
+
+
+def _triggered(treatment, by_name):
+    """``treatment`` with its schedule moved to the day its trigger fires (a primary's
+    size, by the primary's own law), or as it is without a trigger."""
+    if treatment.trigger is None:
+        return treatment
+    name, cells = treatment.trigger
+    day = by_name[name].day_of(cells)
+    pk = treatment.pk
+    doses = tuple(replace(d, time=d.time + day) for d in pk.doses)
+    return replace(treatment, pk=replace(pk, doses=doses, start=pk.start + day))
 
 
 def _hill_of(level, emax: float, ec50: float, power: float):
