@@ -342,3 +342,41 @@ path = "t.h5"
             loads_config(bad, base_dir=tmp_path)
     assert pm.simulate(config.with_t_end(2.0), output=tmp_path / "t.h5",
                        progress="none").status == "complete"
+
+
+def test_resistance_lets_the_sensitivity_drift_away(tmp_path):
+    # e(t) = e exp(-rho t) from the first dose: the anti-angiogenic rate the primary
+    # reports is e g exp(-rho t), and the tumour escapes the dormancy a constant e held
+    import pde_meta as pm
+
+    text = """
+name = "res"
+[compartments.primary]
+model = "primary"
+law = "hahnfeldt"
+shedding_rate = 0.0
+dt = 0.25
+time_unit_hours = 24.0
+[[treatments]]
+name = "d"
+pk = "constant"
+level = 10.0
+[[treatments.effects]]
+target = "primary.angiogenesis"
+potency = 1.3
+resistance = {rho}
+[time]
+t_end = 60.0
+snapshot_interval = 10.0
+[output]
+path = "{name}.h5"
+"""
+    runs = {}
+    for rho in (0.0, 0.05):
+        c = loads_config(text.format(rho=rho, name=f"r{rho:g}"), base_dir=tmp_path)
+        runs[rho] = pm.open_run(pm.simulate(c, progress="none").path, compartment="primary")
+    t = runs[0.05].time.values
+    assert runs[0.05].antiangiogenic_rate.values == pytest.approx(13.0 * np.exp(-0.05 * t),
+                                                                  rel=1e-12)
+    held, escaped = (float(runs[r].primary_volume_mm3[-1]) for r in (0.0, 0.05))
+    assert held < 180.0 < escaped

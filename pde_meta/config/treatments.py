@@ -56,6 +56,9 @@ EFFECT_OPTIONS = (
     Option("ec50", "number", 1.0, "the level of half the largest effect", low=0,
            low_open=True),
     Option("hill", "number", 1.0, "the Hill exponent", low=0, low_open=True, high=20),
+    Option("resistance", "number", 0.0, "angiogenesis: the potency falls as "
+           "e exp(-rate (t - first dose)), a drift in sensitivity (illustrative; 0: none)",
+           low=0, units="1/day"),
 )
 
 
@@ -66,7 +69,7 @@ class TreatmentConfig:
 
     name: str
     pk: PK
-    effects: tuple[tuple[str, str, float, float, float, float], ...]
+    effects: tuple[tuple[str, str, float, float, float, float, float], ...]
     options: tuple[tuple[str, Any], ...] = ()
     #: (primary, cells): the schedule starts the day the primary holds that many cells
     trigger: tuple[str, float] | None = None
@@ -74,7 +77,8 @@ class TreatmentConfig:
     def to_dict(self) -> dict[str, Any]:
         return {**{k: v for k, v in self.options if v is not None},
                 "effects": [{"target": f"{c}.{e}", "potency": p, "emax": m, "ec50": h50,
-                             "hill": n} for c, e, p, m, h50, n in self.effects]}
+                             "hill": n, "resistance": r}
+                            for c, e, p, m, h50, n, r in self.effects]}
 
 
 def _doses(v: dict, where: str, problems: list[str]) -> tuple[Dose, ...]:
@@ -167,8 +171,11 @@ def read_treatments(data: dict, models: dict[str, str], problems: list[str]
                                 f"{compartment!r} is a {models[compartment]!r}; fix: name "
                                 f"one of that model")
             else:
+                if o["resistance"] and effect != "angiogenesis":
+                    problems.append(f"{at}resistance acts on angiogenesis only; fix: remove "
+                                    f"it")
                 effects.append((compartment, effect, float(o["potency"]), float(o["emax"]),
-                                float(o["ec50"]), float(o["hill"])))
+                                float(o["ec50"]), float(o["hill"]), float(o["resistance"])))
         if len(problems) == count:
             out.append(TreatmentConfig(v["name"], pk, tuple(effects), tuple(v.items()),
                                        trigger))

@@ -59,11 +59,13 @@ class TreatmentRecord(Compartment):
         return total
 
     def _effect(self, t, effect: str, rest) -> float:
-        g = t.pk.at(self._day())
-        potency, emax, ec50, power = rest
+        day = self._day()
+        g = t.pk.at(day)
+        potency, emax, ec50, power, resistance = rest
         if effect in HILL_EFFECTS:
             return hill(g, emax, ec50, power)
-        return potency * g  # angiogenesis: e g
+        first = min((d.time for d in t.pk.doses), default=t.pk.start)
+        return potency * g * math.exp(-resistance * max(day - first, 0.0))  # e g
 
     def layout(self) -> Layout:
         coords = {"drug": Coordinate(np.array([t.name for t in self.treatments]),

@@ -4,6 +4,7 @@ drug's level :math:`g(t)` into its own term."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 from . import HILL_EFFECTS, hill
@@ -23,7 +24,7 @@ def hours_of(config, compartments) -> float:
 def apply_treatments(config, compartments: list) -> None:
     """Give each compartment of ``compartments`` the effects of ``config.treatments``
     (each with ``pk`` and ``effects``: ``(compartment, effect, potency, emax, ec50,
-    hill)``) that target it: the level ``g(t)`` itself for ``angiogenesis``, ``E(g(t))``
+    hill, resistance)``) that target it: the level ``g(t)`` itself for ``angiogenesis``, ``E(g(t))``
     for a Hill effect; and append their record (:class:`.compartment.TreatmentRecord`)."""
     treatments = config.treatments
     if not treatments:
@@ -31,11 +32,14 @@ def apply_treatments(config, compartments: list) -> None:
     by_name = {c.name: c for c in compartments}
     treatments = [_triggered(t, by_name) for t in treatments]
     for t in treatments:
-        for name, effect, potency, *shape in t.effects:
+        for name, effect, potency, emax, ec50, power, resistance in t.effects:
             if effect in HILL_EFFECTS:
-                emax, ec50, power = shape
                 by_name[name].add_treatment(effect, potency, _hill_of(t.pk.at, emax, ec50,
                                                                       power))
+            elif resistance > 0.0:  # the level, weighed by the sensitivity left
+                first = min((d.time for d in t.pk.doses), default=t.pk.start)
+                by_name[name].add_treatment(effect, potency, _drifting(t.pk.at, resistance,
+                                                                       first))
             else:
                 by_name[name].add_treatment(effect, potency, t.pk.at)
     compartments.append(TreatmentRecord(treatments, hours_of(config, compartments)))
@@ -51,6 +55,11 @@ def _triggered(treatment, by_name):
     pk = treatment.pk
     doses = tuple(replace(d, time=d.time + day) for d in pk.doses)
     return replace(treatment, pk=replace(pk, doses=doses, start=pk.start + day))
+
+
+def _drifting(level, rate: float, first: float):
+    """``t -> g(t) exp(-rate (t - first))``: a sensitivity that drifts away."""
+    return lambda t: level(t) * math.exp(-rate * max(t - first, 0.0))
 
 
 def _hill_of(level, emax: float, ec50: float, power: float):
