@@ -380,3 +380,20 @@ path = "{name}.h5"
                                                                   rel=1e-12)
     held, escaped = (float(runs[r].primary_volume_mm3[-1]) for r in (0.0, 0.05))
     assert held < 180.0 < escaped
+
+
+def test_a_cytotoxic_drug_kills_a_growth_law_primary_as_its_closed_form():
+    # exponential growth a with a constant E = 1/2 and potency k: x = x0 exp((a - k/2) t),
+    # and the shed cells expected along it, m x0^alpha (exp(alpha r t) - 1) / (alpha r)
+    from pde_meta.models.treatment import hill
+
+    a, k, m, alpha = 0.1, 0.3, 1e-4, 1.0
+    p = PrimaryParameters(law="exponential", cells=1e6, growth_rate=a, shedding_rate=m,
+                          shedding_exponent=alpha, dt=1.0)
+    primary = Primary("primary", p, hours=24.0)
+    primary.add_treatment("killing", k, lambda t: hill(1.0, 1.0, 1.0, 1.0))
+    primary.advance(30.0)
+    r = a - k / 2
+    assert primary.x == pytest.approx(1e6 * math.exp(r * 30.0), rel=1e-9)
+    assert primary.expected == pytest.approx(m * 1e6 * math.expm1(alpha * r * 30.0)
+                                             / (alpha * r), rel=1e-9)

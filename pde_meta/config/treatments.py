@@ -81,6 +81,12 @@ class TreatmentConfig:
                             for c, e, p, m, h50, n, r in self.effects]}
 
 
+def _models_of(effect: str) -> tuple[str, ...]:
+    """The models whose compartments ``effect`` can target."""
+    models = HILL_EFFECTS.get(effect, "primary")
+    return (models,) if isinstance(models, str) else tuple(models)
+
+
 def _doses(v: dict, where: str, problems: list[str]) -> tuple[Dose, ...]:
     out = []
     if v["dose_times"] is not None or v["dose_amounts"] is not None:
@@ -165,9 +171,9 @@ def read_treatments(data: dict, models: dict[str, str], problems: list[str]
             elif effect not in EFFECTS:
                 problems.append(f"{at}target = {o['target']!r}: {effect!r} is not an effect; "
                                 f"allowed: {', '.join(EFFECTS)}; fix: use one of them")
-            elif models[compartment] != HILL_EFFECTS.get(effect, "primary"):
+            elif models[compartment] not in _models_of(effect):
                 problems.append(f"{at}target = {o['target']!r}: {effect} acts on a "
-                                f"{HILL_EFFECTS.get(effect, 'primary')!r} compartment, "
+                                f"{' or '.join(map(repr, _models_of(effect)))} compartment, "
                                 f"{compartment!r} is a {models[compartment]!r}; fix: name "
                                 f"one of that model")
             else:

@@ -175,12 +175,19 @@ class Primary(LatticeCompartment):
 
     def add_treatment(self, effect: str, potency: float, level) -> None:
         """A treatment's ``effect``: ``angiogenesis`` adds ``potency * level(t)`` (``t`` in
-        days) to Hahnfeldt's ``-e K g`` (the hahnfeldt law only)."""
+        days) to Hahnfeldt's ``-e K g`` (the hahnfeldt law only); ``killing`` (a scalar
+        law) kills the primary's cells at ``potency * level(t)`` per day, ``level`` then
+        being the Hill effect ``E(g(t))``."""
+        if effect == "killing" and self.params.scalar:
+            before = self.law.killing
+            self.law.killing = (lambda t: potency * float(level(t))) if before is None \
+                else (lambda t: before(t) + potency * float(level(t)))
+            return
         if effect != "angiogenesis" or self.params.scalar:
             raise ConfigError(f"{self.name}: a treatment's effect {effect!r} on the "
                               f"{self.params.law} law is not allowed; allowed: "
-                              f"'angiogenesis' on the hahnfeldt law; fix: change the "
-                              f"target or the law")
+                              f"'angiogenesis' on the hahnfeldt law, 'killing' on a scalar "
+                              f"law; fix: change the target or the law")
         before = self.law.treatment
         self.law.treatment = (lambda t: potency * float(level(t))) if before is None else (
             lambda t: before(t) + potency * float(level(t)))

@@ -40,11 +40,12 @@ EFFECTS = {"angiogenesis": "Hahnfeldt's -e K g(t) on a growth-law primary's vasc
            "reactivation": "the reactivation rate of an organs compartment's dormant cells "
                            "times 1 - E(g)",
            "killing": "potency E(g) per day added to the death rate of an organs "
-                      "compartment's colonies (cytotoxic; immunotherapy)"}
+                      "compartment's colonies, or of a growth-law primary's cells "
+                      "(scalar laws; cytotoxic, immunotherapy)"}
 #: the effects of the Hill form, and the model of the compartment each acts on
 HILL_EFFECTS = {"extravasation": "circulation", "survival": "circulation",
                 "priming": "circulation",
-                "reactivation": "organs", "killing": "organs"}
+                "reactivation": "organs", "killing": ("organs", "primary")}
 
 
 def hill(g: float, emax: float, ec50: float, power: float) -> float:
