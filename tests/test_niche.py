@@ -207,16 +207,22 @@ kind = "extravasation"''')
 
 def test_plot_draws_the_niche_and_the_whole_cascade(tmp_path):
     import pde_meta as pm
-    from pde_meta.cli.main import main
 
-    text = open("configs/cascade.toml").read().replace("t_end = 10.0", "t_end = 0.6").replace(
-        "shape = [128, 128]", "shape = [48, 48]").replace("../runs/cascade.h5", "c.h5")
+    text = open("configs/cascade.toml").read().replace("t_end = 10.0", "t_end = 0.4").replace(
+        "shape = [128, 128]", "shape = [40, 40]").replace("../runs/cascade.h5", "c.h5")
+    text = text.replace("snapshot_interval = 0.25", "snapshot_interval = 0.2")
     path = tmp_path / "c.toml"
     path.write_text(text)
     run = pm.simulate(pm.load_config(path), progress="none", threads=1)
-    assert main(["plot", str(run.path), "-o", str(tmp_path / "p")]) == 0
-    made = {p.name for p in (tmp_path / "p").iterdir()}
-    assert {"niche.png", "cascade.png", "colonies.png", "fates.png"} <= made
+    # the figures `pde-meta plot` adds for organs (the CLI's run of every figure:
+    # tests/test_organs.py), drawn and saved
+    from pde_meta.cli.plot import _circulation_figures
+
+    figures = _circulation_figures(run.path)
+    assert {"niche", "cascade", "colonies", "fates"} <= set(figures)
+    for name in ("niche", "cascade"):
+        figures[name].savefig(tmp_path / f"{name}.png")
+        assert (tmp_path / f"{name}.png").stat().st_size > 10_000
     organs = pm.open_run(run.path, compartment="organs")
     assert float(organs["liver_niche"][-1]) > 0 and float(organs["liver_solitary"][-1]) >= 0
 
