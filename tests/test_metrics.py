@@ -447,8 +447,7 @@ def test_the_invasion_threshold_follows_a_thinning_tumour():
 
 
 SHIPPED = sorted(p for p in (Path(__file__).resolve().parents[1] / "configs").glob("*.toml")
-                 if not p.name.startswith("sweep_")
-                 and ('model = "invasion"' in p.read_text() or "[grid]" in p.read_text()))
+                 if not p.name.startswith("sweep_") and pm.load_config(p).has_tissue)
 
 
 @pytest.mark.slow

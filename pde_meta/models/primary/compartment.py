@@ -67,6 +67,8 @@ class Primary(LatticeCompartment):
         self.name, self.seed, self.hours = name, int(seed), float(hours)
         self.params = params if params is not None else PrimaryParameters(capacity=7.3e10)
         self.law = make_law(self.params, treatment)
+        #: (potency, t -> level or effect) of the treatments that act on it
+        self._terms: list = [] if treatment is None else [(1.0, treatment)]
         self.dt_days = self.params.dt
         self.dt_model = self.dt_days * 24.0 / self.hours
         self._shed_key = stream_key(self.seed, name, "shed")
@@ -178,19 +180,19 @@ class Primary(LatticeCompartment):
         days) to Hahnfeldt's ``-e K g`` (the hahnfeldt law only); ``killing`` (a scalar
         law) kills the primary's cells at ``potency * level(t)`` per day, ``level`` then
         being the Hill effect ``E(g(t))``."""
-        if effect == "killing" and self.params.scalar:
-            before = self.law.killing
-            self.law.killing = (lambda t: potency * float(level(t))) if before is None \
-                else (lambda t: before(t) + potency * float(level(t)))
-            return
-        if effect != "angiogenesis" or self.params.scalar:
+        allowed = "killing" if self.params.scalar else "angiogenesis"
+        if effect != allowed:
             raise ConfigError(f"{self.name}: a treatment's effect {effect!r} on the "
                               f"{self.params.law} law is not allowed; allowed: "
                               f"'angiogenesis' on the hahnfeldt law, 'killing' on a scalar "
                               f"law; fix: change the target or the law")
-        before = self.law.treatment
-        self.law.treatment = (lambda t: potency * float(level(t))) if before is None else (
-            lambda t: before(t) + potency * float(level(t)))
+        self._terms.append((float(potency), level))
+        terms = tuple(self._terms)
+        total = lambda t: sum(k * float(f(t)) for k, f in terms)  # noqa: E731
+        if self.params.scalar:
+            self.law.killing = total
+        else:
+            self.law.treatment = total
 
     def volume_mm3(self) -> float:
         return self.x / self.params.cells_per_mm3

@@ -64,7 +64,7 @@ class TreatmentRecord(Compartment):
         potency, emax, ec50, power, resistance = rest
         if effect in HILL_EFFECTS:
             return hill(g, emax, ec50, power)
-        first = min((d.time for d in t.pk.doses), default=t.pk.start)
+        first = t.pk.first_dose
         return potency * g * math.exp(-resistance * max(day - first, 0.0))  # e g
 
     def layout(self) -> Layout:

@@ -37,7 +37,7 @@ def apply_treatments(config, compartments: list) -> None:
                 by_name[name].add_treatment(effect, potency, _hill_of(t.pk.at, emax, ec50,
                                                                       power))
             elif resistance > 0.0:  # the level, weighed by the sensitivity left
-                first = min((d.time for d in t.pk.doses), default=t.pk.start)
+                first = t.pk.first_dose
                 by_name[name].add_treatment(effect, potency, _drifting(t.pk.at, resistance,
                                                                        first))
             else:

@@ -70,6 +70,11 @@ class PK:
         if self.model == "two" and not (self.k12 > 0 and self.k21 > 0):
             raise ValueError("the two-compartment model needs k12 > 0 and k21 > 0")
 
+    @property
+    def first_dose(self) -> float:
+        """The day of the first dose (of the constant level: its start)."""
+        return min((d.time for d in self.doses), default=self.start)
+
     def _rates(self) -> tuple[float, float]:
         """``alpha > beta``: the eigenvalues of ``-M``."""
         s = self.elimination + self.k12 + self.k21
