@@ -52,10 +52,10 @@ def plot_cascade(blood, organs, *, figsize=None) -> Figure:
         ax.axhline(total, color="k", lw=1, ls="--", label=f"shed: {total:.3g} cells")
         ax.set_yscale("log")
         lo, _ = ax.get_ylim()
-        ax.set_ylim(min(lo, 0.5), total * 60)  # room for the legend above the bars
+        ax.set_ylim(min(lo, 0.5), total * (60 if len(names) > 2 else 3000))  # the legend
     ax.set_xticks(x, names)
     ax.set_ylabel("cells; colonies for the metastases")
-    ax.legend(fontsize="small", loc="upper center", ncols=4)
+    ax.legend(fontsize="small", loc="upper center", ncols=4 if len(names) > 2 else 2)
     ax.set_title(f"the cascade from shed to macrometastasis, "
                  f"{style.time_text(organs, float(organs.time[-1]))}")
     return fig
