@@ -30,3 +30,16 @@ def random_state_data(rng, shape=(23, 31), membrane=True, extras=False):
         data[11] = rng.uniform(0, 1, shape)                 # vessel wall
         data[12] = rng.uniform(0, 1, shape)                 # leakiness
     return data
+
+
+def two_zone_steady(x, x_b, d, k_in, s_in, k_out):
+    """Steady ``d u'' = k u - s`` on [0, 1] with zero-flux ends, ``(k, s) = (k_in, s_in)``
+    for ``x < x_b`` and ``(k_out, 0)`` beyond: ``u = s/k + A cosh(x/l1)`` inside,
+    ``B cosh((1 - x)/l2)`` outside, value and flux continuous at ``x_b``."""
+    l1, l2 = np.sqrt(d / k_in), np.sqrt(d / k_out)
+    u_p = s_in / k_in
+    # [cosh(x_b/l1), -cosh((1-x_b)/l2)] [A B]^T = -u_p ; sinh(x_b/l1)/l1 A + sinh(..)/l2 B = 0
+    m = np.array([[np.cosh(x_b / l1), -np.cosh((1 - x_b) / l2)],
+                  [np.sinh(x_b / l1) / l1, np.sinh((1 - x_b) / l2) / l2]])
+    a, b = np.linalg.solve(m, [-u_p, 0.0])
+    return np.where(x < x_b, u_p + a * np.cosh(x / l1), b * np.cosh((1 - x) / l2))

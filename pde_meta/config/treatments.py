@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core.options import REQUIRED, Option, read_options, short, valid
+from ..models.invasion.drug import DRUG_OPTIONS
 from ..models.treatment import EFFECTS, HILL_EFFECTS, PK, PK_MODELS, Dose
 
 __all__ = ["TreatmentConfig", "TREATMENT_OPTIONS", "EFFECT_OPTIONS", "read_treatments"]
@@ -46,12 +47,15 @@ TREATMENT_OPTIONS = (
            units="1/day"),
     Option("infusion_days", "number", 0.0, "how long it runs from start", low=0,
            units="days"),
+    *DRUG_OPTIONS,
 )
+_DRUG_KEYS = {o.key for o in DRUG_OPTIONS}
 EFFECT_OPTIONS = (
     Option("target", "string", REQUIRED, "what it acts on: '<compartment>.<effect>' with "
            f"the effects {', '.join(EFFECTS)}"),
     Option("potency", "number", 1.0, "angiogenesis: Hahnfeldt's e, per day per unit of "
-           "level; survival: k of the hazards' 1 + k E", low=0),
+           "level; survival: k of the hazards' 1 + k E; killing: the rate k E per day, or "
+           "per unit of a tissue's time", low=0),
     Option("emax", "number", 1.0, "the largest effect E of a Hill effect", low=0, high=1),
     Option("ec50", "number", 1.0, "the level of half the largest effect", low=0,
            low_open=True),
@@ -183,6 +187,9 @@ def read_treatments(data: dict, models: dict[str, str], problems: list[str]
                 effects.append((compartment, effect, float(o["potency"]), float(o["emax"]),
                                 float(o["ec50"]), float(o["hill"]), float(o["resistance"])))
         if len(problems) == count:
-            out.append(TreatmentConfig(v["name"], pk, tuple(effects), tuple(v.items()),
-                                       trigger))
+            # the keys of a drug on a tissue grid only where it reaches one, or was given
+            on_tissue = any(models[e[0]] == "invasion" for e in effects)
+            kept = tuple((key, x) for key, x in v.items()
+                         if on_tissue or key in entry or key not in _DRUG_KEYS)
+            out.append(TreatmentConfig(v["name"], pk, tuple(effects), kept, trigger))
     return tuple(out)

@@ -24,6 +24,7 @@ from ...errors import ConfigError, SimulationError
 from ...numerics.threads import ThreadChoice
 from .colonisation import deposit_matrix, place
 from .diagnostics import Diagnostics
+from .drug import DrugTransport, TissueDrug, field_name
 from .fields import FIELDS
 from .intravasation import catchments, intravasate
 from .parameters import OxygenWalls, Parameters
@@ -100,6 +101,9 @@ class Tissue(Compartment):
         self._diagnostics = Diagnostics(self.initial, self.metric_options)
         #: the vessel catchments of intravasation, kept while the vessels do not change
         self._catchments = None
+        #: the drugs on this grid (:mod:`.drug`) and the index of their last step
+        self._drugs: dict[str, TissueDrug] = {}
+        self._drug_index = 0
 
     # ------------------------------------------------------------------ time
 
@@ -128,6 +132,25 @@ class Tissue(Compartment):
         return self.stepper.threads
 
     def advance(self, t_end: float, max_steps: int | None = None) -> int:
+        if not self._drugs:
+            return self._advance(t_end, max_steps)
+        # the tissue's own steps to each time of the drugs' lattice, then their step
+        step = self.drug_step
+        taken = 0
+        while self.t < t_end and (max_steps is None or taken < max_steps):
+            t_drug = (self._drug_index + 1) * step
+            taken += self._advance(min(t_end, t_drug),
+                                   None if max_steps is None else max_steps - taken)
+            if self.t >= t_drug:
+                s = self.stepper
+                g = s.state.grid
+                for drug in self._drugs.values():
+                    drug.step(s.state.data, t_drug, step, g.dx, g.dy, s.column_block)
+                self._drug_index += 1
+                s.refresh()
+        return taken
+
+    def _advance(self, t_end: float, max_steps: int | None = None) -> int:
         s = self.stepper
         before, dt_before = self._keep(), s.dt
         choice = self.thread_choice
@@ -241,6 +264,18 @@ class Tissue(Compartment):
         fields = {name: Variable(("y", "x"), FIELDS[name].attrs()) for name in self.stored}
         diagnostics = {name: Diagnostics.attrs(name) for name in self._diagnostics.names()}
         checkpoint = {"data": ((len(FIELDS), *g.shape), "f8"), "scalars": ((3,), "f8")}
+        for name in self._drugs:
+            key = field_name(name)
+            fields[key] = Variable(("y", "x"), {
+                "long_name": f"{name} in the tissue", "symbol": "d", "units": "g",
+                "description": f"the level of the drug {name} in the tissue, in the units "
+                               f"of its plasma level", "cmap": "YlGnBu"})
+            diagnostics[f"{key}_mean"] = {"units": "g", "long_name": f"mean {name} level"}
+            diagnostics[f"{key}_in_tumour"] = {
+                "units": "g", "long_name": f"{name} level in the tumour (cell-weighted)"}
+        if self._drugs:
+            checkpoint["drugs"] = ((len(self._drugs), *g.shape), "f8")
+            checkpoint["drug_index"] = ((1,), "f8")
         attrs = {"fields": list(self.stored), "all_fields": list(FIELDS.names),
                  "grid_shape": list(g.shape), "grid_extent": list(g.extent),
                  "float32": self.float32, "metric_options": self.metric_options}
@@ -296,6 +331,41 @@ class Tissue(Compartment):
         self.stepper.refresh()
         return added * self.stepper.state.grid.cell_area
 
+    # ------------------------------------------------------------------ drugs
+
+    def add_drug(self, name: str, level, transport: DrugTransport | dict) -> None:
+        """A drug on this grid (:mod:`.drug`): ``level(t)`` is its plasma level at time
+        ``t`` of the run; ``transport`` how it moves (or the options of
+        :data:`.drug.DRUG_OPTIONS` it is built from). Its step is the smallest
+        ``transport.step`` of the grid's drugs. It starts at 0 in the tissue."""
+        if isinstance(transport, dict):
+            transport = DrugTransport.from_options(transport)
+        s = self.stepper.state
+        if transport.supply == "vessels" and not s["blood"].any():
+            raise ConfigError(f"{self.name}: the drug {name!r} enters through the perfused "
+                              f"blood vessels, and the grid has none; fix: give "
+                              f"[initial.blood], or tissue_supply = 'ecm' or 'uniform'")
+        if field_name(name) in {field_name(n) for n in self._drugs}:
+            raise ConfigError(f"{self.name}: two drugs named like {name!r}; fix: give the "
+                              f"treatments distinct names")
+        self._drugs[name] = TissueDrug(name, level, transport, s.grid.shape)
+        self._drug_index = int(math.floor(s.t / self.drug_step + 1e-9))
+
+    def add_drug_effect(self, name: str, effect: str, potency: float, emax: float,
+                        ec50: float, power: float) -> None:
+        """An effect of the drug ``name`` (added by :meth:`add_drug`) on this grid."""
+        self._drugs[name].add_effect(effect, potency, emax, ec50, power)
+
+    @property
+    def drugs(self) -> tuple[str, ...]:
+        """The names of the drugs on this grid."""
+        return tuple(self._drugs)
+
+    @property
+    def drug_step(self) -> float:
+        """The step of the drugs' lattice (inf without drugs)."""
+        return min((d.transport.step for d in self._drugs.values()), default=math.inf)
+
     #: what :meth:`niche_measure` can measure; the first is the default
     NICHE_MEASURES = ("mass", "hypoxic_mass")
 
@@ -316,15 +386,28 @@ class Tissue(Compartment):
 
     def fields(self) -> dict[str, np.ndarray]:
         s = self.stepper.state
-        return {name: s[name] for name in self.stored}
+        out = {name: s[name] for name in self.stored}
+        out.update((field_name(n), d.d) for n, d in self._drugs.items())
+        return out
 
     def diagnostics(self, wall_seconds: float) -> dict[str, float]:
-        return self._diagnostics(self.stepper.state, self.stepper.dt, wall_seconds)
+        out = self._diagnostics(self.stepper.state, self.stepper.dt, wall_seconds)
+        for d in self._drugs.values():
+            out.update(d.diagnostics(self.stepper.state.data))
+        return out
 
     def checkpoint(self) -> dict[str, np.ndarray]:
         s = self.stepper.state
-        return {"data": s.data, "scalars": np.array([s.t, s.step, self.stepper.dt])}
+        out = {"data": s.data, "scalars": np.array([s.t, s.step, self.stepper.dt])}
+        if self._drugs:
+            out["drugs"] = np.stack([d.d for d in self._drugs.values()])
+            out["drug_index"] = np.array([float(self._drug_index)])
+        return out
 
     def restore(self, arrays: dict[str, np.ndarray]) -> None:
         t, step, dt = (float(v) for v in arrays["scalars"])
         self._reset(State(self.stepper.state.grid, arrays["data"], t=t, step=int(step)), dt)
+        if self._drugs:
+            for d, level in zip(self._drugs.values(), arrays["drugs"], strict=True):
+                d.d[...] = level
+            self._drug_index = int(np.asarray(arrays["drug_index"])[0])

@@ -11,7 +11,7 @@ from ...numerics.reference import solve_reference
 from .kernels import layout as P
 
 __all__ = ["koren_slope", "face_fluxes", "transport", "transport_rate", "reaction_rate",
-           "laplacian", "rhs", "explicit_step", "take_step"]
+           "laplacian", "rhs", "explicit_step", "take_step", "drug_step"]
 
 
 def koren_slope(d_up, d_down):
@@ -297,3 +297,17 @@ def take_step(src, dt, dx, dy, p, fixed=(0, 0, 0, 0), value=(0, 0, 0, 0),
     if active[P.VESSELS_ON]:
         dst[P.TAF] = solve_reference(dst[P.TAF], dt * p[P.D_A] / dy**2, 0, 0, 0, 0)
     return dst, rate_rows.max(), mmp_rows.max()
+
+
+def drug_step(d, data, supply_plane, dt, dx, dy, diffusion, decay, uptake, permeability,
+              level):
+    """Twin of :func:`.kernels.drug.drug_step`: the pointwise implicit part, then the
+    implicit diffusion along x (rows) and along y (columns) by ``scipy.linalg``;
+    returns the new level."""
+    s = permeability * (np.ones_like(d) if supply_plane < 0 else data[supply_plane])
+    cells = data[P.TUMOR] + data[P.EPITHELIAL]
+    out = (d + dt * s * level) / (1.0 + dt * (decay + uptake * cells + s))
+    if diffusion > 0.0:
+        out = solve_reference(out.T, dt * diffusion / dx**2, 0, 0, 0, 0).T
+        out = solve_reference(out, dt * diffusion / dy**2, 0, 0, 0, 0)
+    return out

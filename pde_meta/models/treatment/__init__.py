@@ -45,7 +45,9 @@ EFFECTS = {"angiogenesis": "Hahnfeldt's -e K g(t) on a growth-law primary's vasc
 #: the effects of the Hill form, and the model of the compartment each acts on
 HILL_EFFECTS = {"extravasation": "circulation", "survival": "circulation",
                 "priming": "circulation",
-                "reactivation": "organs", "killing": ("organs", "primary")}
+                "reactivation": "organs", "killing": ("organs", "primary", "invasion"),
+                "mmp": "invasion", "taf": "invasion", "sprouts": "invasion",
+                "normalisation": "invasion"}
 
 
 def hill(g: float, emax: float, ec50: float, power: float) -> float:

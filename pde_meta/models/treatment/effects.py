@@ -31,9 +31,12 @@ def apply_treatments(config, compartments: list) -> None:
         return
     by_name = {c.name: c for c in compartments}
     treatments = [_triggered(t, by_name) for t in treatments]
+    hours = hours_of(config, compartments)
     for t in treatments:
         for name, effect, potency, emax, ec50, power, resistance in t.effects:
-            if effect in HILL_EFFECTS:
+            if by_name[name].model == "invasion":  # a drug field on a tissue grid
+                _on_tissue(by_name[name], t, hours, effect, potency, emax, ec50, power)
+            elif effect in HILL_EFFECTS:
                 by_name[name].add_treatment(effect, potency, _hill_of(t.pk.at, emax, ec50,
                                                                       power))
             elif resistance > 0.0:  # the level, weighed by the sensitivity left
@@ -42,7 +45,17 @@ def apply_treatments(config, compartments: list) -> None:
                                                                        first))
             else:
                 by_name[name].add_treatment(effect, potency, t.pk.at)
-    compartments.append(TreatmentRecord(treatments, hours_of(config, compartments)))
+    compartments.append(TreatmentRecord(treatments, hours))
+
+
+def _on_tissue(tissue, treatment, hours: float, effect: str, *hill_terms) -> None:
+    """The drug of ``treatment`` on a tissue grid (once), and its ``effect`` there; the
+    tissue's clock is the run's, in units of ``hours``."""
+    if treatment.name not in tissue.drugs:
+        level = treatment.pk.at
+        tissue.add_drug(treatment.name, lambda t: level(t * hours / 24.0),
+                        dict(treatment.options))
+    tissue.add_drug_effect(treatment.name, effect, *hill_terms)
 
 
 def _triggered(treatment, by_name):

@@ -1,0 +1,166 @@
+r"""A drug on the tissue grid: its level in each cell and what it does there.
+
+The plasma level :math:`g(t)` (:mod:`pde_meta.models.treatment.pk`) enters the tissue
+where it is supplied (through the perfused blood vessels, or through the ECM as
+Anderson's oxygen does, or uniformly), diffuses, decays and is taken up by the tumour
+cells:
+
+.. math::
+
+    \partial_t d = D_d \nabla^2 d + P\, s(x) \,(g(t) - d) - \lambda_d d
+                   - u_d (n + e)\, d ,
+
+with zero-flux walls; :math:`s` is the density of the perfused blood vessels ``v``, the
+ECM ``f``, or 1. The step is implicit (pointwise, then the locally one-dimensional
+diffusion solve, :mod:`.kernels.drug`), positive and stable for any step, like oxygen's.
+
+It acts on amounts in each cell through a Hill effect of the local level,
+:math:`E(d) = E_{max} d^h / (EC_{50}^h + d^h)`, as a loss at the rate :math:`k E(d)`
+(``k``, the effect's potency, per unit of the tissue's time), applied exactly,
+:math:`x \to x\, e^{-k E \Delta t}`:
+
+* ``killing``: the tumour cells, both phenotypes (a cytotoxic drug);
+* ``mmp``: the active MMP (an MMP inhibitor);
+* ``taf``: the angiogenic factor (a VEGF-neutralising antibody);
+* ``sprouts``: the endothelial sprout tips (an anti-angiogenic drug);
+* ``normalisation``: the leakiness of the vessels (vessel normalisation).
+
+The drug is advanced by Lie splitting on its own lattice of times :math:`k\,\Delta t_d`
+(``tissue_step``): the tissue takes its own steps to each lattice time, then the drug and
+its effects take one step of :math:`\Delta t_d` with the plasma level at its end. The
+lattice does not depend on how a run is cut into chunks or restarted. A tissue that no
+treatment targets has no drug and runs as before, bit for bit.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...core.options import Option
+from ...errors import ConfigError
+from .kernels import layout as P
+
+__all__ = ["DRUG_OPTIONS", "SUPPLIES", "TISSUE_EFFECTS", "DrugTransport", "TissueDrug",
+           "apply_effects", "field_name"]
+
+#: where the drug enters the tissue: the plane whose density lets it in (None: everywhere)
+SUPPLIES = {"vessels": P.BLOOD, "ecm": P.ECM, "uniform": None}
+
+#: the effects on a tissue: effect -> the planes the drug removes at rate k E(d)
+TISSUE_EFFECTS = {"killing": (P.TUMOR, P.EPITHELIAL), "mmp": (P.MMP,), "taf": (P.TAF,),
+                  "sprouts": (P.SPROUTS,), "normalisation": (P.LEAKINESS,)}
+
+#: the keys of ``[[treatments]]`` that describe the drug in a tissue (used when an effect
+#: targets a tissue); in the tissue's units of length L and time T, illustrative
+DRUG_OPTIONS = (
+    Option("tissue_supply", "choice", "vessels", "where the drug enters a tissue grid: "
+           "through its perfused blood vessels, through the ECM (as Anderson's oxygen), or "
+           "uniformly", choices=tuple(SUPPLIES)),
+    Option("permeability", "number", 1.0, "the rate at which the drug crosses into the "
+           "tissue, per unit of supply density (illustrative)", low=0, low_open=True,
+           units="1/T"),
+    Option("tissue_diffusion", "number", 0.05, "the drug's diffusion coefficient in the "
+           "tissue (illustrative: a tenth of Anderson's oxygen)", low=0, units="L^2/T"),
+    Option("tissue_decay", "number", 0.1, "its decay in the tissue (illustrative)", low=0,
+           units="1/T"),
+    Option("tissue_uptake", "number", 1.0, "its uptake by tumour cells, per unit of density "
+           "(illustrative)", low=0, units="1/T"),
+    Option("tissue_step", "number", 0.01, "the drug's step on the tissue (Lie splitting; "
+           "with several drugs on one grid, the smallest of their steps)",
+           low=0, low_open=True, units="T"),
+)
+
+
+@dataclass(frozen=True)
+class DrugTransport:
+    """How a drug moves in a tissue (:data:`DRUG_OPTIONS`)."""
+
+    supply: str = "vessels"
+    permeability: float = 1.0
+    diffusion: float = 0.05
+    decay: float = 0.1
+    uptake: float = 1.0
+    step: float = 0.01
+
+    @classmethod
+    def from_options(cls, options: dict) -> DrugTransport:
+        o = {opt.key: options.get(opt.key, opt.default) for opt in DRUG_OPTIONS}
+        return cls(o["tissue_supply"], float(o["permeability"]), float(o["tissue_diffusion"]),
+                   float(o["tissue_decay"]), float(o["tissue_uptake"]), float(o["tissue_step"]))
+
+    def __post_init__(self) -> None:
+        if self.supply not in SUPPLIES:
+            raise ConfigError(f"tissue_supply = {self.supply!r}; allowed: "
+                              f"{', '.join(SUPPLIES)}; fix: use one of them")
+        for key in ("permeability", "diffusion", "decay", "uptake", "step"):
+            v = getattr(self, key)
+            if not (math.isfinite(v) and v >= 0.0) or (key in ("permeability", "step")
+                                                       and v == 0.0):
+                raise ConfigError(f"the tissue drug's {key} = {v!r}; allowed: a finite "
+                                  f"number >= 0 (> 0 for permeability and step); fix: "
+                                  f"change it")
+
+
+def field_name(drug: str) -> str:
+    """The name of a drug's field in the run file: ``drug_<name>``, with every character
+    that is not a letter, digit or underscore replaced by ``_``."""
+    return "drug_" + "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in drug)
+
+
+def hill_field(d: np.ndarray, emax: float, ec50: float, power: float) -> np.ndarray:
+    """``E(d) = emax d^h / (ec50^h + d^h)`` cell by cell (0 where ``d <= 0``)."""
+    x = np.power(np.maximum(d, 0.0) / ec50, power)
+    return emax * x / (1.0 + x)
+
+
+def apply_effects(data: np.ndarray, d: np.ndarray, effects, dt: float) -> None:
+    """Each effect ``(effect, potency, emax, ec50, hill)`` of one drug at level ``d``
+    removes its planes of the state ``data`` at the rate ``potency E(d)`` for ``dt``,
+    exactly (in place)."""
+    for effect, potency, emax, ec50, power in effects:
+        keep = np.exp(-dt * potency * hill_field(d, emax, ec50, power))
+        for plane in TISSUE_EFFECTS[effect]:
+            data[plane] *= keep
+
+
+class TissueDrug:
+    """One drug on a tissue grid: its level ``d`` (ny, nx), how it moves, the plasma
+    level ``level(t)`` in the tissue's time, and its effects."""
+
+    def __init__(self, name: str, level, transport: DrugTransport, shape) -> None:
+        self.name, self.level, self.transport = name, level, transport
+        self.d = np.zeros(shape)
+        self.effects: list[tuple[str, float, float, float, float]] = []
+
+    def add_effect(self, effect: str, potency: float, emax: float, ec50: float,
+                   power: float) -> None:
+        if effect not in TISSUE_EFFECTS:
+            raise ConfigError(f"a treatment's effect {effect!r} is not allowed on a tissue; "
+                              f"allowed: {', '.join(TISSUE_EFFECTS)}; fix: change the target")
+        self.effects.append((effect, float(potency), float(emax), float(ec50), float(power)))
+
+    def step(self, data: np.ndarray, t_end: float, dt: float, dx: float, dy: float,
+             block: int) -> None:
+        """One step ``dt`` of the drug to ``t_end`` and of its effects on ``data``."""
+        from .kernels.drug import drug_step  # compiled on first use
+
+        tr = self.transport
+        plane = SUPPLIES[tr.supply]
+        ny, nx = self.d.shape
+        drug_step(self.d, data, -1 if plane is None else plane, dt, dx, dy,
+                  tr.diffusion, tr.decay, tr.uptake, tr.permeability,
+                  float(self.level(t_end)), block, np.empty(nx), np.empty(nx),
+                  np.empty(ny), np.empty(ny))
+        apply_effects(data, self.d, self.effects, dt)
+
+    def diagnostics(self, data: np.ndarray) -> dict[str, float]:
+        """The mean level over the grid and over the tumour cells (weighted by density)."""
+        cells = data[P.TUMOR] + data[P.EPITHELIAL]
+        mass = float(cells.sum())
+        key = field_name(self.name)
+        return {f"{key}_mean": float(self.d.mean()),
+                f"{key}_in_tumour": float((cells * self.d).sum() / mass) if mass > 0
+                else 0.0}

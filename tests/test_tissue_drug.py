@@ -1,0 +1,184 @@
+"""A drug on the tissue grid: the compiled step against its numpy twin, the steady level
+from a vessel band against the analytic two-zone profile, killing exact along the drug's
+lattice, bitwise restarts and chunking, and the config's checks."""
+
+import math
+
+import numpy as np
+import pytest
+from conftest import random_state_data, two_zone_steady
+
+import pde_meta as pm
+from pde_meta import initial
+from pde_meta.config import loads_config
+from pde_meta.core.grid import Grid
+from pde_meta.errors import ConfigError
+from pde_meta.models.invasion import reference
+from pde_meta.models.invasion.compartment import Tissue
+from pde_meta.models.invasion.drug import DrugTransport, apply_effects, hill_field
+from pde_meta.models.invasion.kernels import layout as P
+from pde_meta.models.invasion.kernels.drug import drug_step
+
+
+@pytest.mark.parametrize("plane", [P.BLOOD, P.ECM, -1])
+@pytest.mark.parametrize("diffusion", [0.0, 0.3])
+def test_the_drug_kernel_equals_its_numpy_twin(rng, plane, diffusion):
+    data = random_state_data(rng, (23, 31), extras=True)
+    d = rng.uniform(0, 2, (23, 31))
+    args = (plane, 0.05, 0.04, 0.03, diffusion, 0.2, 1.5, 3.0, 0.8)
+    want = reference.drug_step(d, data, *args)
+    got = d.copy()
+    drug_step(got, data, *args, 16, np.empty(31), np.empty(31), np.empty(23), np.empty(23))
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=0.0)
+    assert got.min() >= 0.0
+
+
+def _strip(n):
+    return Grid(shape=(3, n), extent=(3.0 / n, 1.0))
+
+
+def test_the_steady_level_from_a_vessel_band_is_the_two_zone_profile():
+    """Perfused vessels fill x < 0.3 and no cells take the drug up: D d'' = (lambda + P)
+    d - P g inside the band, lambda d beyond, continuous value and flux at 0.3."""
+    n, x_b, g = 400, 0.3, 2.0
+    grid = _strip(n)
+    band = (grid.x < x_b)[None, :] * np.ones(grid.shape)
+    tissue = Tissue("tissue", initial.build_state(grid, blood=band), pm.Parameters())
+    tr = DrugTransport("vessels", permeability=4.0, diffusion=0.01, decay=1.0, uptake=0.0,
+                       step=2e-3)
+    tissue.add_drug("x", lambda t: g, tr)
+    drug = tissue._drugs["x"]
+    data = tissue.state.data
+    for _ in range(6000):  # 12 time units: 12 decay times of the slowest zone
+        drug.step(data, 1.0, tr.step, grid.dx, grid.dy, 16)
+    exact = two_zone_steady(grid.x, x_b, 0.01, 1.0 + 4.0, 4.0 * g, 1.0)
+    assert np.abs(drug.d[0] - exact).max() <= 2e-3 * exact.max()
+    np.testing.assert_allclose(drug.d[0], drug.d[1], rtol=1e-13)
+
+
+def test_killing_follows_the_drug_exactly_along_its_lattice():
+    """Uniform supply, no uptake: the level is uniform and obeys d_{k+1} = (d_k + dt P g)
+    / (1 + dt (lambda + P)); transport conserves the cells, so their mass is the initial
+    mass times prod_k exp(-dt potency E(d_k)) (1e-11), and no growth or death act."""
+    grid = Grid(shape=(24, 24), extent=(1.0, 1.0))
+    state = initial.build_state(grid, tumor=initial.gaussian(grid, (0.5, 0.5), 0.1, 0.8),
+                                ecm=np.full(grid.shape, 0.6))
+    params = pm.Parameters(growth_rate=0.0, hypoxic_death_rate=0.0)
+    tissue = Tissue("tissue", state, params)
+    tr = DrugTransport("uniform", permeability=3.0, diffusion=0.1, decay=0.5, uptake=0.0,
+                       step=0.01)
+    tissue.add_drug("chemo", lambda t: 1.0 + 0.5 * math.sin(3 * t), tr)
+    tissue.add_drug_effect("chemo", "killing", 2.0, 0.9, 0.4, 2.0)
+    mass0 = state.tumor.sum()
+    tissue.advance(0.5)
+    d, factor = 0.0, 1.0
+    for k in range(1, 51):
+        g = 1.0 + 0.5 * math.sin(3 * k * 0.01)
+        d = (d + 0.01 * 3.0 * g) / (1.0 + 0.01 * 3.5)
+        factor *= math.exp(-0.01 * 2.0 * 0.9 * (d / 0.4) ** 2 / (1 + (d / 0.4) ** 2))
+    assert tissue._drug_index == 50
+    np.testing.assert_allclose(tissue._drugs["chemo"].d, d, rtol=1e-12)
+    assert tissue.state.tumor.sum() == pytest.approx(mass0 * factor, rel=1e-11)
+    assert factor < 0.7  # the drug did kill
+
+
+def test_each_effect_removes_its_planes_at_the_rate_potency_e(rng):
+    data = random_state_data(rng, (5, 7), extras=True)
+    d = rng.uniform(0, 3, (5, 7))
+    effects = [("mmp", 2.0, 0.8, 0.5, 1.5), ("taf", 1.0, 1.0, 1.0, 1.0),
+               ("sprouts", 3.0, 0.5, 0.2, 2.0), ("normalisation", 0.5, 1.0, 2.0, 1.0),
+               ("killing", 1.0, 1.0, 1.0, 1.0)]
+    out = data.copy()
+    apply_effects(out, d, effects, 0.1)
+    planes = {"mmp": [P.MMP], "taf": [P.TAF], "sprouts": [P.SPROUTS],
+              "normalisation": [P.LEAKINESS], "killing": [P.TUMOR, P.EPITHELIAL]}
+    touched = set()
+    for effect, k, emax, ec50, h in effects:
+        x = (d / ec50) ** h
+        for plane in planes[effect]:
+            np.testing.assert_allclose(out[plane], data[plane] * np.exp(-0.1 * k * emax * x
+                                                                        / (1 + x)),
+                                       rtol=1e-14)
+            touched.add(plane)
+    for plane in set(range(13)) - touched:
+        np.testing.assert_array_equal(out[plane], data[plane])
+    assert hill_field(np.array([0.0, -1.0]), 1.0, 1.0, 2.0).tolist() == [0.0, 0.0]
+
+
+def _treated_tissue(n=32):
+    grid = Grid(shape=(n, n), extent=(1.0, 1.0))
+    blood = np.zeros(grid.shape)
+    blood[:, 2] = 1.0
+    state = initial.build_state(grid, tumor=initial.gaussian(grid, (0.6, 0.5), 0.12, 0.7),
+                                ecm=np.full(grid.shape, 0.7), blood=blood)
+    tissue = Tissue("tissue", state, pm.Parameters(), threads=1)
+    tissue.add_drug("mmpi", lambda t: 2.0 * math.exp(-t), DrugTransport(step=0.013))
+    tissue.add_drug_effect("mmpi", "mmp", 5.0, 1.0, 0.3, 1.0)
+    tissue.add_drug_effect("mmpi", "killing", 1.0, 0.5, 0.3, 1.0)
+    return tissue
+
+
+def test_a_restart_and_any_chunking_give_the_same_bits():
+    """As a run does: every copy stops at the output time 0.1234 (between two drug steps),
+    one in chunks of 3 steps, one restarted from a checkpoint there."""
+    whole = _treated_tissue()
+    whole.advance(0.1234)
+    whole.advance(0.3)
+    chunked = _treated_tissue()
+    for t_out in (0.1234, 0.3):
+        while chunked.t < t_out:
+            chunked.advance(t_out, max_steps=3)
+    first = _treated_tissue()
+    first.advance(0.1234)
+    saved = {k: np.array(v, copy=True) for k, v in first.checkpoint().items()}
+    resumed = _treated_tissue()
+    resumed.restore(saved)
+    resumed.advance(0.3)
+    for other in (chunked, resumed):
+        np.testing.assert_array_equal(other.state.data, whole.state.data)
+        np.testing.assert_array_equal(other._drugs["mmpi"].d, whole._drugs["mmpi"].d)
+        assert other.t == whole.t and other.step_count == whole.step_count
+    assert whole._drug_index == 23 and whole._drugs["mmpi"].d.max() > 0.05
+    # the level near the vessel column is higher than far from it (penetration)
+    d = whole._drugs["mmpi"].d
+    assert d[:, 2].mean() > 3 * d[:, -1].mean()
+
+
+def test_a_tissue_config_with_a_drug_builds_validates_and_stores_its_field(tmp_path):
+    text = """
+name = "d"
+[grid]
+shape = [16, 16]
+extent = [1.0, 1.0]
+[initial.tumor]
+type = "ellipse"
+center = [0.5, 0.5]
+radii = [0.2, 0.2]
+amplitude = 0.5
+[initial.ecm]
+type = "uniform"
+value = 0.7
+[time]
+t_end = 0.05
+snapshot_interval = 0.05
+[[treatments]]
+name = "cis-platin"
+pk = "constant"
+level = 1.0
+tissue_supply = "ecm"
+[[treatments.effects]]
+target = "tissue.killing"
+"""
+    result = pm.simulate(loads_config(text), tmp_path / "d.h5", progress="none")
+    ds = pm.open_run(result.path)
+    assert "drug_cis_platin" in ds and float(ds["drug_cis_platin"][-1].max()) > 0.0
+    assert float(ds["drug_cis_platin_in_tumour"][-1]) > 0.0
+    with pytest.raises(ConfigError, match="no perfused blood vessels|has none"):
+        pm.simulate(loads_config(text.replace('tissue_supply = "ecm"', "")),
+                    tmp_path / "e.h5", progress="none")
+    with pytest.raises(ConfigError, match=r"treatments\[0\].tissue_step"):
+        loads_config(text.replace('tissue_supply = "ecm"', "tissue_step = -1"))
+    with pytest.raises(ConfigError, match=r"treatments\[0\].tissue_supply.*did you mean"):
+        loads_config(text.replace('tissue_supply = "ecm"', 'tissue_supply = "ecn"'))
+    with pytest.raises(ConfigError, match=r"effects\[0\].target.*'invasion'"):
+        loads_config(text.replace("tissue.killing", "tissue.priming"))
