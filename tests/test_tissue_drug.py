@@ -182,3 +182,29 @@ target = "tissue.killing"
         loads_config(text.replace('tissue_supply = "ecm"', 'tissue_supply = "ecn"'))
     with pytest.raises(ConfigError, match=r"effects\[0\].target.*'invasion'"):
         loads_config(text.replace("tissue.killing", "tissue.priming"))
+
+
+def test_a_cytostatic_drug_scales_the_proliferation_by_one_minus_k_e():
+    """A sparse tumour (n = 1e-4, no crowding) in uniform oxygen and a drug held at its
+    steady level d* = P g / (P + lambda): ln(mass) grows at (1 - k E(d*)) times the
+    untreated rate, to 0.2 % (the splitting is first order in the drug's step)."""
+    grid = Grid(shape=(8, 8), extent=(1.0, 1.0))
+    still = dict(tumor_diffusivity=0.0, haptotaxis=0.0, mmp_production=0.0,
+                 oxygen_consumption=0.0, oxygen_supply=0.0, oxygen_decay=0.0,
+                 hypoxic_death_rate=0.0, growth_rate=2.0)
+
+    def run(drug):
+        state = initial.build_state(grid, tumor=np.full(grid.shape, 1e-4),
+                                    ecm=np.full(grid.shape, 0.3),
+                                    oxygen=np.full(grid.shape, 1.0))
+        tissue = Tissue("tissue", state, pm.Parameters(**still), dt=1e-3, threads=1)
+        if drug:
+            tr = DrugTransport("uniform", permeability=2.0, decay=2.0, uptake=0.0,
+                               step=1e-3)
+            tissue.add_drug("c", lambda t: 1.0, tr)
+            tissue._drugs["c"].d[...] = 2.0 * 1.0 / (2.0 + 2.0)  # d* = 0.5
+            tissue.add_drug_effect("c", "growth", 0.8, 1.0, 0.5, 1.0)  # k E = 0.4
+        tissue.advance(0.5)
+        return math.log(tissue.state.tumor.sum() / (1e-4 * grid.size))
+
+    assert run(True) / run(False) == pytest.approx(1.0 - 0.4, rel=2e-3)

@@ -145,7 +145,8 @@ class Tissue(Compartment):
                 s = self.stepper
                 g = s.state.grid
                 for drug in self._drugs.values():
-                    drug.step(s.state.data, t_drug, step, g.dx, g.dy, s.column_block)
+                    drug.step(s.state.data, t_drug, step, g.dx, g.dy, s.column_block,
+                              s.kernel_parameters)
                 self._drug_index += 1
                 s.refresh()
         return taken

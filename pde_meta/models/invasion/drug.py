@@ -20,6 +20,10 @@ It acts on amounts in each cell through a Hill effect of the local level,
 :math:`x \to x\, e^{-k E \Delta t}`:
 
 * ``killing``: the tumour cells, both phenotypes (a cytotoxic drug);
+* ``growth``: the tumour cells at ``k E(d)`` times their proliferation rate there (the
+  gain of the model's kinetics, :func:`.reference.kinetic_rates`), so that their net
+  proliferation is :math:`(1 - k E)` times the untreated one, to the first order of the
+  splitting (a cytostatic drug);
 * ``mmp``: the active MMP (an MMP inhibitor);
 * ``taf``: the angiogenic factor (a VEGF-neutralising antibody);
 * ``sprouts``: the endothelial sprout tips (an anti-angiogenic drug);
@@ -42,6 +46,7 @@ import numpy as np
 from ...core.options import Option
 from ...errors import ConfigError
 from .kernels import layout as P
+from .reference import kinetic_rates
 
 __all__ = ["DRUG_OPTIONS", "SUPPLIES", "TISSUE_EFFECTS", "DrugTransport", "TissueDrug",
            "apply_effects", "field_name"]
@@ -50,7 +55,8 @@ __all__ = ["DRUG_OPTIONS", "SUPPLIES", "TISSUE_EFFECTS", "DrugTransport", "Tissu
 SUPPLIES = {"vessels": P.BLOOD, "ecm": P.ECM, "uniform": None}
 
 #: the effects on a tissue: effect -> the planes the drug removes at rate k E(d)
-TISSUE_EFFECTS = {"killing": (P.TUMOR, P.EPITHELIAL), "mmp": (P.MMP,), "taf": (P.TAF,),
+TISSUE_EFFECTS = {"killing": (P.TUMOR, P.EPITHELIAL), "growth": (P.TUMOR, P.EPITHELIAL),
+                  "mmp": (P.MMP,), "taf": (P.TAF,),
                   "sprouts": (P.SPROUTS,), "normalisation": (P.LEAKINESS,)}
 
 #: the keys of ``[[treatments]]`` that describe the drug in a tissue (used when an effect
@@ -116,12 +122,22 @@ def hill_field(d: np.ndarray, emax: float, ec50: float, power: float) -> np.ndar
     return emax * x / (1.0 + x)
 
 
-def apply_effects(data: np.ndarray, d: np.ndarray, effects, dt: float) -> None:
+def apply_effects(data: np.ndarray, d: np.ndarray, effects, dt: float, p=None) -> None:
     """Each effect ``(effect, potency, emax, ec50, hill)`` of one drug at level ``d``
-    removes its planes of the state ``data`` at the rate ``potency E(d)`` for ``dt``,
-    exactly (in place)."""
+    removes its planes of the state ``data`` at the rate ``potency E(d)`` for ``dt``
+    (``growth``: times each phenotype's proliferation rate under the parameters ``p``, a
+    kernel tuple), exactly (in place)."""
     for effect, potency, emax, ec50, power in effects:
-        keep = np.exp(-dt * potency * hill_field(d, emax, ec50, power))
+        rate = dt * potency * hill_field(d, emax, ec50, power)
+        if effect == "growth":
+            n, f, b, c, e = (data[k] for k in (P.TUMOR, P.ECM, P.MEMBRANE, P.OXYGEN,
+                                               P.EPITHELIAL))
+            gain_n = kinetic_rates(n, f, b, c, p, other=e)[0]
+            gain_e = kinetic_rates(e, f, b, c, p, other=n, growth=p[P.GROWTH_E])[0]
+            data[P.TUMOR] *= np.exp(-rate * gain_n)
+            data[P.EPITHELIAL] *= np.exp(-rate * gain_e)
+            continue
+        keep = np.exp(-rate)
         for plane in TISSUE_EFFECTS[effect]:
             data[plane] *= keep
 
@@ -143,8 +159,9 @@ class TissueDrug:
         self.effects.append((effect, float(potency), float(emax), float(ec50), float(power)))
 
     def step(self, data: np.ndarray, t_end: float, dt: float, dx: float, dy: float,
-             block: int) -> None:
-        """One step ``dt`` of the drug to ``t_end`` and of its effects on ``data``."""
+             block: int, p=None) -> None:
+        """One step ``dt`` of the drug to ``t_end`` and of its effects on ``data``
+        (``p``: the tissue's kernel parameters, which the ``growth`` effect needs)."""
         from .kernels.drug import drug_step  # compiled on first use
 
         tr = self.transport
@@ -154,7 +171,7 @@ class TissueDrug:
                   tr.diffusion, tr.decay, tr.uptake, tr.permeability,
                   float(self.level(t_end)), block, np.empty(nx), np.empty(nx),
                   np.empty(ny), np.empty(ny))
-        apply_effects(data, self.d, self.effects, dt)
+        apply_effects(data, self.d, self.effects, dt, p)
 
     def diagnostics(self, data: np.ndarray) -> dict[str, float]:
         """The mean level over the grid and over the tumour cells (weighted by density)."""

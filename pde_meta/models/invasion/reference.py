@@ -11,7 +11,7 @@ from ...numerics.reference import solve_reference
 from .kernels import layout as P
 
 __all__ = ["koren_slope", "face_fluxes", "transport", "transport_rate", "reaction_rate",
-           "laplacian", "rhs", "explicit_step", "take_step", "drug_step"]
+           "laplacian", "rhs", "explicit_step", "take_step", "drug_step", "kinetic_rates"]
 
 
 def koren_slope(d_up, d_down):
@@ -140,7 +140,7 @@ def _hypoxic(c, p):
     return 0.5 * (1.0 - np.tanh((c - p[P.C_H]) / p[P.W_H]))
 
 
-def _kinetic_rates(n, f, b, c, p, other=0.0, growth=None):
+def kinetic_rates(n, f, b, c, p, other=0.0, growth=None):
     """Per-capita gain and loss of tumour cells (growth and hypoxic death); ``other``:
     the density of the other phenotype, which shares the space."""
     growth = p[P.GROWTH] if growth is None else growth
@@ -165,11 +165,11 @@ def rhs(data, dx, dy, p, fixed=(0, 0, 0, 0), value=(0, 0, 0, 0)):
     """The semi-discrete right-hand side of every field (the method of lines form)."""
     n, f, b, m, c, e, a, tips, v, u, lym, w, leak = data
     tendency, _ = transport(data, dx, dy, p)
-    gain, loss = _kinetic_rates(n, f, b, c, p, other=e)
+    gain, loss = kinetic_rates(n, f, b, c, p, other=e)
     k_em = emt_rate(c, m, p)
     switch = k_em * e - p[P.K_MET] * n
     dn = tendency + n * (gain - loss) + switch
-    gain_e, loss_e = _kinetic_rates(e, f, b, c, p, other=n, growth=p[P.GROWTH_E])
+    gain_e, loss_e = kinetic_rates(e, f, b, c, p, other=n, growth=p[P.GROWTH_E])
     de = transport(data, dx, dy, p, P.EPITHELIAL)[0] + e * (gain_e - loss_e) - switch
     cells = n + e
     df = -p[P.DELTA] * m * f
@@ -201,8 +201,8 @@ def _two_phenotypes(n1, e1, src, dt, p):
     exchange between the phenotypes."""
     f, b, m, c = src[P.ECM], src[P.MEMBRANE], src[P.MMP], src[P.OXYGEN]
     if p[P.GROWTH] > 0 or p[P.DEATH] > 0 or p[P.GROWTH_E] > 0:
-        gain, loss = _kinetic_rates(n1, f, b, c, p, other=e1)
-        gain_e, loss_e = _kinetic_rates(e1, f, b, c, p, other=n1, growth=p[P.GROWTH_E])
+        gain, loss = kinetic_rates(n1, f, b, c, p, other=e1)
+        gain_e, loss_e = kinetic_rates(e1, f, b, c, p, other=n1, growth=p[P.GROWTH_E])
         n1, e1 = (n1 * (1 + dt * gain) / (1 + dt * loss),
                   e1 * (1 + dt * gain_e) / (1 + dt * loss_e))
     k_em = emt_rate(c, m, p) * np.ones_like(n1)
@@ -260,7 +260,7 @@ def explicit_step(src, dt, dx, dy, p, fixed=(0, 0, 0, 0), value=(0, 0, 0, 0),
         rate = np.maximum(rate, rate_e)
         n1, dst[P.EPITHELIAL] = _two_phenotypes(n1, e + dt * tendency_e, src, dt, p)
     elif p[P.GROWTH] > 0 or p[P.DEATH] > 0:
-        gain, loss = _kinetic_rates(n1, f, b, c, p)
+        gain, loss = kinetic_rates(n1, f, b, c, p)
         n1 = n1 * (1 + dt * gain) / (1 + dt * loss)
     dst[P.TUMOR] = n1
     f1 = f * np.exp(-p[P.DELTA] * m * dt)

@@ -289,6 +289,11 @@ class Stepper:
             self._work[layout.FIRST_VESSEL_PLANE:] = s.data[layout.FIRST_VESSEL_PLANE:]
 
     @property
+    def kernel_parameters(self) -> tuple:
+        """The parameters as the kernels take them (:meth:`.Parameters.as_tuple`)."""
+        return self._p
+
+    @property
     def column_block(self) -> int:
         """Columns per parallel task of the implicit y solves."""
         return self._blocks[1]

@@ -21,7 +21,13 @@ it from the config. Effects so far:
   :math:`1 - E`), ``<organs>.killing`` (the death rate of every colony plus :math:`k E`
   per day: a cytotoxic drug kills dividing cells, an immunotherapy raises
   immune killing; dormant cells are spared). A metastasis suppressor acts on
-  these alone and leaves the primary untouched.
+  these alone and leaves the primary untouched;
+* on a tissue grid (the invasion model) the drug has a level of its own in each cell
+  (:mod:`pde_meta.models.invasion.drug`: supplied by the perfused vessels, diffusing,
+  decaying, taken up by the cells), and its Hill effect of that local level removes
+  tumour cells (``killing``), slows their proliferation (``growth``), inactivates MMP
+  (``mmp``), neutralises TAF (``taf``), kills sprout tips (``sprouts``) or lowers the
+  vessels' leakiness (``normalisation``).
 
 Times are days from the start of the run.
 """
@@ -41,13 +47,23 @@ EFFECTS = {"angiogenesis": "Hahnfeldt's -e K g(t) on a growth-law primary's vasc
                            "times 1 - E(g)",
            "killing": "potency E(g) per day added to the death rate of an organs "
                       "compartment's colonies, or of a growth-law primary's cells "
-                      "(scalar laws; cytotoxic, immunotherapy)"}
+                      "(scalar laws; cytotoxic, immunotherapy), or of a tissue's tumour "
+                      "cells at the rate potency E(d) of the local level d",
+           "growth": "a tissue's tumour proliferation times 1 - potency E(d) of the local "
+                     "level d (cytostatic)",
+           "mmp": "a tissue's active MMP removed at the rate potency E(d) (an MMP "
+                  "inhibitor)",
+           "taf": "a tissue's angiogenic factor removed at the rate potency E(d) (anti-VEGF)",
+           "sprouts": "a tissue's sprout tips removed at the rate potency E(d) "
+                      "(anti-angiogenic)",
+           "normalisation": "a tissue's vessel leakiness lowered at the rate potency E(d) "
+                            "(vessel normalisation)"}
 #: the effects of the Hill form, and the model of the compartment each acts on
 HILL_EFFECTS = {"extravasation": "circulation", "survival": "circulation",
                 "priming": "circulation",
                 "reactivation": "organs", "killing": ("organs", "primary", "invasion"),
-                "mmp": "invasion", "taf": "invasion", "sprouts": "invasion",
-                "normalisation": "invasion"}
+                "growth": "invasion", "mmp": "invasion", "taf": "invasion",
+                "sprouts": "invasion", "normalisation": "invasion"}
 
 
 def hill(g: float, emax: float, ec50: float, power: float) -> float:
