@@ -8,7 +8,9 @@ Usage::
 1. ``configs/cascade.toml`` to its end with one thread, with and without a metastasis
    suppressor (a constant level acting on the circulation's extravasation and the organs'
    reactivation), alternating round by round; the best round of each and their ratio.
-2. ``configs/suppressor.toml`` as a sweep: two arms (level 0 and 2) x ``--replicates``
+2. ``configs/chemo_penetration.toml`` the same way, with and without its drug on the
+   tissue grid.
+3. ``configs/suppressor.toml`` as a sweep: two arms (level 0 and 2) x ``--replicates``
    seeds on a local dask cluster of ``--workers`` processes; its wall time, and the
    paired difference of the macrometastases (``pde_meta.sweep.compare_arms``).
 
@@ -45,24 +47,41 @@ emax = 0.9
 """
 
 
-def cascade(rounds: int) -> dict:
+def side_by_side(treated, rounds: int) -> dict:
+    """``treated`` and the same config without its treatments, alternating round by
+    round with one thread: the best wall time of each, their ratio, and the steps."""
     import pde_meta as pm
 
-    text = (HERE / "configs" / "cascade.toml").read_text()
-    treated = pm.loads_config(text + SUPPRESSOR, base_dir=HERE / "configs", name="cascade")
     plain = replace(treated, treatments=())
     best = {"treated": np.inf, "plain": np.inf}
+    steps = {}
     with tempfile.TemporaryDirectory() as tmp:
         pm.simulate(plain.with_t_end(0.05), output=Path(tmp) / "warm.h5", progress="none")
         for k in range(rounds):
             order = [("treated", treated), ("plain", plain)]
             for name, c in order if k % 2 == 0 else order[::-1]:
                 start = time.perf_counter()
-                pm.simulate(c, output=Path(tmp) / f"{name}.h5", overwrite=True,
-                            progress="none", threads=1)
+                result = pm.simulate(c, output=Path(tmp) / f"{name}.h5", overwrite=True,
+                                     progress="none", threads=1)
                 best[name] = min(best[name], time.perf_counter() - start)
+                steps[name] = result.step
     return {"treated_s": best["treated"], "plain_s": best["plain"],
-            "ratio": best["treated"] / best["plain"]}
+            "ratio": best["treated"] / best["plain"], "treated_steps": steps["treated"],
+            "plain_steps": steps["plain"]}
+
+
+def cascade(rounds: int) -> dict:
+    import pde_meta as pm
+
+    text = (HERE / "configs" / "cascade.toml").read_text()
+    return side_by_side(pm.loads_config(text + SUPPRESSOR, base_dir=HERE / "configs",
+                                        name="cascade"), rounds)
+
+
+def tissue(rounds: int) -> dict:
+    import pde_meta as pm
+
+    return side_by_side(pm.load_config(HERE / "configs" / "chemo_penetration.toml"), rounds)
 
 
 def trial(replicates: int, workers: int) -> dict:
@@ -98,6 +117,7 @@ def main(argv=None) -> int:
     machine = (f"{platform.machine()}, {os.cpu_count()} CPUs, load "
                f"{os.getloadavg()[0]:.2f}")
     c = cascade(args.rounds)
+    d = tissue(args.rounds)
     t = trial(args.replicates, args.workers)
     lines = ["# The cost of treatments", "",
              f"`python -m benchmarks.treatments --replicates {args.replicates} --workers "
@@ -107,6 +127,13 @@ def main(argv=None) -> int:
              "circulation's extravasation and the organs' reactivation), one thread:", "",
              "| with the treatment s | without s | ratio |", "|---|---|---|",
              f"| {c['treated_s']:.2f} | {c['plain_s']:.2f} | {c['ratio']:.3f} |", "",
+             "## A drug on a tissue grid: `configs/chemo_penetration.toml`", "",
+             "The drug's level on the 201 x 201 grid and its killing, every 0.01 (its "
+             "lattice also cuts the tissue's steps there), against the same tissue "
+             "untreated (`vessels.toml`), one thread:", "",
+             "| with the drug s (steps) | without s (steps) | ratio |", "|---|---|---|",
+             f"| {d['treated_s']:.2f} ({d['treated_steps']}) | {d['plain_s']:.2f} "
+             f"({d['plain_steps']}) | {d['ratio']:.3f} |", "",
              "## A trial on dask: `configs/suppressor.toml`", "",
              f"Two arms (level 0 and 2) x {args.replicates} replicates (the same seeds in "
              f"both), {args.workers} worker processes:", "",
@@ -118,7 +145,7 @@ def main(argv=None) -> int:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text("\n".join(lines))
     args.output.with_suffix(".json").write_text(json.dumps(
-        {"machine": machine, "cascade": c, "trial": t}, indent=2))
+        {"machine": machine, "cascade": c, "tissue": d, "trial": t}, indent=2))
     print("\n".join(lines))
     return 0
 
