@@ -132,35 +132,19 @@ class Tissue(Compartment):
         return self.stepper.threads
 
     def advance(self, t_end: float, max_steps: int | None = None) -> int:
-        if not self._drugs:
-            return self._advance(t_end, max_steps)
-        # the tissue's own steps to each time of the drugs' lattice, then their step
-        step = self.drug_step
-        taken = 0
-        while self.t < t_end and (max_steps is None or taken < max_steps):
-            t_drug = (self._drug_index + 1) * step
-            taken += self._advance(min(t_end, t_drug),
-                                   None if max_steps is None else max_steps - taken)
-            if self.t >= t_drug:
-                s = self.stepper
-                g = s.state.grid
-                for drug in self._drugs.values():
-                    drug.step(s.state.data, t_drug, step, g.dx, g.dy, s.column_block,
-                              s.kernel_parameters)
-                self._drug_index += 1
-                s.refresh()
-        return taken
-
-    def _advance(self, t_end: float, max_steps: int | None = None) -> int:
         s = self.stepper
         before, dt_before = self._keep(), s.dt
+        drugs = ([d.d.copy() for d in self._drugs.values()], self._drug_index)
         choice = self.thread_choice
         if choice is not None:  # any count gives the same bits
             s.threads, max_steps = choice.next(max_steps)
         start = time.perf_counter()
         try:
-            s.advance(float(t_end), max_steps=max_steps)
+            self._steps_to(float(t_end), max_steps)
         except SimulationError as exc:
+            if self._drugs:  # a replay without the drugs would not be this run
+                self._reset(before, dt_before, drugs)
+                raise
             good, what = self._diagnose(before, dt_before, float(t_end), exc)
             self._reset(good, dt_before)
             raise SimulationError(what) from None
@@ -168,15 +152,35 @@ class Tissue(Compartment):
         if choice is not None:
             choice.record(s.threads, time.perf_counter() - start, taken)
         if s.state.t <= before.t and taken > 0:
-            self._reset(before, dt_before)
+            self._reset(before, dt_before, drugs)
             raise SimulationError(f"the time step fell to {s.dt:g} at t = {before.t:.6g} "
                                   f"(step {before.step}): time no longer advances")
         if (t_end - s.state.t) > MAX_STEPS_AHEAD * s.dt:
-            self._reset(before, dt_before)
+            self._reset(before, dt_before, drugs)
             raise SimulationError(f"the time step fell to {s.dt:g} at t = {s.state.t:.6g} "
                                   f"(step {s.state.step}): reaching t = {t_end:g} would take "
                                   f"more than {MAX_STEPS_AHEAD:.0e} steps")
         return taken
+
+    def _steps_to(self, t_end: float, max_steps: int | None) -> None:
+        """The stepper's steps to ``t_end``; with drugs, to each time of their lattice
+        in turn, and there the drugs' step (:mod:`.drug`)."""
+        s = self.stepper
+        if not self._drugs:
+            s.advance(t_end, max_steps=max_steps)
+            return
+        step, first = self.drug_step, s.state.step
+        while s.state.t < t_end and (max_steps is None or s.state.step - first < max_steps):
+            t_drug = (self._drug_index + 1) * step
+            s.advance(min(t_end, t_drug),
+                      max_steps=None if max_steps is None else max_steps - (s.state.step
+                                                                           - first))
+            if s.state.t >= t_drug:
+                g = s.state.grid
+                for drug in self._drugs.values():
+                    drug.step(s.state.data, t_drug, step, g.dx, g.dy, s.kernel_parameters)
+                self._drug_index += 1
+                s.refresh()
 
     def estimate_steps(self, times, seconds: float = 0.3) -> tuple[int, str]:
         """About how many steps a run through the output ``times`` takes, by a pilot: this
@@ -218,7 +222,12 @@ class Tissue(Compartment):
                 self._before[k] = s.data[k]
         return State(s.grid, self._before, t=s.t, step=s.step)
 
-    def _reset(self, state: State, dt: float) -> None:
+    def _reset(self, state: State, dt: float, drugs=None) -> None:
+        """Back to ``state`` (and the drugs' levels and index ``drugs``, if given)."""
+        if drugs is not None:
+            for d, level in zip(self._drugs.values(), drugs[0], strict=True):
+                d.d[...] = level
+            self._drug_index = drugs[1]
         if state.data is not self.stepper.state.data:
             self.stepper.state.data[...] = state.data
         self.stepper.state.t, self.stepper.state.step = state.t, state.step

@@ -11,8 +11,9 @@ cells:
                    - u_d (n + e)\, d ,
 
 with zero-flux walls; :math:`s` is the density of the perfused blood vessels ``v``, the
-ECM ``f``, or 1. The step is implicit (pointwise, then the locally one-dimensional
-diffusion solve, :mod:`.kernels.drug`), positive and stable for any step, like oxygen's.
+ECM ``f``, or 1. The step is implicit, split by direction with the supply and the losses
+inside each direction's solve (:mod:`.kernels.drug`): positive and stable for any step,
+and it does not starve the tissue at steps far above the explicit limit.
 
 It acts on amounts in each cell through a Hill effect of the local level,
 :math:`E(d) = E_{max} d^h / (EC_{50}^h + d^h)`, as a loss at the rate :math:`k E(d)`
@@ -159,18 +160,15 @@ class TissueDrug:
         self.effects.append((effect, float(potency), float(emax), float(ec50), float(power)))
 
     def step(self, data: np.ndarray, t_end: float, dt: float, dx: float, dy: float,
-             block: int, p=None) -> None:
+             p=None) -> None:
         """One step ``dt`` of the drug to ``t_end`` and of its effects on ``data``
         (``p``: the tissue's kernel parameters, which the ``growth`` effect needs)."""
         from .kernels.drug import drug_step  # compiled on first use
 
         tr = self.transport
         plane = SUPPLIES[tr.supply]
-        ny, nx = self.d.shape
-        drug_step(self.d, data, -1 if plane is None else plane, dt, dx, dy,
-                  tr.diffusion, tr.decay, tr.uptake, tr.permeability,
-                  float(self.level(t_end)), block, np.empty(nx), np.empty(nx),
-                  np.empty(ny), np.empty(ny))
+        drug_step(self.d, data, -1 if plane is None else plane, dt, dx, dy, tr.diffusion,
+                  tr.decay, tr.uptake, tr.permeability, float(self.level(t_end)))
         apply_effects(data, self.d, self.effects, dt, p)
 
     def diagnostics(self, data: np.ndarray) -> dict[str, float]:

@@ -294,11 +294,6 @@ class Stepper:
         return self._p
 
     @property
-    def column_block(self) -> int:
-        """Columns per parallel task of the implicit y solves."""
-        return self._blocks[1]
-
-    @property
     def active(self) -> dict[str, bool]:
         """Which groups of fields the steps update: ``{"phenotypes": ..., "vessels": ...}``."""
         return {"phenotypes": bool(self._active[layout.PHENOTYPES_ON]),
