@@ -57,9 +57,10 @@ def test_the_steady_level_from_a_vessel_band_is_the_two_zone_profile():
 
 
 def test_killing_follows_the_drug_exactly_along_its_lattice():
-    """Uniform supply, no uptake: the level is uniform and obeys, twice per step, d ->
-    (d + dt P g / 2) / (1 + dt (lambda + P) / 2); transport conserves the cells, so their mass is the initial
-    mass times prod_k exp(-dt potency E(d_k)) (1e-11), and no growth or death act."""
+    """Uniform supply, no uptake: the level is uniform and obeys, twice per step,
+    d -> (d + dt P g / 2) / (1 + dt (lambda + P) / 2); transport conserves the cells, so
+    their mass is the initial mass times prod_k exp(-dt potency E(d_k)) (1e-11), and no
+    growth or death act."""
     grid = Grid(shape=(24, 24), extent=(1.0, 1.0))
     state = initial.build_state(grid, tumor=initial.gaussian(grid, (0.5, 0.5), 0.1, 0.8),
                                 ecm=np.full(grid.shape, 0.6))
