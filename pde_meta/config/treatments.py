@@ -71,7 +71,8 @@ EFFECT_OPTIONS = (
     Option("target", "string", REQUIRED, "what it acts on: '<compartment>.<effect>' with "
            f"the effects {', '.join(EFFECTS)}"),
     Option("potency", "number", 1.0, "angiogenesis: Hahnfeldt's e, per day per unit of "
-           "level; survival: k of the hazards' 1 + k E", low=0),
+           "level; killing, dormant_death: k of the added death rate k E per day; "
+           "survival, immune, dormancy: k of 1 + k E; priming: the niche gain k E", low=0),
     Option("emax", "number", 1.0, "the largest effect E of a Hill effect", low=0, high=1),
     Option("ec50", "number", 1.0, "the level of half the largest effect", low=0,
            low_open=True),
