@@ -245,8 +245,8 @@ def reference_markdown() -> str:
         "`pde_meta.models.treatment.pk`), its doses (one bolus, a loading dose and a "
         "regular dose `every` days `count` times, `dose_times` with `dose_amounts`, an "
         "infusion, or a constant level) and one or more `[[treatments.effects]]`, each a "
-        "`target = \"<compartment>.<effect>\"`. Times are days from the start of the run. "
-        "Example: `configs/hahnfeldt1999.toml`.",
+        "`target = \"<compartment>.<effect>\"` (or a drug `class`, below). Times are days from "
+        "the start of the run. Example: `configs/hahnfeldt1999.toml`.",
         "",
         *_table(TREATMENT_OPTIONS),
         "",

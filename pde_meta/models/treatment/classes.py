@@ -8,30 +8,28 @@ class then only labels the drug (in the config and the run file). Effects whose 
 not (yet) an effect of :data:`~pde_meta.models.treatment.EFFECTS`, or that cannot act on
 that kind of compartment, are skipped.
 
-=============  ==================  ==============  =======  ====  =====  =================
-class          kind                effect          potency  emax  ec50   source
-=============  ==================  ==============  =======  ====  =====  =================
-suppressor     circulation         extravasation   1        0.8   1      illustrative
-                                                                         (configs/
-                                                                         suppressor.toml)
-suppressor     organs              reactivation    1        0.9   1      illustrative
-antiangiogenic hahnfeldt primary   angiogenesis    1.3      --    --     Hahnfeldt et al.
-                                                                         1999: TNP-470's e
-                                                                         (recalled)
-antiangiogenic invasion            sprouts         1        0.5   1      illustrative
-antiangiogenic invasion            taf             1        0.5   1      illustrative
-antiangiogenic invasion            normalisation   1        0.5   1      illustrative
-cytotoxic      scalar primary      killing         0.3      1     10     illustrative
-cytotoxic      organs              killing         0.3      1     10     illustrative
-cytotoxic      invasion            killing         0.3      1     10     illustrative
-cytotoxic      circulation         survival        1        1     10     illustrative
-cytotoxic      circulation         priming         2        1     10     illustrative
-                                                                         (configs/
-                                                                         chemo_priming)
-immunotherapy  circulation         immune          1        1     1      illustrative
-immunotherapy  organs              killing         0.1      1     1      illustrative
-immunotherapy  organs              dormant_death   0.01     1     1      illustrative
-=============  ==================  ==============  =======  ====  =====  =================
+==============  =================  =============  =======  ====  ====  ======
+class           kind               effect         potency  emax  ec50  source
+==============  =================  =============  =======  ====  ====  ======
+suppressor      circulation        extravasation  1        0.8   1     [1]
+suppressor      organs             reactivation   1        0.9   1     [1]
+antiangiogenic  hahnfeldt primary  angiogenesis   1.3      --    --    [2]
+antiangiogenic  invasion           sprouts        1        0.5   1     [1]
+antiangiogenic  invasion           taf            1        0.5   1     [1]
+antiangiogenic  invasion           normalisation  1        0.5   1     [1]
+cytotoxic       scalar primary     killing        0.3      1     10    [1]
+cytotoxic       organs             killing        0.3      1     10    [1]
+cytotoxic       invasion           killing        0.3      1     10    [1]
+cytotoxic       circulation        survival       1        1     10    [1]
+cytotoxic       circulation        priming        2        1     10    [3]
+immunotherapy   circulation        immune         1        1     1     [1]
+immunotherapy   organs             killing        0.1      1     1     [1]
+immunotherapy   organs             dormant_death  0.01     1     1     [1]
+==============  =================  =============  =======  ====  ====  ======
+
+[1] illustrative (the suppressor's as in ``configs/suppressor.toml``); [2] Hahnfeldt et
+al. 1999, TNP-470's ``e`` (recalled, not verified; ``configs/hahnfeldt1999.toml``); [3]
+illustrative, as ``configs/chemo_priming.toml``.
 
 Every class effect has the Hill exponent 1, acts through the level and has no
 resistance. The suppressor never acts on a primary (a metastasis suppressor acts on the
