@@ -184,6 +184,11 @@ target = "tissue.killing"
         loads_config(text.replace('tissue_supply = "ecm"', 'tissue_supply = "ecn"'))
     with pytest.raises(ConfigError, match=r"effects\[0\].target.*'invasion'"):
         loads_config(text.replace("tissue.killing", "tissue.priming"))
+    with pytest.raises(ConfigError, match=r"effects\[0\].through.*each cell"):
+        loads_config(text + 'through = "damage"\n')
+    classed = loads_config(text.replace('[[treatments.effects]]\ntarget = "tissue.killing"\n',
+                                        'class = "cytotoxic"\n'))
+    assert [e[:2] for e in classed.treatments[0].effects] == [("tissue", "killing")]
 
 
 def test_a_cytostatic_drug_scales_the_proliferation_by_one_minus_k_e():

@@ -101,7 +101,8 @@ def test_a_schedule_round_trips_and_bad_ones_are_refused_in_one_line(tmp_path):
     again = loads_config(dump_toml(c.to_dict()), base_dir=tmp_path)
     assert again.treatments == c.treatments
     for extra, target, message in (
-            ("", "primary.growth", "'growth' is not an effect"),
+            ("", "primary.glowth", "'glowth' is not an effect"),
+            ("", "primary.growth", "growth acts on a 'invasion' compartment"),
             ("", "liver.angiogenesis", "names no compartment"),
             ("dose_times = [0.0, 1.0]\ndose_amounts = [1.0]", "primary.angiogenesis",
              "dose_amounts 1"),
@@ -369,3 +370,323 @@ def test_a_cytotoxic_drug_kills_a_growth_law_primary_as_its_closed_form():
     assert primary.x == pytest.approx(1e6 * math.exp(r * 30.0), rel=1e-9)
     assert primary.expected == pytest.approx(m * 1e6 * math.expm1(alpha * r * 30.0)
                                              / (alpha * r), rel=1e-9)
+
+
+# ---------------------------------------------------------------- damage with repair
+def _damage_by_ode(pk, repair, times):
+    """D(t) by solve_ivp (rtol 1e-10) of the amounts and the damage, between the doses."""
+    from scipy.integrate import solve_ivp
+
+    k10, k12, k21, V = pk.elimination, pk.k12, pk.k21, pk.volume
+    M = np.array([[-(k10 + k12), k21, 0.0], [k12, -k21, 0.0], [1.0 / V, 0.0, -repair]])
+    edges = sorted({0.0, *times, *(d.time for d in pk.doses),
+                    *(d.time + d.duration for d in pk.doses)})
+    y, out = np.zeros(3), {}
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        y[0] += sum(d.amount for d in pk.doses if d.duration == 0 and d.time == lo)
+        rate = sum(d.amount for d in pk.doses if d.duration > 0 and d.time <= lo
+                   and d.time + d.duration >= hi)
+        y = solve_ivp(lambda t, z, rate=rate: M @ z + [rate, 0.0, 0.0], (lo, hi), y,
+                      method="DOP853", rtol=1e-10, atol=1e-14).y[:, -1]
+        out[hi] = y[2]
+    return np.array([out[t] for t in times])
+
+
+DAMAGE_DOSES = (Dose(0.0, 10.0), Dose(1.0, 4.0, 2.0), Dose(2.5, 3.0))
+DAMAGE_TIMES = [0.5, 1.7, 3.0, 6.0, 20.0]
+
+
+@pytest.mark.parametrize("model", ["one", "two"])
+@pytest.mark.parametrize("repair", [0.0, 0.3, 2.0])
+def test_damage_of_boluses_and_an_infusion_against_the_ode(model, repair):
+    # D' = g - k_r D, D(0) = 0, of two boluses and an infusion between them
+    pk = PK(model, DAMAGE_DOSES, 0.7, 2.0, *((1.5, 0.9) if model == "two" else ()))
+    got = [pk.damage_at(t, repair) for t in DAMAGE_TIMES]
+    assert got == pytest.approx(_damage_by_ode(pk, repair, DAMAGE_TIMES), rel=1e-8)
+
+
+def test_damage_where_repair_equals_an_elimination_rate_and_the_area_without_repair():
+    one = PK("one", DAMAGE_DOSES, 0.7, 2.0)
+    two = PK("two", DAMAGE_DOSES, 0.7, 2.0, 1.5, 0.9)
+    alpha, beta = two._rates()
+    for pk, rate in ((one, 0.7), (two, alpha), (two, beta)):
+        # at the rate, and on both sides of the switch to the midpoint rate (1e-5 / x)
+        for r in (rate, rate * (1 + 1e-9), rate * (1 + 1e-6), rate * (1 + 1e-4)):
+            got = [pk.damage_at(t, r) for t in DAMAGE_TIMES]
+            assert got == pytest.approx(_damage_by_ode(pk, r, DAMAGE_TIMES), rel=1e-8)
+    # a lone bolus with k_r = k: D = (D0 / V) s e^(-k s); k_r = 0: the area under g
+    assert PK("one", (Dose(1.0, 6.0),), 0.7, 2.0).damage_at(4.0, 0.7) == pytest.approx(
+        3.0 * 3.0 * math.exp(-2.1), rel=1e-14)
+    area = quad(two.at, 0.0, 6.0, points=[1.0, 2.5, 3.0], epsabs=1e-13, epsrel=1e-13)[0]
+    assert two.damage_at(6.0, 0.0) == pytest.approx(area, rel=1e-10)
+    constant = PK("constant", level=2.0, start=1.0, stop=3.0)  # 2 (1 - e^-2r) / r e^-r(t-3)
+    assert constant.damage_at(5.0, 0.5) == pytest.approx(
+        2.0 * -math.expm1(-1.0) / 0.5 * math.exp(-1.0), rel=1e-14)
+
+
+ORGANS_DAMAGE = """
+name = "pd"
+[compartments.organs]
+model = "organs"
+time_unit_hours = 24.0
+[[compartments.organs.organs]]
+name = "lung"
+reactivation = 0.01
+[[treatments]]
+name = "d"
+pk = "one"
+elimination = 0.5
+amount = 8.0
+every = 3.0
+count = 4
+[[treatments.effects]]
+target = "organs.reactivation"
+emax = 0.9
+ec50 = 5.0
+hill = 2.0
+through = "damage"
+repair = 0.2
+[time]
+t_end = 10.0
+[output]
+path = "pd.h5"
+"""
+
+
+def test_an_effect_through_the_damage_reaches_the_organs_and_the_record(tmp_path):
+    # the organs' reactivation factor is 1 - E(D(t)), and the record reports E(D)
+    from pde_meta.models.treatment import hill
+    from pde_meta.runner.run import compartments
+
+    config = loads_config(ORGANS_DAMAGE, base_dir=tmp_path)
+    (t,) = config.treatments
+    assert t.effects[0][-2:] == ("damage", 0.2)
+    assert t.to_dict()["effects"][0]["through"] == "damage"
+    parts = compartments(config, threads=1)
+    organs, record = parts[0], parts[-1]
+    for day in (0.5, 4.0, 7.25):
+        e = hill(t.pk.damage_at(day, 0.2), 0.9, 5.0, 2.0)
+        assert e > 0.05 and e != pytest.approx(hill(t.pk.at(day), 0.9, 5.0, 2.0))
+        organs._apply_events(day)
+        assert organs.fates[0].factor == pytest.approx(1.0 - e, rel=1e-14)
+        record.advance(day)
+        assert record.fields()["effect_size"][0] == pytest.approx(e, rel=1e-14)
+    for extra, message in (("through = \"level\"", "acts through the damage only"),
+                           ("through = \"dose\"", "through = 'dose'")):
+        bad = ORGANS_DAMAGE.replace('through = "damage"', extra)
+        with pytest.raises(ConfigError, match=message) as info:
+            loads_config(bad, base_dir=tmp_path)
+        assert "\n" not in str(info.value)
+
+
+# ---------------------------------------------------------------- stopping rules
+def test_stop_and_max_total_keep_the_doses_and_the_level_decays_after(tmp_path):
+    def treatment(extra, text=CONFIG):
+        return loads_config(text.format(extra=extra, target="primary.angiogenesis"),
+                            base_dir=tmp_path).treatments[0]
+
+    infused = CONFIG.replace("amount = 30.0\n", "")
+
+    k, V = 10.1, 1.0  # boluses of 30 on days 0, 2, 4, 6, 8
+    stopped = treatment("stop = 5.0")
+    assert [(d.time, d.amount) for d in stopped.pk.doses] == [(0, 30), (2, 30), (4, 30)]
+    after = np.linspace(5.0, 9.0, 9)
+    exact = sum(30.0 / V * np.exp(-k * (after - t0)) for t0 in (0.0, 2.0, 4.0))
+    assert stopped.pk.level_at(after) == pytest.approx(exact, rel=1e-12)
+    assert stopped.to_dict()["stop"] == 5.0
+    capped = treatment("max_total = 75.0")  # the third bolus in part, up to the cap
+    assert [(d.time, d.amount) for d in capped.pk.doses] == [(0, 30), (2, 30), (4, 15)]
+    # an infusion of 10 a day for 10 days, cut at the cap of 25 (day 2.5), and decaying
+    infusion = treatment("infusion_rate = 10.0\ninfusion_days = 10.0\nmax_total = 25.0",
+                         infused).pk
+    assert infusion.doses == (Dose(0.0, 10.0, 2.5),)
+    end = 10.0 / (k * V) * -math.expm1(-k * 2.5)
+    assert infusion.level_at(after) == pytest.approx(end * np.exp(-k * (after - 2.5)),
+                                                     rel=1e-12)
+    both = treatment("infusion_rate = 10.0\ninfusion_days = 10.0\nstop = 1.5", infused).pk
+    assert both.doses == (Dose(0.0, 10.0, 1.5),)
+    constant = loads_config(CONFIG.format(extra="", target="primary.angiogenesis").replace(
+        'pk = "one"', 'pk = "constant"\nlevel = 2.0\nstop = 3.0'),
+        base_dir=tmp_path).treatments[0].pk
+    assert constant.level_at([2.9, 3.0, 4.0]).tolist() == [2.0, 0.0, 0.0]
+    for extra, message in (("stop = -1.0", r"treatments\[0\]\.stop = -1"),
+                           ("start = 3.0\nstop = 2.0", "stop = 2.0 is not after the first "
+                                                       "dose"),
+                           ("stop = 0.0", "not after the first dose"),
+                           ("max_total = 0.0", r"treatments\[0\]\.max_total = 0"),
+                           ("max_total = -5.0", "max_total = -5")):
+        with pytest.raises(ConfigError, match=message) as info:
+            treatment(extra)
+        assert "\n" not in str(info.value)
+
+
+def test_stop_counts_from_the_trigger_of_a_triggered_schedule(tmp_path):
+    from pde_meta.numerics.growth import time_to
+    from pde_meta.runner.run import compartments
+
+    text = """
+name = "trig"
+[compartments.primary]
+model = "primary"
+cells = 1e8
+growth_rate = 0.002
+capacity = 1e12
+time_unit_hours = 24.0
+[compartments.organs]
+model = "organs"
+time_unit_hours = 24.0
+[[compartments.organs.organs]]
+name = "lung"
+[[treatments]]
+name = "late"
+amount = 5.0
+every = 7.0
+count = 3
+stop = 10.0
+start_cells = 1e10
+start_compartment = "primary"
+[[treatments.effects]]
+target = "organs.killing"
+[time]
+t_end = 10.0
+[output]
+path = "t.h5"
+"""
+    config = loads_config(text, base_dir=tmp_path)
+    pk = compartments(config, threads=1)[-1].treatments[0].pk
+    day = time_to("gompertz", 1e8, 1e10, 0.002, 1e12)
+    assert [d.time for d in pk.doses] == pytest.approx([day, day + 7], rel=1e-12)
+    assert pk.stop == pytest.approx(day + 10.0, rel=1e-12)
+
+
+# ---------------------------------------------------------------- immunotherapy
+def _organs(soil, potency, effect):
+    from pde_meta.models.organs.compartment import Organs, OrganSoil
+    from pde_meta.models.treatment import hill
+
+    organs = Organs("organs", (OrganSoil("lung", soil, law="exponential", growth_rate=0.0,
+                                         capacity=math.inf),), seed=4, hours=24.0, dt=0.5,
+                    records=0, max_size=1)
+    organs.add_treatment(effect, potency,
+                         lambda t: hill(PK("constant", level=1.0).at(t), 1.0, 1.0, 1.0))
+    return organs
+
+
+def test_dormant_death_clears_dormant_cells_by_the_exponential_factor():
+    # E = 1/2, potency 0.2: dormant cells die at 0.1 /day more; with no other way out a
+    # dormant cell is left after 10 days with probability exp(-1), binomially
+    from pde_meta.models.organs.fates import Soil
+
+    n = 100_000
+    organs = _organs(Soil(die=0.0, dormant=1.0, reactivation=0.0, dormant_death=0.0), 0.2,
+                     "dormant_death")
+    organs.receive({"lung": np.array([n])})
+    f = organs.fates[0]
+    assert f.dormant_cells() == n
+    organs.advance(10.0)
+    assert f._leave == pytest.approx(-math.expm1(-0.1 * 0.5), rel=1e-14)
+    p = math.exp(-1.0)
+    left = f.dormant_cells()
+    assert abs(left - n * p) < 5.0 * math.sqrt(n * p * (1 - p)), left
+    assert f.dormant_died == n - left and f.reactivated == 0 and f.balance() == 0
+
+
+def test_dormancy_raises_the_dormant_share_of_arrivals_and_stays_a_probability():
+    from pde_meta.models.organs.fates import Soil
+
+    soil = Soil(die=0.5, dormant=0.25, reactivation=0.0, dormant_death=0.0)
+    for potency, share in ((1.0, 0.75), (4.0, 1.0)):  # 0.5 (1 + k/2), at most 1
+        organs = _organs(soil, potency, "dormancy")
+        n = 100_000
+        organs.receive({"lung": np.array([n])})
+        f = organs.fates[0]
+        assert f.p_dormant == share and f.p_die == 0.5
+        survivors = n - f.died
+        sd = math.sqrt(survivors * share * (1 - share)) + 1e-9
+        assert abs(f.dormant_cells() - survivors * share) <= 5.0 * sd
+        assert f.balance() == 0
+
+
+def test_the_immune_effect_raises_the_immune_hazard_alone():
+    # immune x (1 + k E): each stage's survival times exp(-h_i k E dt_exposure), the
+    # shear and anoikis hazards as they were; the deaths' split follows the hazards
+    from pde_meta.models.circulation.compartment import Circulation
+
+    blood = Circulation("blood", hours=24.0)
+    base = blood.rates.p_die.copy()
+    p = blood.params
+    H = p.shear + p.anoikis + p.immune
+    blood.add_treatment("immune", 2.0, lambda t: 0.5)  # the immune hazard doubled
+    blood._apply_treatments(0)
+    assert np.log1p(-blood.rates.p_die) == pytest.approx(
+        (1.0 + p.immune / H) * np.log1p(-base), rel=1e-12)
+    assert blood.rates.cause_split == pytest.approx(
+        (p.shear / (H + p.immune), p.anoikis / (p.anoikis + 2.0 * p.immune)), rel=1e-14)
+    survival = Circulation("blood", hours=24.0)  # survival: all three hazards doubled
+    survival.add_treatment("survival", 2.0, lambda t: 0.5)
+    survival._apply_treatments(0)
+    assert np.log1p(-survival.rates.p_die) == pytest.approx(2.0 * np.log1p(-base),
+                                                            rel=1e-12)
+    assert survival.rates.cause_split == Circulation("blood").rates.cause_split
+
+
+# ---------------------------------------------------------------- drug classes
+CLASS_CONFIG = """
+name = "classes"
+[compartments.primary]
+model = "primary"
+law = "gompertz"
+capacity = 1e12
+time_unit_hours = 24.0
+[compartments.vascular]
+model = "primary"
+law = "hahnfeldt"
+time_unit_hours = 24.0
+[compartments.blood]
+model = "circulation"
+time_unit_hours = 24.0
+[compartments.organs]
+model = "organs"
+time_unit_hours = 24.0
+[[compartments.organs.organs]]
+name = "lung"
+[[treatments]]
+name = "drug"
+pk = "constant"
+level = 2.0
+class = "{cls}"
+{effects}
+[time]
+t_end = 10.0
+[output]
+path = "c.h5"
+"""
+
+
+def test_a_drug_class_supplies_its_effects_on_every_compartment_it_fits(tmp_path):
+    def effects(cls, extra=""):
+        c = loads_config(CLASS_CONFIG.format(cls=cls, effects=extra), base_dir=tmp_path)
+        return c, c.treatments[0]
+
+    config, t = effects("suppressor")
+    assert t.effects == (("blood", "extravasation", 1.0, 0.8, 1.0, 1.0, 0.0, "level", 0.0),
+                         ("organs", "reactivation", 1.0, 0.9, 1.0, 1.0, 0.0, "level", 0.0))
+    assert t.to_dict()["class"] == "suppressor"
+    from pde_meta.config.toml import dump_toml
+    assert loads_config(dump_toml(config.to_dict()), base_dir=tmp_path).treatments == \
+        config.treatments
+    got = {cls: [(c, e, p) for c, e, p, *_ in effects(cls)[1].effects]
+           for cls in ("antiangiogenic", "cytotoxic", "immunotherapy")}
+    assert got["antiangiogenic"] == [("vascular", "angiogenesis", 1.3)]
+    assert got["cytotoxic"] == [("primary", "killing", 0.3), ("blood", "survival", 1.0),
+                                ("blood", "priming", 2.0), ("organs", "killing", 0.3)]
+    assert got["immunotherapy"] == [("blood", "immune", 1.0), ("organs", "killing", 0.1),
+                                    ("organs", "dormant_death", 0.01)]
+    # effects given: the class only labels the drug
+    _, t = effects("cytotoxic", '[[treatments.effects]]\ntarget = "organs.killing"\n'
+                                "potency = 0.5")
+    assert t.effects == (("organs", "killing", 0.5, 1.0, 1.0, 1.0, 0.0, "level", 0.0),)
+    assert t.to_dict()["class"] == "cytotoxic"
+    with pytest.raises(ConfigError, match="did you mean 'suppressor'") as info:
+        effects("supressor")
+    assert "\n" not in str(info.value) and "treatments[0].class" in str(info.value)

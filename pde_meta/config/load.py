@@ -151,7 +151,8 @@ def config_from_dict(data: dict, base_dir=None, *, name: str = "run", source=Non
     output = _read_output(output_table, base, run_name, problems)
     models = {c.name: c.model for c in (*tissues, *circulations) if c}
     interval, exchanges = read_coupling(data, models, problems)
-    treatments = read_treatments(data, models, problems)
+    laws = {c.name: c.parameters.law for c in circulations if c and c.model == "primary"}
+    treatments = read_treatments(data, models, problems, laws)
 
     if output is not None and not tissues:
         output = replace(output, fields=())

@@ -10,6 +10,7 @@ from ..core.options import REQUIRED, Option
 from ..coupling import EXCHANGES
 from ..models.circulation import CIRCULATION_SPECS, DEFAULT_ORGANS, ORGAN_OPTIONS, Organ
 from ..models.treatment import EFFECTS
+from ..models.treatment.classes import CLASS_EFFECTS
 from .circulation import CIRCULATION_OPTIONS, CIRCULATION_PARAMETER_OPTIONS
 from .compartments import COMPARTMENT_OPTIONS, COUPLING_OPTIONS, EXCHANGE_OPTIONS, TISSUE_KEYS
 from .limits import MAX_STEPS, PLAN_MAX_CELLS, RUN_PLANES
@@ -244,8 +245,8 @@ def reference_markdown() -> str:
         "`pde_meta.models.treatment.pk`), its doses (one bolus, a loading dose and a "
         "regular dose `every` days `count` times, `dose_times` with `dose_amounts`, an "
         "infusion, or a constant level) and one or more `[[treatments.effects]]`, each a "
-        "`target = \"<compartment>.<effect>\"`. Times are days from the start of the run. "
-        "Example: `configs/hahnfeldt1999.toml`.",
+        "`target = \"<compartment>.<effect>\"` (or a drug `class`, below). Times are days from "
+        "the start of the run. Example: `configs/hahnfeldt1999.toml`.",
         "",
         *_table(TREATMENT_OPTIONS),
         "",
@@ -254,6 +255,23 @@ def reference_markdown() -> str:
         *_table(EFFECT_OPTIONS),
         "",
         "Effects: " + "; ".join(f"`{k}`: {v}" for k, v in EFFECTS.items()) + ".",
+        "",
+        "Stopping rules: `stop` is on the clock of the doses (a day of the run; with "
+        "`start_cells`, days from the trigger); `max_total` gives the bolus that would "
+        "cross the cap in part, up to it. A Hill effect with `through = \"damage\"` "
+        "takes `E(D)`, `D' = g - repair D`, exact (`PK.damage_at`).",
+        "",
+        "Drug classes (`class`; `pde_meta.models.treatment.classes`): without "
+        "`[[treatments.effects]]` a class acts on every compartment of the run of the "
+        "kind it fits (a compartment's model, or a primary's law: `hahnfeldt primary`, "
+        "`scalar primary`), with the Hill exponent 1; with effects given, the class only "
+        "labels the drug. Effects not (yet) defined, or not allowed on that kind, are "
+        "skipped.",
+        "",
+        "| class | kind | effect | potency | emax | ec50 | source |",
+        "|---|---|---|---|---|---|---|",
+        *(f"| `{c}` | {k} | `{e}` | {p:g} | {m:g} | {h:g} | {src} |"
+          for c, rows in CLASS_EFFECTS.items() for k, e, p, m, h, src in rows),
         "",
         "## Runs without a tissue",
         "",

@@ -1,17 +1,28 @@
 """``[[treatments]]``: drugs, their schedules and pharmacokinetics, and their effects on
 the run's compartments (``[[treatments.effects]]``, each a ``target =
-"<compartment>.<effect>"``). Times are days from the start of the run; see
-:mod:`pde_meta.models.treatment`.
+"<compartment>.<effect>"``), or a drug ``class`` whose default effects
+(:mod:`pde_meta.models.treatment.classes`) act on every compartment they fit. Times are
+days from the start of the run; see :mod:`pde_meta.models.treatment`.
+
+Stopping rules: ``stop`` is on the clock of the doses: a day of the run, or, for a
+schedule triggered by a primary's size (``start_cells``), days from the trigger, as the
+doses' times are; no bolus is given at or after it, an infusion or a constant level ends
+there. ``max_total`` caps the cumulative amount: an infusion is cut when the cap is
+reached, the bolus that would cross it is given in part (the rest up to the cap) and
+later doses are dropped (:func:`pde_meta.models.treatment.pk.limited`).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 from ..core.options import REQUIRED, Option, read_options, short, valid
 from ..models.invasion.drug import DRUG_OPTIONS
 from ..models.treatment import EFFECTS, HILL_EFFECTS, PK, PK_MODELS, Dose
+from ..models.treatment.classes import CLASS_EFFECTS, CLASSES, kind_of
+from ..models.treatment.pk import limited
 
 __all__ = ["TreatmentConfig", "TREATMENT_OPTIONS", "EFFECT_OPTIONS", "read_treatments"]
 
@@ -47,6 +58,15 @@ TREATMENT_OPTIONS = (
            units="1/day"),
     Option("infusion_days", "number", 0.0, "how long it runs from start", low=0,
            units="days"),
+    Option("stop", "number", None, "no bolus at or after this day, an infusion or a "
+           "constant level ends there (with start_cells: days from the trigger, as the "
+           "doses' times)", low=0, units="days"),
+    Option("max_total", "number", None, "a cap on the cumulative amount: an infusion is "
+           "cut when it is reached, the bolus that would cross it is given in part (up to "
+           "the cap), later doses are dropped", low=0, low_open=True),
+    Option("class", "choice", None, "a drug class: its default effects act on every "
+           "compartment they fit when the entry gives no [[treatments.effects]] (with "
+           "effects given, the class only labels the drug)", choices=CLASSES),
     *DRUG_OPTIONS,
 )
 _DRUG_KEYS = {o.key for o in DRUG_OPTIONS}
@@ -54,8 +74,9 @@ EFFECT_OPTIONS = (
     Option("target", "string", REQUIRED, "what it acts on: '<compartment>.<effect>' with "
            f"the effects {', '.join(EFFECTS)}"),
     Option("potency", "number", 1.0, "angiogenesis: Hahnfeldt's e, per day per unit of "
-           "level; survival: k of the hazards' 1 + k E; killing: the rate k E per day, or "
-           "per unit of a tissue's time", low=0),
+           "level; killing, dormant_death: k of the added death rate k E per day (per "
+           "unit of the tissue's time on a tissue grid); survival, immune, dormancy: k of "
+           "1 + k E; priming: the niche gain k E", low=0),
     Option("emax", "number", 1.0, "the largest effect E of a Hill effect", low=0, high=1),
     Option("ec50", "number", 1.0, "the level of half the largest effect", low=0,
            low_open=True),
@@ -63,17 +84,25 @@ EFFECT_OPTIONS = (
     Option("resistance", "number", 0.0, "angiogenesis: the potency falls as "
            "e exp(-rate (t - first dose)), a drift in sensitivity (illustrative; 0: none)",
            low=0, units="1/day"),
+    Option("through", "choice", "level", "a Hill effect acts through the level g, or "
+           "through the damage D it accumulates, D' = g - repair D (E(D) then)",
+           choices=("level", "damage")),
+    Option("repair", "number", 0.0, "the damage's repair rate (through = \"damage\"; 0: "
+           "the area under the level)", low=0, units="1/day"),
 )
+
+#: an effect: (compartment, effect, potency, emax, ec50, hill, resistance, through, repair)
+Effect = tuple[str, str, float, float, float, float, float, str, float]
 
 
 @dataclass(frozen=True)
 class TreatmentConfig:
-    """A validated treatment: its PK (with the doses) and its effects
-    ``(compartment, effect, potency)``."""
+    """A validated treatment: its PK (with the doses, after the stopping rules) and its
+    effects (:data:`Effect`)."""
 
     name: str
     pk: PK
-    effects: tuple[tuple[str, str, float, float, float, float, float], ...]
+    effects: tuple[Effect, ...]
     options: tuple[tuple[str, Any], ...] = ()
     #: (primary, cells): the schedule starts the day the primary holds that many cells
     trigger: tuple[str, float] | None = None
@@ -81,8 +110,9 @@ class TreatmentConfig:
     def to_dict(self) -> dict[str, Any]:
         return {**{k: v for k, v in self.options if v is not None},
                 "effects": [{"target": f"{c}.{e}", "potency": p, "emax": m, "ec50": h50,
-                             "hill": n, "resistance": r}
-                            for c, e, p, m, h50, n, r in self.effects]}
+                             "hill": n, "resistance": r,
+                             **({"through": th, "repair": k} if th == "damage" else {})}
+                            for c, e, p, m, h50, n, r, th, k in self.effects]}
 
 
 def _models_of(effect: str) -> tuple[str, ...]:
@@ -113,9 +143,10 @@ def _doses(v: dict, where: str, problems: list[str]) -> tuple[Dose, ...]:
     return tuple(sorted(out, key=lambda d: d.time))
 
 
-def read_treatments(data: dict, models: dict[str, str], problems: list[str]
-                    ) -> tuple[TreatmentConfig, ...]:
-    """Every ``[[treatments]]`` entry; ``models``: compartment name -> model."""
+def read_treatments(data: dict, models: dict[str, str], problems: list[str],
+                    laws: dict[str, str] | None = None) -> tuple[TreatmentConfig, ...]:
+    """Every ``[[treatments]]`` entry; ``models``: compartment name -> model, ``laws``:
+    growth-law primary -> its law (for the drug classes)."""
     entries = data.get("treatments", [])
     if not isinstance(entries, list):
         problems.append(f"treatments = {short(entries)} is not allowed; allowed: "
@@ -148,44 +179,19 @@ def read_treatments(data: dict, models: dict[str, str], problems: list[str]
                 problems.append(f"{where}start_cells and a start day (start, dose_times) "
                                 f"are two triggers; allowed: one; fix: keep one")
             trigger = (v["start_compartment"], float(v["start_cells"]))
-        doses = _doses(v, where, problems)
+        doses = _stopped(v, _doses(v, where, problems), where, problems)
+        stop = math.inf if v["stop"] is None else float(v["stop"])
         try:
             pk = PK(v["pk"], doses, v["elimination"], v["volume"], v["k12"], v["k21"],
-                    v["level"], v["start"])
+                    v["level"], v["start"], stop)
         except ValueError as exc:
             problems.append(f"{where}{exc}; fix: change it")
             continue
-        effects = []
         listed = entry.get("effects", [])
-        if not isinstance(listed, list) or not listed:
-            problems.append(f"{where}effects = {short(listed)} is not allowed; allowed: one or "
-                            f"more [[{where}effects]] tables; fix: add one, e.g. target = "
-                            f"\"primary.angiogenesis\"")
-            listed = []
-        for j, e in enumerate(listed):
-            at = f"{where}effects[{j}]."
-            o = read_options(e if isinstance(e, dict) else {}, EFFECT_OPTIONS, at, problems)
-            if not valid(*o.values()):
-                continue
-            compartment, _, effect = str(o["target"]).rpartition(".")
-            if compartment not in models:
-                problems.append(f"{at}target = {o['target']!r} names no compartment; allowed: "
-                                f"'<compartment>.<effect>' with one of {sorted(models)}; fix: "
-                                f"name one of them")
-            elif effect not in EFFECTS:
-                problems.append(f"{at}target = {o['target']!r}: {effect!r} is not an effect; "
-                                f"allowed: {', '.join(EFFECTS)}; fix: use one of them")
-            elif models[compartment] not in _models_of(effect):
-                problems.append(f"{at}target = {o['target']!r}: {effect} acts on a "
-                                f"{' or '.join(map(repr, _models_of(effect)))} compartment, "
-                                f"{compartment!r} is a {models[compartment]!r}; fix: name "
-                                f"one of that model")
-            else:
-                if o["resistance"] and effect != "angiogenesis":
-                    problems.append(f"{at}resistance acts on angiogenesis only; fix: remove "
-                                    f"it")
-                effects.append((compartment, effect, float(o["potency"]), float(o["emax"]),
-                                float(o["ec50"]), float(o["hill"]), float(o["resistance"])))
+        if v["class"] is not None and "effects" not in entry:
+            effects = _class_effects(v["class"], models, laws or {}, where, problems)
+        else:
+            effects = _effects(listed, models, where, problems)
         if len(problems) == count:
             # the keys of a drug on a tissue grid only where it reaches one, or was given
             on_tissue = any(models[e[0]] == "invasion" for e in effects)
@@ -193,3 +199,82 @@ def read_treatments(data: dict, models: dict[str, str], problems: list[str]
                          if on_tissue or key in entry or key not in _DRUG_KEYS)
             out.append(TreatmentConfig(v["name"], pk, tuple(effects), kept, trigger))
     return tuple(out)
+
+
+def _stopped(v: dict, doses: tuple[Dose, ...], where: str, problems: list[str]
+             ) -> tuple[Dose, ...]:
+    """``doses`` under the entry's ``stop`` and ``max_total`` (checked here)."""
+    stop, cap = v["stop"], v["max_total"]
+    first = min((d.time for d in doses), default=v["start"])
+    if stop is not None and stop <= first:
+        problems.append(f"{where}stop = {stop!r} is not after the first dose (day "
+                        f"{first:g}); allowed: a day > {first:g}; fix: stop later, or "
+                        f"remove it")
+    if cap is not None and v["pk"] == "constant":
+        problems.append(f"{where}max_total = {cap!r} caps the doses, and the constant model "
+                        f"has none; fix: remove it, or give doses (pk = \"one\")")
+    return limited(doses, math.inf if stop is None else float(stop),
+                   math.inf if cap is None else float(cap))
+
+
+def _class_effects(name: str, models: dict[str, str], laws: dict[str, str], where: str,
+                   problems: list[str]) -> list:
+    """The default effects of the drug class ``name`` on every compartment they fit."""
+    out = []
+    for compartment, model in models.items():
+        kind = kind_of(model, laws.get(compartment))
+        for at, effect, potency, emax, ec50, _ in CLASS_EFFECTS[name]:
+            if at == kind and effect in EFFECTS and model in _models_of(effect):
+                out.append((compartment, effect, potency, emax, ec50, 1.0, 0.0, "level",
+                            0.0))
+    if not out:
+        kinds = sorted({e[0] for e in CLASS_EFFECTS[name]})
+        problems.append(f"{where}class = {name!r} acts on no compartment of this run; "
+                        f"allowed: a run with a compartment of the kinds {kinds}; fix: add "
+                        f"[[{where}effects]], or such a compartment")
+    return out
+
+
+def _effects(listed, models: dict[str, str], where: str, problems: list[str]) -> list:
+    """The entry's own ``[[treatments.effects]]``."""
+    effects: list = []
+    if not isinstance(listed, list) or not listed:
+        problems.append(f"{where}effects = {short(listed)} is not allowed; allowed: one or "
+                        f"more [[{where}effects]] tables, or a class; fix: add one, e.g. "
+                        f"target = \"primary.angiogenesis\"")
+        return effects
+    for j, e in enumerate(listed):
+        at = f"{where}effects[{j}]."
+        o = read_options(e if isinstance(e, dict) else {}, EFFECT_OPTIONS, at, problems)
+        if not valid(*o.values()):
+            continue
+        compartment, _, effect = str(o["target"]).rpartition(".")
+        if compartment not in models:
+            problems.append(f"{at}target = {o['target']!r} names no compartment; allowed: "
+                            f"'<compartment>.<effect>' with one of {sorted(models)}; fix: "
+                            f"name one of them")
+        elif effect not in EFFECTS:
+            problems.append(f"{at}target = {o['target']!r}: {effect!r} is not an effect; "
+                            f"allowed: {', '.join(EFFECTS)}; fix: use one of them")
+        elif models[compartment] not in _models_of(effect):
+            problems.append(f"{at}target = {o['target']!r}: {effect} acts on a "
+                            f"{' or '.join(map(repr, _models_of(effect)))} compartment, "
+                            f"{compartment!r} is a {models[compartment]!r}; fix: name "
+                            f"one of that model")
+        else:
+            if o["resistance"] and effect != "angiogenesis":
+                problems.append(f"{at}resistance acts on angiogenesis only; fix: remove it")
+            if o["through"] == "damage" and effect not in HILL_EFFECTS:
+                problems.append(f"{at}through = 'damage' acts on a Hill effect, {effect} "
+                                f"takes the level; fix: remove it")
+            elif o["through"] == "damage" and models[compartment] == "invasion":
+                problems.append(f"{at}through = 'damage': on a tissue grid an effect acts "
+                                f"through the drug's level in each cell; fix: remove it")
+            if o["repair"] and o["through"] != "damage":
+                problems.append(f"{at}repair = {o['repair']!r} acts through the damage "
+                                f"only; allowed: with through = 'damage'; fix: add it, or "
+                                f"remove repair")
+            effects.append((compartment, effect, float(o["potency"]), float(o["emax"]),
+                            float(o["ec50"]), float(o["hill"]), float(o["resistance"]),
+                            str(o["through"]), float(o["repair"])))
+    return effects

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -111,7 +112,8 @@ class Circulation(LatticeCompartment):
         self._base_die = self.rates.p_die.copy()
         #: (effect, potency, t in days -> E) of the treatments, and their factors now
         self._treatments: list = []
-        self._drug = (1.0, 1.0, 0.0)
+        self._drug = (1.0, 1.0, 0.0, 1.0)
+        self._base_split = self.rates.cause_split
         #: per organ, the niche's gains on arrest and on extravasation
         self.niche = np.zeros((len(self.organs), 2))
         g = self.graph
@@ -184,36 +186,45 @@ class Circulation(LatticeCompartment):
     def add_treatment(self, effect: str, potency: float, effect_at) -> None:
         """A treatment's ``effect`` (``t`` in days -> ``E`` in [0, 1]):
         ``extravasation`` multiplies every organ's extravasation by ``1 - E``, ``survival``
-        the death hazards in flight by ``1 + potency E``, ``priming`` raises arrest and
+        the death hazards in flight by ``1 + potency E``, ``immune`` only the immune
+        hazard by ``1 + potency E`` (the total by ``1 + potency E h_i / H``, and the
+        deaths' split among the causes follows), ``priming`` raises arrest and
         extravasation as a niche of gain ``potency E`` would (the vessels primed by a
         cytotoxic dose), at the start of each step."""
-        if effect not in ("extravasation", "survival", "priming"):
+        allowed = ("extravasation", "survival", "priming", "immune")
+        if effect not in allowed:
             raise ConfigError(f"{self.name}: a treatment's effect {effect!r} is not allowed "
-                              f"on a circulation; allowed: extravasation, survival, priming; "
-                              f"fix: change the target")
+                              f"on a circulation; allowed: {', '.join(allowed)}; fix: "
+                              f"change the target")
         self._treatments.append((effect, float(potency), effect_at))
 
     def _apply_treatments(self, k: int) -> None:
         """The treatments' factors for lattice step ``k`` (from the time at its start)."""
         day = k * self.dt_model * self.hours / 24.0
-        keep, hazard, prime = 1.0, 1.0, 0.0
+        keep, hazard, prime, immune = 1.0, 1.0, 0.0, 1.0
         for effect, potency, effect_at in self._treatments:
             e = float(effect_at(day))
             if effect == "extravasation":
                 keep *= 1.0 - e
             elif effect == "survival":
                 hazard *= 1.0 + potency * e
+            elif effect == "immune":
+                immune *= 1.0 + potency * e
             else:
                 prime += potency * e
-        if (keep, hazard, prime) != self._drug:
-            self._drug = (keep, hazard, prime)
+        if immune != 1.0 and self.rates.total_hazard > 0.0:
+            p = self.params
+            total = p.shear + p.anoikis + p.immune * immune
+            hazard *= total / self.rates.total_hazard
+        if (keep, hazard, prime, immune) != self._drug:
+            self._drug = (keep, hazard, prime, immune)
             self._refresh_rates()
 
     def _refresh_rates(self) -> None:
         """Arrest, extravasation and death from their base values, the niche's gains and
         the treatments' factors."""
         arrest, compatibility = self._base
-        keep, hazard, prime = self._drug
+        keep, hazard, prime, immune = self._drug
         power = 1.0 + self.niche + prime
         with np.errstate(divide="ignore"):  # p = 1 stays 1
             self.rates.p_arrest[...] = -np.expm1(power[:, :1] * np.log1p(-arrest))
@@ -221,6 +232,14 @@ class Circulation(LatticeCompartment):
                 power[:, 1] * np.log1p(-compatibility))
             self.rates.p_die[...] = (self._base_die if hazard == 1.0 else
                                      -np.expm1(hazard * np.log1p(-self._base_die)))
+        split = self._base_split
+        if immune != 1.0 and self.rates.total_hazard > 0.0:
+            p = self.params
+            total, rest = (p.shear + p.anoikis + p.immune * immune,
+                           p.anoikis + p.immune * immune)
+            split = (p.shear / total, p.anoikis / rest if rest > 0.0 else 0.0)
+        if split != self.rates.cause_split:
+            self.rates = replace(self.rates, cause_split=split)
 
     def set_niche(self, gains: np.ndarray) -> None:
         """``gains[o] = (g_arrest, g_extravasation)`` of each organ from its niche (see the

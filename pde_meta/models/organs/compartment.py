@@ -165,6 +165,10 @@ class Organs(LatticeCompartment):
         #: that kill colonies
         self._treatments: list = []
         self._killing: list = []
+        #: (effect, potency, t in days -> E) of dormant_death and dormancy, and the
+        #: factor on dormancy at arrival now
+        self._immune: list = []
+        self._dormancy = 1.0
         self._step_key = stream_key(self.seed, name, "step")
         self._arrive_key = stream_key(self.seed, name, "arrive")
         self._t, self.lattice, self.arrivals = 0.0, 0, 0
@@ -192,7 +196,7 @@ class Organs(LatticeCompartment):
         for count, size, organ in self._inject_at.get(k, ()):
             units = np.zeros(self.max_size, dtype=np.int64)
             units[size - 1] = count
-            self.receive({organ: units})
+            self.receive({organ: units}, at=k * self.dt_model)
         rng = stream(self._step_key, k)
         start = k * self.dt_model
         self._apply_events(start)
@@ -216,21 +220,28 @@ class Organs(LatticeCompartment):
         """A treatment's ``effect`` (``t`` in days -> ``E`` in [0, 1]): ``reactivation``
         multiplies every organ's reactivation rate by ``1 - E``, ``killing`` adds
         ``potency E`` per day to the death rate of every colony (a cytotoxic drug or an
-        immunotherapy; dormant cells, which do not divide, are spared), at the start of
-        each step."""
-        if effect not in ("reactivation", "killing"):
+        immunotherapy; dormant cells, which do not divide, are spared), ``dormant_death``
+        adds ``potency E`` per day to the death rate of dormant cells (immune clearance),
+        at the start of each step; ``dormancy`` multiplies the share of the surviving
+        arrivals that go dormant by ``1 + potency E`` (at most all of them), with ``E``
+        at the time they arrive."""
+        allowed = ("reactivation", "killing", "dormant_death", "dormancy")
+        if effect not in allowed:
             raise ConfigError(f"{self.name}: a treatment's effect {effect!r} is not allowed "
-                              f"on organs; allowed: reactivation, killing; fix: change the "
+                              f"on organs; allowed: {', '.join(allowed)}; fix: change the "
                               f"target")
         if effect == "reactivation":
             self._treatments.append(effect_at)
-        else:
+        elif effect == "killing":
             self._killing.append((float(potency), effect_at))
+        else:
+            self._immune.append((effect, float(potency), effect_at))
 
     def _apply_events(self, t: float) -> None:
         """The reactivation factor of each organ for the step that starts at ``t``: the
         product of the factors of the events under way (start <= t < end) and of the
-        treatments' ``1 - E``."""
+        treatments' ``1 - E``; the treatments' killing of colonies and of dormant
+        cells."""
         day = t * self.hours / 24.0
         drug = math.prod(1.0 - float(e(day)) for e in self._treatments)
         if self._killing:
@@ -239,12 +250,24 @@ class Organs(LatticeCompartment):
                 f.colonies.death = o.colony_death + kill
                 if f.records is not None:
                     f.records.death = o.colony_death + kill
+        dormant_kill = sum(k * float(e(day)) for x, k, e in self._immune
+                           if x == "dormant_death")
         for name, f in zip(self.names, self.fates, strict=True):
             factor = drug
             for start, end, x, organ in self.events:
                 if start <= t < end and organ in (None, name):
                     factor *= x
-            f.set_reactivation_factor(factor)
+            f.set_reactivation_factor(factor, dormant_kill)
+
+    def _apply_dormancy(self, t: float) -> None:
+        """The treatments' factor ``prod (1 + potency E)`` on dormancy at arrival, at
+        ``t``."""
+        day = t * self.hours / 24.0
+        factor = math.prod(1.0 + k * float(e(day)) for x, k, e in self._immune
+                           if x == "dormancy")
+        if factor != self._dormancy:
+            self._dormancy = factor
+            self._apply_niche()
 
     # ------------------------------------------------------------------ grids
     def give_colonies_to_grid(self, organ: str) -> None:
@@ -271,7 +294,8 @@ class Organs(LatticeCompartment):
     def _apply_niche(self) -> None:
         for k, (o, f) in enumerate(zip(self.organs, self.fates, strict=True)):
             h = o.niche.effect(float(self.niche[k]))
-            f.set_soil_factors(1.0 - o.niche.survival * h, 1.0 - o.niche.dormancy * h)
+            f.set_soil_factors(1.0 - o.niche.survival * h,
+                               (1.0 - o.niche.dormancy * h) * self._dormancy)
 
     def niche_effect(self, organ: str) -> float:
         """``h = nu / (nu + nu_1/2)`` of ``organ``'s niche now."""
@@ -290,9 +314,11 @@ class Organs(LatticeCompartment):
                 out[j] = (o.niche.arrest * h, o.niche.extravasation * h)
         return out
 
-    def receive(self, units: dict[str, np.ndarray]) -> int:
-        """Units that arrived: organ name -> ``units[s]`` of ``s + 1`` cells. Returns the
-        cells received."""
+    def receive(self, units: dict[str, np.ndarray], at: float | None = None) -> int:
+        """Units that arrived (at the time ``at``, default now): organ name ->
+        ``units[s]`` of ``s + 1`` cells. Returns the cells received."""
+        if self._immune:
+            self._apply_dormancy(self._t if at is None else at)
         rng = stream(self._arrive_key, self.arrivals)
         self.arrivals += 1
         cells = 0

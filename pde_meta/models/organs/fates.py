@@ -99,7 +99,7 @@ class Fates:
         if self.durations is None:
             self.durations = np.zeros(self.ages, dtype=np.int64)
         self.sizes = np.arange(1, self.max_size + 1)
-        self.factor = math.nan
+        self.factor, self.extra_death = math.nan, 0.0
         self.set_reactivation_factor(1.0)
         self.set_soil_factors(1.0, 1.0)
         #: with a tissue grid of its own (``spatial``), the units that start colonies
@@ -122,14 +122,15 @@ class Fates:
         share = s.dormant / (1.0 - s.die) if s.die < 1.0 else 0.0
         self.p_dormant = min(share * dormant, 1.0)
 
-    def set_reactivation_factor(self, factor: float) -> None:
-        """Multiply the soil's reactivation rate by ``factor`` from the next step on (an
-        event: the inflammation after surgery, an immune change)."""
-        if factor == self.factor:
+    def set_reactivation_factor(self, factor: float, extra_death: float = 0.0) -> None:
+        """Multiply the soil's reactivation rate by ``factor`` and add ``extra_death`` per
+        day to the death rate of dormant cells from the next step on (an event: the
+        inflammation after surgery, an immune change; a treatment)."""
+        if (factor, extra_death) == (self.factor, self.extra_death):
             return
-        self.factor = float(factor)
+        self.factor, self.extra_death = float(factor), float(extra_death)
         r = self.soil.reactivation * self.factor
-        rate = r + self.soil.dormant_death
+        rate = r + self.soil.dormant_death + self.extra_death
         self._leave = -math.expm1(-rate * self.dt)
         self._wake = r / rate if rate > 0 else 0.0
 

@@ -20,14 +20,25 @@ it from the config. Effects so far:
   days later), ``<organs>.reactivation`` (the reactivation rate of dormant cells times
   :math:`1 - E`), ``<organs>.killing`` (the death rate of every colony plus :math:`k E`
   per day: a cytotoxic drug kills dividing cells, an immunotherapy raises
-  immune killing; dormant cells are spared). A metastasis suppressor acts on
-  these alone and leaves the primary untouched;
+  immune killing; dormant cells are spared), ``<organs>.dormant_death`` (the death rate
+  of dormant cells plus :math:`k E` per day: immune clearance of dormant cells),
+  ``<organs>.dormancy`` (the share of the surviving arrivals that go dormant times
+  :math:`1 + k E`, at most all of them: immune control that holds arriving cells in
+  dormancy rather than letting them divide), ``<circulation>.immune`` (only the immune
+  hazard in flight times :math:`1 + k E`; ``survival`` multiplies all three). A
+  metastasis suppressor acts on these alone and leaves the primary untouched;
 * on a tissue grid (the invasion model) the drug has a level of its own in each cell
   (:mod:`pde_meta.models.invasion.drug`: supplied by the perfused vessels, diffusing,
   decaying, taken up by the cells), and its Hill effect of that local level removes
   tumour cells (``killing``), slows their proliferation (``growth``), inactivates MMP
   (``mmp``), neutralises TAF (``taf``), kills sprout tips (``sprouts``) or lowers the
   vessels' leakiness (``normalisation``).
+
+A Hill effect acts through the level (``through = "level"``) or through the damage it
+accumulates (``through = "damage"``: :math:`E(D)`, :math:`D' = g - k_r D` with the
+``repair`` rate :math:`k_r`, exact: :meth:`.pk.PK.damage_at`). A schedule can stop on a
+day (``stop``) or at a cumulative amount (``max_total``, :func:`.pk.limited`). A drug
+``class`` (:mod:`.classes`) supplies default effects on every compartment it fits.
 
 Times are days from the start of the run.
 """
@@ -49,6 +60,13 @@ EFFECTS = {"angiogenesis": "Hahnfeldt's -e K g(t) on a growth-law primary's vasc
                       "compartment's colonies, or of a growth-law primary's cells "
                       "(scalar laws; cytotoxic, immunotherapy), or of a tissue's tumour "
                       "cells at the rate potency E(d) of the local level d",
+           "dormant_death": "potency E(g) per day added to the death rate of an organs "
+                            "compartment's dormant cells (immune clearance)",
+           "dormancy": "the share of an organs compartment's surviving arrivals that go "
+                       "dormant times 1 + potency E(g), at most 1 (immune dormancy "
+                       "control)",
+           "immune": "a circulation's immune hazard in flight times 1 + potency E(g) "
+                     "(the shear and anoikis hazards unchanged)",
            "growth": "a tissue's tumour proliferation times 1 - potency E(d) of the local "
                      "level d (cytostatic)",
            "mmp": "a tissue's active MMP removed at the rate potency E(d) (an MMP "
@@ -60,8 +78,9 @@ EFFECTS = {"angiogenesis": "Hahnfeldt's -e K g(t) on a growth-law primary's vasc
                             "(vessel normalisation)"}
 #: the effects of the Hill form, and the model of the compartment each acts on
 HILL_EFFECTS = {"extravasation": "circulation", "survival": "circulation",
-                "priming": "circulation",
+                "priming": "circulation", "immune": "circulation",
                 "reactivation": "organs", "killing": ("organs", "primary", "invasion"),
+                "dormant_death": "organs", "dormancy": "organs",
                 "growth": "invasion", "mmp": "invasion", "taf": "invasion",
                 "sprouts": "invasion", "normalisation": "invasion"}
 

@@ -61,8 +61,10 @@ class TreatmentRecord(Compartment):
     def _effect(self, t, effect: str, rest) -> float:
         day = self._day()
         g = t.pk.at(day)
-        potency, emax, ec50, power, resistance = rest
+        potency, emax, ec50, power, resistance, *pd = rest
         if effect in HILL_EFFECTS:
+            if pd and pd[0] == "damage":
+                g = t.pk.damage_at(day, pd[1])
             return hill(g, emax, ec50, power)
         first = t.pk.first_dose
         return potency * g * math.exp(-resistance * max(day - first, 0.0))  # e g
@@ -77,8 +79,9 @@ class TreatmentRecord(Compartment):
                   "given": Variable(("drug",), {"long_name": "amount given so far "
                                                 "(cumulative)", "units": "amount"}, "f8"),
                   "effect_size": Variable(("effect",), {
-                      "long_name": "the effect now: E(g) of a Hill effect, e g of "
-                                   "angiogenesis (1/day)", "units": "1"}, "f8")}
+                      "long_name": "the effect now: E(g) of a Hill effect (E(D) through "
+                                   "the damage), e g of angiogenesis (1/day)",
+                      "units": "1"}, "f8")}
         attrs = {"hours_per_time_unit": self.hours, "seed": 0,
                  "treatments": json.dumps([t.to_dict() for t in self.treatments])}
         return Layout(self.model, coords, fields, {}, {"scalars": ((3,), "f8")}, attrs,

@@ -10,7 +10,7 @@ from dataclasses import replace
 from . import HILL_EFFECTS, hill
 from .compartment import TreatmentRecord
 
-__all__ = ["apply_treatments", "hours_of"]
+__all__ = ["apply_treatments", "hours_of", "driver"]
 
 
 def hours_of(config, compartments) -> float:
@@ -24,8 +24,10 @@ def hours_of(config, compartments) -> float:
 def apply_treatments(config, compartments: list) -> None:
     """Give each compartment of ``compartments`` the effects of ``config.treatments``
     (each with ``pk`` and ``effects``: ``(compartment, effect, potency, emax, ec50,
-    hill, resistance)``) that target it: the level ``g(t)`` itself for ``angiogenesis``, ``E(g(t))``
-    for a Hill effect; and append their record (:class:`.compartment.TreatmentRecord`)."""
+    hill, resistance, through, repair)``) that target it: the level ``g(t)`` itself for
+    ``angiogenesis``, ``E(g(t))`` for a Hill effect, or ``E(D(t))`` through the damage
+    (:meth:`.pk.PK.damage_at`); and append their record
+    (:class:`.compartment.TreatmentRecord`)."""
     treatments = config.treatments
     if not treatments:
         return
@@ -33,12 +35,12 @@ def apply_treatments(config, compartments: list) -> None:
     treatments = [_triggered(t, by_name) for t in treatments]
     hours = hours_of(config, compartments)
     for t in treatments:
-        for name, effect, potency, emax, ec50, power, resistance in t.effects:
+        for name, effect, potency, emax, ec50, power, resistance, *pd in t.effects:
             if by_name[name].model == "invasion":  # a drug field on a tissue grid
                 _on_tissue(by_name[name], t, hours, effect, potency, emax, ec50, power)
             elif effect in HILL_EFFECTS:
-                by_name[name].add_treatment(effect, potency, _hill_of(t.pk.at, emax, ec50,
-                                                                      power))
+                by_name[name].add_treatment(effect, potency, _hill_of(driver(t.pk, *pd),
+                                                                      emax, ec50, power))
             elif resistance > 0.0:  # the level, weighed by the sensitivity left
                 first = t.pk.first_dose
                 by_name[name].add_treatment(effect, potency, _drifting(t.pk.at, resistance,
@@ -67,7 +69,16 @@ def _triggered(treatment, by_name):
     day = by_name[name].day_of(cells)
     pk = treatment.pk
     doses = tuple(replace(d, time=d.time + day) for d in pk.doses)
-    return replace(treatment, pk=replace(pk, doses=doses, start=pk.start + day))
+    return replace(treatment, pk=replace(pk, doses=doses, start=pk.start + day,
+                                         stop=pk.stop + day))
+
+
+def driver(pk, through: str = "level", repair: float = 0.0):
+    """``t -> g(t)``, or ``t -> D(t)`` with ``through = "damage"``: what a Hill effect
+    takes."""
+    if through == "damage":
+        return lambda t: pk.damage_at(t, repair)
+    return pk.at
 
 
 def _drifting(level, rate: float, first: float):
