@@ -237,3 +237,35 @@ def test_the_steady_level_converges_at_first_order_in_the_drug_step():
             drug.step(tissue.state.data, 1.0, step, grid.dx, grid.dy)
         errors.append(np.abs(drug.d[0] - exact).max() / exact.max())
     assert errors[0] < 0.035 and 4.0 < errors[0] / errors[1] < 5.5
+
+
+def test_an_intravasation_effect_scales_every_rate_by_one_minus_e():
+    """With E(g) = 0.6 (a constant level at three times EC50, emax 0.8), the tissue's
+    draws equal those of the untreated tissue over 0.4 of the interval, event for event
+    (the same random numbers), and the whole config path gives E at the plasma level."""
+    from pde_meta.models.invasion.intravasation import IntravasationRule
+    from pde_meta.models.treatment import PK
+    from pde_meta.models.treatment.effects import _hill_of
+
+    grid = Grid(shape=(40, 40), extent=(1.0, 1.0))
+    blood = np.zeros(grid.shape)
+    blood[20, :] = 1.0
+    rule = IntravasationRule(cell_size=0.005, active_rate=3.0, passive_rate=5.0)
+    out = []
+    for treated in (True, False):
+        state = initial.build_state(grid, tumor=np.full(grid.shape, 0.3), blood=blood)
+        t = Tissue("tissue", state, pm.Parameters())
+        if treated:
+            t.add_treatment("intravasation", 1.0,
+                            _hill_of(PK("constant", level=3.0).at, 0.8, 1.0, 1.0))
+        ev = t.intravasate(rule, 0.05 if treated else 0.05 * 0.4, 20,
+                           np.random.default_rng(7))
+        out.append((ev, t.state.data.copy()))
+    (a, da), (b, db) = out
+    assert int((a["size"] * a["count"]).sum()) > 30
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key])
+    np.testing.assert_array_equal(da, db)
+    with pytest.raises(ConfigError, match="intravasation"):
+        Tissue("tissue", initial.build_state(grid, blood=blood),
+               pm.Parameters()).add_treatment("killing", 1.0, lambda t: 0.5)

@@ -267,7 +267,8 @@ def _effects(listed, models: dict[str, str], where: str, problems: list[str]) ->
             if o["through"] == "damage" and effect not in HILL_EFFECTS:
                 problems.append(f"{at}through = 'damage' acts on a Hill effect, {effect} "
                                 f"takes the level; fix: remove it")
-            elif o["through"] == "damage" and models[compartment] == "invasion":
+            elif (o["through"] == "damage" and models[compartment] == "invasion"
+                  and effect != "intravasation"):
                 problems.append(f"{at}through = 'damage': on a tissue grid an effect acts "
                                 f"through the drug's level in each cell; fix: remove it")
             if o["repair"] and o["through"] != "damage":

@@ -104,6 +104,8 @@ class Tissue(Compartment):
         #: the drugs on this grid (:mod:`.drug`) and the index of their last step
         self._drugs: dict[str, TissueDrug] = {}
         self._drug_index = 0
+        #: treatments on intravasation: t -> E, the fraction of every rate they block
+        self._intravasation: list = []
 
     # ------------------------------------------------------------------ time
 
@@ -296,6 +298,8 @@ class Tissue(Compartment):
         """Cells that leave through the vessels in ``interval``, removed from the state
         (:func:`.intravasation.intravasate`: the event rows)."""
         self._catchments = catchments(self.stepper.state.data, self._catchments)
+        for effect_at in self._intravasation:  # every rate times 1 - E(g(t))
+            interval *= 1.0 - float(effect_at(self.t))
         events = intravasate(self.stepper.state, rule, interval, max_size, rng,
                              self._catchments)
         if events["size"].size:
@@ -365,6 +369,15 @@ class Tissue(Compartment):
                         ec50: float, power: float) -> None:
         """An effect of the drug ``name`` (added by :meth:`add_drug`) on this grid."""
         self._drugs[name].add_effect(effect, potency, emax, ec50, power)
+
+    def add_treatment(self, effect: str, potency: float, effect_at) -> None:
+        """A treatment's ``intravasation`` effect (``t`` of the run -> ``E`` in [0, 1],
+        from the plasma level): every intravasation rate times ``1 - E``."""
+        if effect != "intravasation":
+            raise ConfigError(f"{self.name}: a treatment's effect {effect!r} acts through "
+                              f"the drug's level on the grid; allowed here: intravasation; "
+                              f"fix: use add_drug_effect")
+        self._intravasation.append(effect_at)
 
     @property
     def drugs(self) -> tuple[str, ...]:

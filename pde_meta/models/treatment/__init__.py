@@ -32,7 +32,9 @@ it from the config. Effects so far:
   decaying, taken up by the cells), and its Hill effect of that local level removes
   tumour cells (``killing``), slows their proliferation (``growth``), inactivates MMP
   (``mmp``), neutralises TAF (``taf``), kills sprout tips (``sprouts``) or lowers the
-  vessels' leakiness (``normalisation``).
+  vessels' leakiness (``normalisation``); ``<tissue>.intravasation`` multiplies every
+  intravasation rate by :math:`1 - E(g)` of the plasma level (the drug meets the cells at
+  the vessels).
 
 A Hill effect acts through the level (``through = "level"``) or through the damage it
 accumulates (``through = "damage"``: :math:`E(D)`, :math:`D' = g - k_r D` with the
@@ -67,6 +69,8 @@ EFFECTS = {"angiogenesis": "Hahnfeldt's -e K g(t) on a growth-law primary's vasc
                        "control)",
            "immune": "a circulation's immune hazard in flight times 1 + potency E(g) "
                      "(the shear and anoikis hazards unchanged)",
+           "intravasation": "a tissue's intravasation rates times 1 - E(g) of the plasma "
+                            "level (at its vessels)",
            "growth": "a tissue's tumour proliferation times 1 - potency E(d) of the local "
                      "level d (cytostatic)",
            "mmp": "a tissue's active MMP removed at the rate potency E(d) (an MMP "
@@ -81,7 +85,8 @@ HILL_EFFECTS = {"extravasation": "circulation", "survival": "circulation",
                 "priming": "circulation", "immune": "circulation",
                 "reactivation": "organs", "killing": ("organs", "primary", "invasion"),
                 "dormant_death": "organs", "dormancy": "organs",
-                "growth": "invasion", "mmp": "invasion", "taf": "invasion",
+                "intravasation": "invasion", "growth": "invasion", "mmp": "invasion",
+                "taf": "invasion",
                 "sprouts": "invasion", "normalisation": "invasion"}
 
 

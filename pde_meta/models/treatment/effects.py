@@ -36,7 +36,11 @@ def apply_treatments(config, compartments: list) -> None:
     hours = hours_of(config, compartments)
     for t in treatments:
         for name, effect, potency, emax, ec50, power, resistance, *pd in t.effects:
-            if by_name[name].model == "invasion":  # a drug field on a tissue grid
+            if by_name[name].model == "invasion" and effect == "intravasation":
+                e_at = _hill_of(driver(t.pk, *pd), emax, ec50, power)  # of days
+                by_name[name].add_treatment(effect, potency,
+                                            lambda x, e_at=e_at: e_at(x * hours / 24.0))
+            elif by_name[name].model == "invasion":  # a drug field on a tissue grid
                 _on_tissue(by_name[name], t, hours, effect, potency, emax, ec50, power)
             elif effect in HILL_EFFECTS:
                 by_name[name].add_treatment(effect, potency, _hill_of(driver(t.pk, *pd),
