@@ -117,6 +117,7 @@ def _treated_tissue(n=32):
     tissue.add_drug("mmpi", lambda t: 2.0 * math.exp(-t), DrugTransport(step=0.013))
     tissue.add_drug_effect("mmpi", "mmp", 5.0, 1.0, 0.3, 1.0)
     tissue.add_drug_effect("mmpi", "killing", 1.0, 0.5, 0.3, 1.0)
+    tissue.add_treatment("motility", 1.0, lambda t: 0.5 * math.exp(-t), step=0.013)
     return tissue
 
 
@@ -269,3 +270,32 @@ def test_an_intravasation_effect_scales_every_rate_by_one_minus_e():
     with pytest.raises(ConfigError, match="intravasation"):
         Tissue("tissue", initial.build_state(grid, blood=blood),
                pm.Parameters()).add_treatment("killing", 1.0, lambda t: 0.5)
+
+
+def test_effects_on_rates_give_the_bits_of_the_scaled_parameters():
+    """motility and emt with E = 0.25 from the start: the same bits as a tissue whose
+    motilities and EMT rates are 0.75 of the untreated ones, stopped at the same times
+    (the lattice's); and rate_factors multiplies 1 - E per rate."""
+    from pde_meta.models.invasion.drug import rate_factors
+
+    grid = Grid(shape=(24, 24), extent=(1.0, 1.0))
+    base = dict(tumor_diffusivity=1e-3, haptotaxis=5e-3, epithelial_diffusivity=5e-4,
+                epithelial_haptotaxis=2e-3, emt_rate=0.2, emt_hypoxia_rate=0.3)
+
+    def state():
+        return initial.build_state(grid, tumor=initial.gaussian(grid, (0.5, 0.5), 0.1, 0.4),
+                                   epithelial=initial.gaussian(grid, (0.5, 0.5), 0.1, 0.3),
+                                   ecm=initial.gaussian(grid, (0.6, 0.5), 0.2, 0.8))
+
+    treated = Tissue("tissue", state(), pm.Parameters(**base), threads=1)
+    for effect in ("motility", "emt"):
+        treated.add_treatment(effect, 1.0, lambda t: 0.25, step=0.05)
+    scaled = Tissue("tissue", state(), pm.Parameters(**{k: v * 0.75 for k, v in
+                                                         base.items()}), threads=1)
+    for t in np.arange(1, 7) * 0.05:
+        treated.advance(float(t))
+        scaled.advance(float(t))
+    np.testing.assert_array_equal(treated.state.data, scaled.state.data)
+    assert treated.step_count == scaled.step_count and treated._drug_index == 6
+    f = rate_factors([("motility", lambda t: 0.5), ("motility", lambda t: 0.2)], 0.0)
+    assert f[P.D_N] == pytest.approx(0.4) and f[P.CHI_E] == pytest.approx(0.4)

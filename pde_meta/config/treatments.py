@@ -20,7 +20,7 @@ from typing import Any
 
 from ..core.options import REQUIRED, Option, read_options, short, valid
 from ..models.invasion.drug import DRUG_OPTIONS
-from ..models.treatment import EFFECTS, HILL_EFFECTS, PK, PK_MODELS, Dose
+from ..models.treatment import EFFECTS, HILL_EFFECTS, PK, PK_MODELS, TISSUE_RATE_EFFECTS, Dose
 from ..models.treatment.classes import CLASS_EFFECTS, CLASSES, kind_of
 from ..models.treatment.pk import limited
 
@@ -268,7 +268,7 @@ def _effects(listed, models: dict[str, str], where: str, problems: list[str]) ->
                 problems.append(f"{at}through = 'damage' acts on a Hill effect, {effect} "
                                 f"takes the level; fix: remove it")
             elif (o["through"] == "damage" and models[compartment] == "invasion"
-                  and effect != "intravasation"):
+                  and effect not in TISSUE_RATE_EFFECTS):
                 problems.append(f"{at}through = 'damage': on a tissue grid an effect acts "
                                 f"through the drug's level in each cell; fix: remove it")
             if o["repair"] and o["through"] != "damage":

@@ -24,7 +24,7 @@ from ...errors import ConfigError, SimulationError
 from ...numerics.threads import ThreadChoice
 from .colonisation import deposit_matrix, place
 from .diagnostics import Diagnostics
-from .drug import DrugTransport, TissueDrug, field_name
+from .drug import RATE_EFFECTS, DrugTransport, TissueDrug, field_name, rate_factors
 from .fields import FIELDS
 from .intravasation import catchments, intravasate
 from .parameters import OxygenWalls, Parameters
@@ -106,6 +106,9 @@ class Tissue(Compartment):
         self._drug_index = 0
         #: treatments on intravasation: t -> E, the fraction of every rate they block
         self._intravasation: list = []
+        #: treatments on rates of the grid: (effect, t -> E), and their lattice's step
+        self._rates: list = []
+        self._rate_step = math.inf
 
     # ------------------------------------------------------------------ time
 
@@ -144,7 +147,7 @@ class Tissue(Compartment):
         try:
             self._steps_to(float(t_end), max_steps)
         except SimulationError as exc:
-            if self._drugs:  # a replay without the drugs would not be this run
+            if self._drugs or self._rates:  # a replay without them would not be this run
                 self._reset(before, dt_before, drugs)
                 raise
             good, what = self._diagnose(before, dt_before, float(t_end), exc)
@@ -168,7 +171,7 @@ class Tissue(Compartment):
         """The stepper's steps to ``t_end``; with drugs, to each time of their lattice
         in turn, and there the drugs' step (:mod:`.drug`)."""
         s = self.stepper
-        if not self._drugs:
+        if not self._drugs and not self._rates:
             s.advance(t_end, max_steps=max_steps)
             return
         step, first = self.drug_step, s.state.step
@@ -182,6 +185,7 @@ class Tissue(Compartment):
                 for drug in self._drugs.values():
                     drug.step(s.state.data, t_drug, step, g.dx, g.dy, s.kernel_parameters)
                 self._drug_index += 1
+                self._set_rates()
                 s.refresh()
 
     def estimate_steps(self, times, seconds: float = 0.3) -> tuple[int, str]:
@@ -230,6 +234,7 @@ class Tissue(Compartment):
             for d, level in zip(self._drugs.values(), drugs[0], strict=True):
                 d.d[...] = level
             self._drug_index = drugs[1]
+            self._set_rates()
         if state.data is not self.stepper.state.data:
             self.stepper.state.data[...] = state.data
         self.stepper.state.t, self.stepper.state.step = state.t, state.step
@@ -287,6 +292,7 @@ class Tissue(Compartment):
                 "units": "g", "long_name": f"{name} level in the tumour (cell-weighted)"}
         if self._drugs:
             checkpoint["drugs"] = ((len(self._drugs), *g.shape), "f8")
+        if self._drugs or self._rates:
             checkpoint["drug_index"] = ((1,), "f8")
         attrs = {"fields": list(self.stored), "all_fields": list(FIELDS.names),
                  "grid_shape": list(g.shape), "grid_extent": list(g.extent),
@@ -363,21 +369,44 @@ class Tissue(Compartment):
             raise ConfigError(f"{self.name}: two drugs named like {name!r}; fix: give the "
                               f"treatments distinct names")
         self._drugs[name] = TissueDrug(name, level, transport, s.grid.shape)
-        self._drug_index = int(math.floor(s.t / self.drug_step + 1e-9))
+        self._on_lattice()
 
     def add_drug_effect(self, name: str, effect: str, potency: float, emax: float,
                         ec50: float, power: float) -> None:
         """An effect of the drug ``name`` (added by :meth:`add_drug`) on this grid."""
         self._drugs[name].add_effect(effect, potency, emax, ec50, power)
 
-    def add_treatment(self, effect: str, potency: float, effect_at) -> None:
-        """A treatment's ``intravasation`` effect (``t`` of the run -> ``E`` in [0, 1],
-        from the plasma level): every intravasation rate times ``1 - E``."""
-        if effect != "intravasation":
+    def add_treatment(self, effect: str, potency: float, effect_at,
+                      step: float | None = None) -> None:
+        """A treatment's effect through the plasma level (``effect_at``: ``t`` of the
+        run -> ``E`` in [0, 1]): ``intravasation`` (every intravasation rate times
+        ``1 - E``), or one of :data:`.drug.RATE_EFFECTS` (those rates of the grid times
+        ``1 - E``, set on the drugs' lattice, whose step is at most ``step``)."""
+        if effect == "intravasation":
+            self._intravasation.append(effect_at)
+            return
+        if effect not in RATE_EFFECTS:
             raise ConfigError(f"{self.name}: a treatment's effect {effect!r} acts through "
-                              f"the drug's level on the grid; allowed here: intravasation; "
-                              f"fix: use add_drug_effect")
-        self._intravasation.append(effect_at)
+                              f"the drug's level on the grid; allowed here: intravasation, "
+                              f"{', '.join(RATE_EFFECTS)}; fix: use add_drug_effect")
+        if not (step is not None and math.isfinite(step) and step > 0):
+            raise ConfigError(f"{self.name}: the effect {effect} needs a positive step of "
+                              f"the drugs' lattice, got {step!r}; fix: give tissue_step")
+        self._rates.append((effect, effect_at))
+        self._rate_step = min(self._rate_step, float(step))
+        self._on_lattice()
+
+    def _on_lattice(self) -> None:
+        """The lattice index of the current time, and the rates of the interval that
+        starts at the last lattice time."""
+        t = self.stepper.state.t
+        self._drug_index = int(math.floor(t / self.drug_step + 1e-9))
+        self._set_rates()
+
+    def _set_rates(self) -> None:
+        if self._rates:
+            self.stepper.scale_rates(rate_factors(self._rates,
+                                                  self._drug_index * self.drug_step))
 
     @property
     def drugs(self) -> tuple[str, ...]:
@@ -386,8 +415,9 @@ class Tissue(Compartment):
 
     @property
     def drug_step(self) -> float:
-        """The step of the drugs' lattice (inf without drugs)."""
-        return min((d.transport.step for d in self._drugs.values()), default=math.inf)
+        """The step of the drugs' lattice (inf without drugs or effects on rates)."""
+        return min((d.transport.step for d in self._drugs.values()),
+                   default=self._rate_step)
 
     #: what :meth:`niche_measure` can measure; the first is the default
     NICHE_MEASURES = ("mass", "hypoxic_mass")
@@ -424,13 +454,15 @@ class Tissue(Compartment):
         out = {"data": s.data, "scalars": np.array([s.t, s.step, self.stepper.dt])}
         if self._drugs:
             out["drugs"] = np.stack([d.d for d in self._drugs.values()])
+        if self._drugs or self._rates:
             out["drug_index"] = np.array([float(self._drug_index)])
         return out
 
     def restore(self, arrays: dict[str, np.ndarray]) -> None:
         t, step, dt = (float(v) for v in arrays["scalars"])
         self._reset(State(self.stepper.state.grid, arrays["data"], t=t, step=int(step)), dt)
-        if self._drugs:
-            for d, level in zip(self._drugs.values(), arrays["drugs"], strict=True):
-                d.d[...] = level
+        for d, level in zip(self._drugs.values(), arrays.get("drugs", ()), strict=True):
+            d.d[...] = level
+        if self._drugs or self._rates:
             self._drug_index = int(np.asarray(arrays["drug_index"])[0])
+            self._set_rates()

@@ -30,6 +30,15 @@ It acts on amounts in each cell through a Hill effect of the local level,
 * ``sprouts``: the endothelial sprout tips (an anti-angiogenic drug);
 * ``normalisation``: the leakiness of the vessels (vessel normalisation).
 
+Three effects act on rates of the whole grid instead, through the plasma level (they are
+rates inside the fused step, which reads no drug plane), each rate times
+:math:`1 - E(g(t))`, set at every time of the drugs' lattice for the interval that
+follows (:data:`RATE_EFFECTS`):
+
+* ``motility``: the random motility and haptotaxis of both phenotypes;
+* ``emt``: the EMT rates (basal, hypoxic and signal-driven);
+* ``mmp_production``: the MMP secretion of both phenotypes.
+
 The drug is advanced by Lie splitting on its own lattice of times :math:`k\,\Delta t_d`
 (``tissue_step``): the tissue takes its own steps to each lattice time, then the drug and
 its effects take one step of :math:`\Delta t_d` with the plasma level at its end. The
@@ -49,8 +58,8 @@ from ...errors import ConfigError
 from .kernels import layout as P
 from .reference import kinetic_rates
 
-__all__ = ["DRUG_OPTIONS", "SUPPLIES", "TISSUE_EFFECTS", "DrugTransport", "TissueDrug",
-           "apply_effects", "field_name"]
+__all__ = ["DRUG_OPTIONS", "SUPPLIES", "TISSUE_EFFECTS", "RATE_EFFECTS", "DrugTransport",
+           "TissueDrug", "apply_effects", "field_name", "rate_factors"]
 
 #: where the drug enters the tissue: the plane whose density lets it in (None: everywhere)
 SUPPLIES = {"vessels": P.BLOOD, "ecm": P.ECM, "uniform": None}
@@ -59,6 +68,22 @@ SUPPLIES = {"vessels": P.BLOOD, "ecm": P.ECM, "uniform": None}
 TISSUE_EFFECTS = {"killing": (P.TUMOR, P.EPITHELIAL), "growth": (P.TUMOR, P.EPITHELIAL),
                   "mmp": (P.MMP,), "taf": (P.TAF,),
                   "sprouts": (P.SPROUTS,), "normalisation": (P.LEAKINESS,)}
+
+#: the effects on rates of the grid: effect -> the kernel parameters scaled by 1 - E(g)
+RATE_EFFECTS = {"motility": (P.D_N, P.CHI, P.D_E, P.CHI_E),
+                "emt": (P.K_EMT, P.K_HYP, P.K_SIG), "mmp_production": (P.MU, P.MU_E)}
+
+
+def rate_factors(effects, t: float) -> dict[int, float]:
+    """The factor of each scaled kernel parameter at time ``t``: the product of
+    ``1 - E(t)`` over the ``(effect, E)`` pairs of ``effects`` that scale it."""
+    out: dict[int, float] = {}
+    for effect, effect_at in effects:
+        x = 1.0 - float(effect_at(t))
+        for k in RATE_EFFECTS[effect]:
+            out[k] = out.get(k, 1.0) * min(max(x, 0.0), 1.0)
+    return out
+
 
 #: the keys of ``[[treatments]]`` that describe the drug in a tissue (used when an effect
 #: targets a tissue); in the tissue's units of length L and time T, illustrative

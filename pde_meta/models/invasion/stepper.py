@@ -293,6 +293,17 @@ class Stepper:
         """The parameters as the kernels take them (:meth:`.Parameters.as_tuple`)."""
         return self._p
 
+    def scale_rates(self, factors: dict[int, float]) -> None:
+        """The steps from now on take the kernel parameter at position ``k`` (of
+        :mod:`.kernels.layout`) times ``factors[k]``, each a factor in [0, 1] of the
+        value in :attr:`parameters` (a treatment's effect on a rate); ``{}`` restores
+        them. A smaller rate never breaks the stability bound of a fixed step."""
+        base = self.parameters.as_tuple()
+        for k, x in factors.items():
+            if not 0.0 <= x <= 1.0:
+                raise ConfigError(f"a rate's factor {x!r} (parameter {k}); allowed: [0, 1]")
+        self._p = tuple(v * factors.get(k, 1.0) for k, v in enumerate(base))
+
     @property
     def active(self) -> dict[str, bool]:
         """Which groups of fields the steps update: ``{"phenotypes": ..., "vessels": ...}``."""

@@ -34,7 +34,8 @@ it from the config. Effects so far:
   (``mmp``), neutralises TAF (``taf``), kills sprout tips (``sprouts``) or lowers the
   vessels' leakiness (``normalisation``); ``<tissue>.intravasation`` multiplies every
   intravasation rate by :math:`1 - E(g)` of the plasma level (the drug meets the cells at
-  the vessels).
+  the vessels), and ``motility``, ``emt`` and ``mmp_production`` those rates of the whole
+  grid (rates inside its fused step, set on the drugs' lattice).
 
 A Hill effect acts through the level (``through = "level"``) or through the damage it
 accumulates (``through = "damage"``: :math:`E(D)`, :math:`D' = g - k_r D` with the
@@ -47,7 +48,8 @@ Times are days from the start of the run.
 
 from .pk import PK, PK_MODELS, Dose
 
-__all__ = ["PK", "PK_MODELS", "Dose", "EFFECTS", "HILL_EFFECTS", "hill"]
+__all__ = ["PK", "PK_MODELS", "Dose", "EFFECTS", "HILL_EFFECTS", "TISSUE_RATE_EFFECTS",
+           "hill"]
 
 #: the effects a treatment can have: target kind -> what it means
 EFFECTS = {"angiogenesis": "Hahnfeldt's -e K g(t) on a growth-law primary's vascular "
@@ -71,6 +73,10 @@ EFFECTS = {"angiogenesis": "Hahnfeldt's -e K g(t) on a growth-law primary's vasc
                      "(the shear and anoikis hazards unchanged)",
            "intravasation": "a tissue's intravasation rates times 1 - E(g) of the plasma "
                             "level (at its vessels)",
+           "motility": "a tissue's tumour motility and haptotaxis times 1 - E(g) of the "
+                       "plasma level",
+           "emt": "a tissue's EMT rates times 1 - E(g) of the plasma level",
+           "mmp_production": "a tissue's MMP secretion times 1 - E(g) of the plasma level",
            "growth": "a tissue's tumour proliferation times 1 - potency E(d) of the local "
                      "level d (cytostatic)",
            "mmp": "a tissue's active MMP removed at the rate potency E(d) (an MMP "
@@ -80,12 +86,15 @@ EFFECTS = {"angiogenesis": "Hahnfeldt's -e K g(t) on a growth-law primary's vasc
                       "(anti-angiogenic)",
            "normalisation": "a tissue's vessel leakiness lowered at the rate potency E(d) "
                             "(vessel normalisation)"}
+#: the effects on a tissue grid that act through the plasma level, not the grid's drug
+TISSUE_RATE_EFFECTS = ("intravasation", "motility", "emt", "mmp_production")
 #: the effects of the Hill form, and the model of the compartment each acts on
 HILL_EFFECTS = {"extravasation": "circulation", "survival": "circulation",
                 "priming": "circulation", "immune": "circulation",
                 "reactivation": "organs", "killing": ("organs", "primary", "invasion"),
                 "dormant_death": "organs", "dormancy": "organs",
-                "intravasation": "invasion", "growth": "invasion", "mmp": "invasion",
+                "intravasation": "invasion", "motility": "invasion", "emt": "invasion",
+                "mmp_production": "invasion", "growth": "invasion", "mmp": "invasion",
                 "taf": "invasion",
                 "sprouts": "invasion", "normalisation": "invasion"}
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from . import HILL_EFFECTS, hill
+from . import HILL_EFFECTS, TISSUE_RATE_EFFECTS, hill
 from .compartment import TreatmentRecord
 
 __all__ = ["apply_treatments", "hours_of", "driver"]
@@ -36,10 +36,12 @@ def apply_treatments(config, compartments: list) -> None:
     hours = hours_of(config, compartments)
     for t in treatments:
         for name, effect, potency, emax, ec50, power, resistance, *pd in t.effects:
-            if by_name[name].model == "invasion" and effect == "intravasation":
+            if by_name[name].model == "invasion" and effect in TISSUE_RATE_EFFECTS:
                 e_at = _hill_of(driver(t.pk, *pd), emax, ec50, power)  # of days
+                step = dict(t.options).get("tissue_step")
                 by_name[name].add_treatment(effect, potency,
-                                            lambda x, e_at=e_at: e_at(x * hours / 24.0))
+                                            lambda x, e_at=e_at: e_at(x * hours / 24.0),
+                                            step=step)
             elif by_name[name].model == "invasion":  # a drug field on a tissue grid
                 _on_tissue(by_name[name], t, hours, effect, potency, emax, ec50, power)
             elif effect in HILL_EFFECTS:
