@@ -299,3 +299,48 @@ def test_effects_on_rates_give_the_bits_of_the_scaled_parameters():
     assert treated.step_count == scaled.step_count and treated._drug_index == 6
     f = rate_factors([("motility", lambda t: 0.5), ("motility", lambda t: 0.2)], 0.0)
     assert f[P.D_N] == pytest.approx(0.4) and f[P.CHI_E] == pytest.approx(0.4)
+
+
+def test_resistance_weighs_a_tissue_effect_and_a_hill_effect_by_the_drift():
+    """A drift of rate 0.5/day from the first dose (day 1): the killing on a tissue at
+    t = 3 days has the potency times exp(-1), and the record's effect size the same
+    factor (1e-12)."""
+    text = """
+name = "r"
+[grid]
+shape = [12, 12]
+extent = [1.0, 1.0]
+[initial.tumor]
+type = "uniform"
+value = 0.1
+[time]
+t_end = 0.05
+snapshot_interval = 0.05
+[[treatments]]
+name = "x"
+pk = "constant"
+level = 2.0
+start = 1.0
+tissue_supply = "uniform"
+[[treatments.effects]]
+target = "tissue.killing"
+potency = 3.0
+resistance = 0.5
+"""
+    from pde_meta.runner.run import compartments
+
+    cfg = loads_config(text)
+    built = compartments(cfg)
+    tissue, record = built[0], built[-1]
+    drug = tissue._drugs["x"]
+    data = tissue.state.data.copy()
+    drug.d[...] = 1.0  # E = 1/2 with ec50 = 1
+    before = data[P.TUMOR].copy()
+    drug.step(data, 3.0, 1e-3, 1.0, 1.0, tissue.stepper.kernel_parameters)
+    # the step's own level change is tiny: compare with the level it ended at
+    e = drug.d / (1.0 + drug.d)
+    np.testing.assert_allclose(data[P.TUMOR], before * np.exp(-1e-3 * 3.0 * e
+                                                              * math.exp(-1.0)), rtol=1e-12)
+    record._t = 3.0  # days (a time unit is a day without [units])
+    assert record.fields()["effect_size"][0] == pytest.approx(2 / 3 * math.exp(-1.0),
+                                                              rel=1e-12)

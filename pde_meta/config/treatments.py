@@ -81,9 +81,9 @@ EFFECT_OPTIONS = (
     Option("ec50", "number", 1.0, "the level of half the largest effect", low=0,
            low_open=True),
     Option("hill", "number", 1.0, "the Hill exponent", low=0, low_open=True, high=20),
-    Option("resistance", "number", 0.0, "angiogenesis: the potency falls as "
-           "e exp(-rate (t - first dose)), a drift in sensitivity (illustrative; 0: none)",
-           low=0, units="1/day"),
+    Option("resistance", "number", 0.0, "a drift in sensitivity: the effect (Hahnfeldt's e, "
+           "a Hill effect's E, a tissue effect's potency) falls as exp(-rate (t - first "
+           "dose)) (illustrative; 0: none)", low=0, units="1/day"),
     Option("through", "choice", "level", "a Hill effect acts through the level g, or "
            "through the damage D it accumulates, D' = g - repair D (E(D) then)",
            choices=("level", "damage")),
@@ -262,8 +262,6 @@ def _effects(listed, models: dict[str, str], where: str, problems: list[str]) ->
                             f"{compartment!r} is a {models[compartment]!r}; fix: name "
                             f"one of that model")
         else:
-            if o["resistance"] and effect != "angiogenesis":
-                problems.append(f"{at}resistance acts on angiogenesis only; fix: remove it")
             if o["through"] == "damage" and effect not in HILL_EFFECTS:
                 problems.append(f"{at}through = 'damage' acts on a Hill effect, {effect} "
                                 f"takes the level; fix: remove it")

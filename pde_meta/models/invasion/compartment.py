@@ -372,9 +372,10 @@ class Tissue(Compartment):
         self._on_lattice()
 
     def add_drug_effect(self, name: str, effect: str, potency: float, emax: float,
-                        ec50: float, power: float) -> None:
-        """An effect of the drug ``name`` (added by :meth:`add_drug`) on this grid."""
-        self._drugs[name].add_effect(effect, potency, emax, ec50, power)
+                        ec50: float, power: float, sensitivity=None) -> None:
+        """An effect of the drug ``name`` (added by :meth:`add_drug`) on this grid; its
+        potency weighed by ``sensitivity(t)`` if given (resistance)."""
+        self._drugs[name].add_effect(effect, potency, emax, ec50, power, sensitivity)
 
     def add_treatment(self, effect: str, potency: float, effect_at,
                       step: float | None = None) -> None:

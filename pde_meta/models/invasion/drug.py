@@ -176,13 +176,17 @@ class TissueDrug:
         self.name, self.level, self.transport = name, level, transport
         self.d = np.zeros(shape)
         self.effects: list[tuple[str, float, float, float, float]] = []
+        self.sensitivity: list = []
 
     def add_effect(self, effect: str, potency: float, emax: float, ec50: float,
-                   power: float) -> None:
+                   power: float, sensitivity=None) -> None:
+        """An effect; ``sensitivity(t)`` (default 1) weighs its potency at time ``t``
+        (a drift in sensitivity: resistance)."""
         if effect not in TISSUE_EFFECTS:
             raise ConfigError(f"a treatment's effect {effect!r} is not allowed on a tissue; "
                               f"allowed: {', '.join(TISSUE_EFFECTS)}; fix: change the target")
         self.effects.append((effect, float(potency), float(emax), float(ec50), float(power)))
+        self.sensitivity.append(sensitivity)
 
     def step(self, data: np.ndarray, t_end: float, dt: float, dx: float, dy: float,
              p=None) -> None:
@@ -194,7 +198,9 @@ class TissueDrug:
         plane = SUPPLIES[tr.supply]
         drug_step(self.d, data, -1 if plane is None else plane, dt, dx, dy, tr.diffusion,
                   tr.decay, tr.uptake, tr.permeability, float(self.level(t_end)))
-        apply_effects(data, self.d, self.effects, dt, p)
+        effects = [(e, k * (1.0 if w is None else float(w(t_end))), *rest)
+                   for (e, k, *rest), w in zip(self.effects, self.sensitivity, strict=True)]
+        apply_effects(data, self.d, effects, dt, p)
 
     def diagnostics(self, data: np.ndarray) -> dict[str, float]:
         """The mean level over the grid and over the tumour cells (weighted by density)."""

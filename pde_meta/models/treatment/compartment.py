@@ -62,12 +62,12 @@ class TreatmentRecord(Compartment):
         day = self._day()
         g = t.pk.at(day)
         potency, emax, ec50, power, resistance, *pd = rest
+        left = math.exp(-resistance * max(day - t.pk.first_dose, 0.0))
         if effect in HILL_EFFECTS:
             if pd and pd[0] == "damage":
                 g = t.pk.damage_at(day, pd[1])
-            return hill(g, emax, ec50, power)
-        first = t.pk.first_dose
-        return potency * g * math.exp(-resistance * max(day - first, 0.0))  # e g
+            return hill(g, emax, ec50, power) * left
+        return potency * g * left  # e g
 
     def layout(self) -> Layout:
         coords = {"drug": Coordinate(np.array([t.name for t in self.treatments]),

@@ -36,17 +36,23 @@ def apply_treatments(config, compartments: list) -> None:
     hours = hours_of(config, compartments)
     for t in treatments:
         for name, effect, potency, emax, ec50, power, resistance, *pd in t.effects:
+            # a drift in sensitivity: the effect times exp(-rate (day - first dose))
+            left = _sensitivity(resistance, t.pk.first_dose)
             if by_name[name].model == "invasion" and effect in TISSUE_RATE_EFFECTS:
                 e_at = _hill_of(driver(t.pk, *pd), emax, ec50, power)  # of days
                 step = dict(t.options).get("tissue_step")
-                by_name[name].add_treatment(effect, potency,
-                                            lambda x, e_at=e_at: e_at(x * hours / 24.0),
-                                            step=step)
+                by_name[name].add_treatment(
+                    effect, potency, lambda x, e_at=e_at, left=left: e_at(x * hours / 24.0)
+                    * left(x * hours / 24.0), step=step)
             elif by_name[name].model == "invasion":  # a drug field on a tissue grid
-                _on_tissue(by_name[name], t, hours, effect, potency, emax, ec50, power)
+                _on_tissue(by_name[name], t, hours, effect, potency, emax, ec50, power,
+                           left)
             elif effect in HILL_EFFECTS:
-                by_name[name].add_treatment(effect, potency, _hill_of(driver(t.pk, *pd),
-                                                                      emax, ec50, power))
+                e_at = _hill_of(driver(t.pk, *pd), emax, ec50, power)
+                by_name[name].add_treatment(effect, potency,
+                                            e_at if resistance == 0.0 else
+                                            (lambda x, e_at=e_at, left=left:
+                                             e_at(x) * left(x)))
             elif resistance > 0.0:  # the level, weighed by the sensitivity left
                 first = t.pk.first_dose
                 by_name[name].add_treatment(effect, potency, _drifting(t.pk.at, resistance,
@@ -56,14 +62,22 @@ def apply_treatments(config, compartments: list) -> None:
     compartments.append(TreatmentRecord(treatments, hours))
 
 
-def _on_tissue(tissue, treatment, hours: float, effect: str, *hill_terms) -> None:
-    """The drug of ``treatment`` on a tissue grid (once), and its ``effect`` there; the
-    tissue's clock is the run's, in units of ``hours``."""
+def _on_tissue(tissue, treatment, hours: float, effect: str, potency, emax, ec50, power,
+               left) -> None:
+    """The drug of ``treatment`` on a tissue grid (once), and its ``effect`` there, whose
+    potency is weighed by the sensitivity ``left(day)``; the tissue's clock is the
+    run's, in units of ``hours``."""
     if treatment.name not in tissue.drugs:
         level = treatment.pk.at
         tissue.add_drug(treatment.name, lambda t: level(t * hours / 24.0),
                         dict(treatment.options))
-    tissue.add_drug_effect(treatment.name, effect, *hill_terms)
+    tissue.add_drug_effect(treatment.name, effect, potency, emax, ec50, power,
+                           lambda t: left(t * hours / 24.0))
+
+
+def _sensitivity(rate: float, first: float):
+    """``day -> exp(-rate (day - first))`` (1 before the first dose; 1 for rate 0)."""
+    return lambda day: math.exp(-rate * max(day - first, 0.0))
 
 
 def _triggered(treatment, by_name):
