@@ -344,3 +344,72 @@ resistance = 0.5
     record._t = 3.0  # days (a time unit is a day without [units])
     assert record.fields()["effect_size"][0] == pytest.approx(2 / 3 * math.exp(-1.0),
                                                               rel=1e-12)
+
+
+DETECTED = """
+name = "detected"
+[grid]
+shape = [16, 16]
+extent = [1.0, 1.0]
+[parameters]
+growth_rate = 2.0
+[initial.tumor]
+type = "ellipse"
+center = [0.5, 0.5]
+radii = [0.2, 0.2]
+amplitude = 0.2
+[initial.ecm]
+type = "uniform"
+value = 0.3
+[time]
+t_end = 1.0
+snapshot_interval = 0.1
+[coupling]
+interval = 0.05
+[[treatments]]
+name = "x"
+pk = "constant"
+level = 3.0
+tissue_supply = "uniform"
+start_detected = "tissue.tumor_mass"
+start_threshold = 0.033
+[[treatments.effects]]
+target = "tissue.killing"
+potency = 4.0
+"""
+
+
+def test_a_schedule_starts_when_its_diagnostic_is_detected_and_not_before(tmp_path):
+    """The drug starts at the first coupling time (every 0.05) at which the tumour's
+    mass is >= 0.033: until then the run is, to the bit, the one whose threshold is never
+    reached (the same stops: the coupling times and the drug's lattice), the record says
+    the day it started (NaN before), and the tumour then shrinks; a run that stops at
+    t = 0.5, after the start, and is resumed to 1 gives the same bits."""
+    from pde_meta.runner.run import compartments
+
+    treated = loads_config(DETECTED)
+    pm.simulate(treated, tmp_path / "t.h5", progress="none")
+    plain = loads_config(DETECTED.split("[[treatments]]")[0])
+    never = loads_config(DETECTED.replace("start_threshold = 0.033", "start_threshold = 9"))
+    pm.simulate(never, tmp_path / "p.h5", progress="none")
+    a, b = pm.open_run(tmp_path / "t.h5"), pm.open_run(tmp_path / "p.h5")
+    started = pm.open_tree(tmp_path / "t.h5")["treatments"]["started"].values[:, 0]
+    probe, first = compartments(plain)[0], None  # the untreated tissue, coupling times
+    for k in range(1, 21):
+        probe.advance(k * 0.05)
+        if first is None and probe.diagnostics(0.0)["tumor_mass"] >= 0.033:
+            first = k * 0.05
+    assert first is not None and 0.1 < first < 0.5
+    assert np.isnan(started[0]) and started[-1] == pytest.approx(first, rel=1e-12)
+    before = a.time.values < first
+    np.testing.assert_array_equal(a.tumor.values[before], b.tumor.values[before])
+    assert float(a.tumor_mass[-1]) < 0.5 * float(b.tumor_mass[-1])
+    pm.simulate(treated.with_t_end(0.5), tmp_path / "r.h5", progress="none")
+    pm.resume(tmp_path / "r.h5", t_end=1.0, progress="none")
+    np.testing.assert_array_equal(pm.open_run(tmp_path / "r.h5").tumor.values, a.tumor.values)
+    with pytest.raises(ConfigError, match="start_detected is checked at coupling times"):
+        loads_config(DETECTED.replace("[coupling]\ninterval = 0.05\n", ""))
+    with pytest.raises(ConfigError, match="no diagnostic 'tumor_mas'.*did you mean"):
+        compartments(loads_config(DETECTED.replace("tumor_mass", "tumor_mas")))
+    with pytest.raises(ConfigError, match="two triggers"):
+        loads_config(DETECTED.replace("start_threshold", "start = 1.0\nstart_threshold"))

@@ -153,6 +153,11 @@ def config_from_dict(data: dict, base_dir=None, *, name: str = "run", source=Non
     interval, exchanges = read_coupling(data, models, problems)
     laws = {c.name: c.parameters.law for c in circulations if c and c.model == "primary"}
     treatments = read_treatments(data, models, problems, laws)
+    for k, t in enumerate(treatments):
+        if t.detection is not None and interval is None:
+            problems.append(f"treatments[{k}].start_detected is checked at coupling times, "
+                            f"and the run has none; fix: add [coupling] with interval = "
+                            f"... (the time between two checks)")
 
     if output is not None and not tissues:
         output = replace(output, fields=())

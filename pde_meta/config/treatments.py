@@ -45,6 +45,11 @@ TREATMENT_OPTIONS = (
            "day the growth-law primary 'start_compartment' first holds this many cells "
            "(its doses' times count from then)", low=0, low_open=True, units="cells"),
     Option("start_compartment", "string", None, "the primary whose size triggers it"),
+    Option("start_detected", "string", None, "instead of a start day: the schedule starts "
+           "at the first coupling time at which this diagnostic, '<compartment>.<name>', "
+           "is at least start_threshold (a detection: its doses' times count from then; "
+           "checked every [coupling] interval)"),
+    Option("start_threshold", "number", None, "the value of start_detected that starts it"),
     Option("amount", "number", 0.0, "each regular bolus", low=0),
     Option("loading", "number", None, "the first bolus, when it differs (a loading dose)",
            low=0),
@@ -106,6 +111,8 @@ class TreatmentConfig:
     options: tuple[tuple[str, Any], ...] = ()
     #: (primary, cells): the schedule starts the day the primary holds that many cells
     trigger: tuple[str, float] | None = None
+    #: (compartment, diagnostic, threshold): it starts when the diagnostic reaches it
+    detection: tuple[str, str, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {**{k: v for k, v in self.options if v is not None},
@@ -175,10 +182,11 @@ def read_treatments(data: dict, models: dict[str, str], problems: list[str],
             if models.get(v["start_compartment"]) != "primary":
                 problems.append(f"{where}start_compartment = {v['start_compartment']!r} is "
                                 f"not a growth-law primary; fix: name one")
-            if "start" in entry or "dose_times" in entry:
+            if v["start"] != 0.0 or v["dose_times"] is not None:
                 problems.append(f"{where}start_cells and a start day (start, dose_times) "
                                 f"are two triggers; allowed: one; fix: keep one")
             trigger = (v["start_compartment"], float(v["start_cells"]))
+        detection = _detection(v, models, trigger, where, problems)
         doses = _stopped(v, _doses(v, where, problems), where, problems)
         stop = math.inf if v["stop"] is None else float(v["stop"])
         try:
@@ -197,8 +205,31 @@ def read_treatments(data: dict, models: dict[str, str], problems: list[str],
             on_tissue = any(models[e[0]] == "invasion" for e in effects)
             kept = tuple((key, x) for key, x in v.items()
                          if on_tissue or key in entry or key not in _DRUG_KEYS)
-            out.append(TreatmentConfig(v["name"], pk, tuple(effects), kept, trigger))
+            out.append(TreatmentConfig(v["name"], pk, tuple(effects), kept, trigger,
+                                       detection))
     return tuple(out)
+
+
+def _detection(v: dict, models: dict[str, str], trigger, where: str,
+               problems: list[str]) -> tuple[str, str, float] | None:
+    """``start_detected`` and ``start_threshold``, checked: (compartment, diagnostic,
+    threshold), or None. The diagnostic's name is checked when the run is built."""
+    if (v["start_detected"] is None) != (v["start_threshold"] is None):
+        problems.append(f"{where}start_detected and start_threshold go together; fix: give "
+                        f"both, or neither")
+        return None
+    if v["start_detected"] is None:
+        return None
+    name, _, diagnostic = str(v["start_detected"]).rpartition(".")
+    if name not in models or not diagnostic:
+        problems.append(f"{where}start_detected = {v['start_detected']!r} names no "
+                        f"compartment's diagnostic; allowed: '<compartment>.<diagnostic>' "
+                        f"with one of {sorted(models)}; fix: name one")
+        return None
+    if trigger is not None or v["start"] != 0.0 or v["dose_times"] is not None:
+        problems.append(f"{where}start_detected and another start (start_cells, start, "
+                        f"dose_times) are two triggers; allowed: one; fix: keep one")
+    return name, diagnostic, float(v["start_threshold"])
 
 
 def _stopped(v: dict, doses: tuple[Dose, ...], where: str, problems: list[str]

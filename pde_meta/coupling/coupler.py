@@ -1,5 +1,6 @@
 """The coupler: every compartment advances with its own steps to the next coupling time,
-then the exchanges act.
+then the exchanges act, and the compartments that watch the others (a treatment that
+waits for a detection) look.
 
 Coupling times are ``k * interval`` (multiplied, never summed, so a longer run has the
 same coupling times as a shorter one). Between two of them each compartment takes as
@@ -69,11 +70,14 @@ class Coupler:
                 if end not in self.compartments:
                     raise ConfigError(f"exchange {e.name!r}: no compartment {end!r}; the "
                                       f"compartments are {list(self.compartments)}")
-        if self.exchanges and not (interval and math.isfinite(interval) and interval > 0):
+        #: compartments that look at the others at every coupling time (``watches``)
+        self.watchers = [c for c in compartments if getattr(c, "watches", False)]
+        coupled = bool(self.exchanges or self.watchers)
+        if coupled and not (interval and math.isfinite(interval) and interval > 0):
             raise ConfigError(f"coupling interval = {interval!r} is not allowed; allowed: a "
-                              f"positive time when there are exchanges; fix: set "
-                              f"coupling.interval")
-        self.interval = float(interval) if self.exchanges else math.inf
+                              f"positive time when there are exchanges, or a treatment that "
+                              f"waits for a detection; fix: set coupling.interval")
+        self.interval = float(interval) if coupled else math.inf
         self.ledger = ledger if ledger is not None else Ledger()
         t = self._coupled_until()
         #: the last coupling time at or before the start (a restart continues the grid)
@@ -96,7 +100,7 @@ class Coupler:
 
     def _next_stop(self, t_out: float) -> tuple[float, bool]:
         """The next time to advance to and whether exchanges act there."""
-        if not self.exchanges:
+        if not math.isfinite(self.interval):
             return t_out, False
         times = coupling_times(self.t, t_out, self.interval)
         if times and times[0] < t_out - TOLERANCE * max(1.0, abs(t_out)):
@@ -128,4 +132,6 @@ class Coupler:
             amount = e.apply(self.compartments[e.source], self.compartments[e.target], t,
                              interval)
             self.ledger.record(Transfer(t, e.name, e.source, e.target, float(amount)))
+        for c in self.watchers:
+            c.at_coupling(t)
         self._last_coupling = t

@@ -11,6 +11,8 @@ import math
 import numpy as np
 
 from ...core.compartment import Compartment, Coordinate, Layout, Variable
+from ...core.options import did_you_mean
+from ...errors import ConfigError
 from . import HILL_EFFECTS, hill
 
 __all__ = ["TreatmentRecord"]
@@ -22,11 +24,39 @@ class TreatmentRecord(Compartment):
 
     model = "treatments"
 
-    def __init__(self, treatments, hours: float, name: str = "treatments") -> None:
+    def __init__(self, treatments, hours: float, name: str = "treatments",
+                 by_name: dict | None = None) -> None:
         self.name, self.treatments, self.hours = name, tuple(treatments), float(hours)
         self._t = 0.0
         self.effects = [(f"{t.name}: {c}.{e}", t, e, rest)
                         for t in self.treatments for c, e, *rest in t.effects]
+        #: the schedules that start when a diagnostic of a compartment reaches a value:
+        #: (treatment, compartment, diagnostic, threshold), checked at coupling times
+        self.detections = [(t, by_name[c], d, x) for t in self.treatments
+                           if getattr(t, "detection", None) is not None
+                           for c, d, x in (t.detection,)]
+        for t, c, d, _ in self.detections:
+            known = list(c.layout().diagnostics)
+            if d not in known:
+                close = did_you_mean(d, known)
+                raise ConfigError(f"treatments: {t.name}: start_detected = "
+                                  f"'{c.name}.{d}': {c.name!r} has no diagnostic {d!r}; "
+                                  f"allowed: one of {known}; fix: "
+                                  f"{close if close.startswith('did') else 'name one'}")
+
+    @property
+    def watches(self) -> bool:
+        """Whether the coupler must call :meth:`at_coupling` (a schedule waits for a
+        detection)."""
+        return bool(self.detections)
+
+    def at_coupling(self, t: float) -> None:
+        """At a coupling time, every compartment at ``t``: a schedule whose diagnostic
+        has reached its threshold starts now (its days count from here)."""
+        day = t * self.hours / 24.0
+        for treatment, c, d, threshold in self.detections:
+            if treatment.pk.day is None and c.diagnostics(0.0)[d] >= threshold:
+                treatment.pk.fire(day)
 
     @property
     def t(self) -> float:
@@ -78,19 +108,26 @@ class TreatmentRecord(Compartment):
                                                 "units": "amount/volume"}, "f8"),
                   "given": Variable(("drug",), {"long_name": "amount given so far "
                                                 "(cumulative)", "units": "amount"}, "f8"),
+                  "started": Variable(("drug",), {
+                      "long_name": "the day the schedule started (its first dose; NaN "
+                                   "while it waits for a detection)", "units": "day"}, "f8"),
                   "effect_size": Variable(("effect",), {
                       "long_name": "the effect now: E(g) of a Hill effect (E(D) through "
                                    "the damage), e g of angiogenesis (1/day)",
                       "units": "1"}, "f8")}
         attrs = {"hours_per_time_unit": self.hours, "seed": 0,
                  "treatments": json.dumps([t.to_dict() for t in self.treatments])}
-        return Layout(self.model, coords, fields, {}, {"scalars": ((3,), "f8")}, attrs,
-                      None)
+        checkpoint = {"scalars": ((3,), "f8")}
+        if self.detections:
+            checkpoint["detected"] = ((len(self.detections),), "f8")
+        return Layout(self.model, coords, fields, {}, checkpoint, attrs, None)
 
     def fields(self) -> dict[str, np.ndarray]:
         day = self._day()
         return {"level": np.array([float(t.pk.at(day)) for t in self.treatments]),
                 "given": np.array([self._given(t) for t in self.treatments]),
+                "started": np.array([t.pk.first_dose if math.isfinite(t.pk.first_dose)
+                                     else np.nan for t in self.treatments]),
                 "effect_size": np.array([self._effect(t, e, rest)
                                          for _, t, e, rest in self.effects])}
 
@@ -98,8 +135,16 @@ class TreatmentRecord(Compartment):
         return {}
 
     def checkpoint(self) -> dict[str, np.ndarray]:
-        return {"scalars": np.array([self._t, 0.0, math.inf])}  # t, steps, dt
+        out = {"scalars": np.array([self._t, 0.0, math.inf])}  # t, steps, dt
+        if self.detections:
+            out["detected"] = np.array([np.nan if t.pk.day is None else t.pk.day
+                                        for t, *_ in self.detections])
+        return out
 
     def restore(self, arrays: dict[str, np.ndarray]) -> None:
         t = float(np.asarray(arrays["scalars"])[0])
         self._t = t if math.isfinite(t) else 0.0
+        for (treatment, *_), day in zip(self.detections, arrays.get("detected", ()),
+                                        strict=True):
+            if math.isfinite(day):
+                treatment.pk.fire(float(day))

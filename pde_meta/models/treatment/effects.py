@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from . import HILL_EFFECTS, TISSUE_RATE_EFFECTS, hill
 from .compartment import TreatmentRecord
+from .pk import Delayed, shifted
 
 __all__ = ["apply_treatments", "hours_of", "driver"]
 
@@ -37,7 +38,7 @@ def apply_treatments(config, compartments: list) -> None:
     for t in treatments:
         for name, effect, potency, emax, ec50, power, resistance, *pd in t.effects:
             # a drift in sensitivity: the effect times exp(-rate (day - first dose))
-            left = _sensitivity(resistance, t.pk.first_dose)
+            left = _sensitivity(resistance, t.pk)
             if by_name[name].model == "invasion" and effect in TISSUE_RATE_EFFECTS:
                 e_at = _hill_of(driver(t.pk, *pd), emax, ec50, power)  # of days
                 step = dict(t.options).get("tissue_step")
@@ -54,12 +55,11 @@ def apply_treatments(config, compartments: list) -> None:
                                             (lambda x, e_at=e_at, left=left:
                                              e_at(x) * left(x)))
             elif resistance > 0.0:  # the level, weighed by the sensitivity left
-                first = t.pk.first_dose
-                by_name[name].add_treatment(effect, potency, _drifting(t.pk.at, resistance,
-                                                                       first))
+                by_name[name].add_treatment(effect, potency,
+                                            lambda x, at=t.pk.at, left=left: at(x) * left(x))
             else:
                 by_name[name].add_treatment(effect, potency, t.pk.at)
-    compartments.append(TreatmentRecord(treatments, hours))
+    compartments.append(TreatmentRecord(treatments, hours, by_name=by_name))
 
 
 def _on_tissue(tissue, treatment, hours: float, effect: str, potency, emax, ec50, power,
@@ -75,22 +75,22 @@ def _on_tissue(tissue, treatment, hours: float, effect: str, potency, emax, ec50
                            lambda t: left(t * hours / 24.0))
 
 
-def _sensitivity(rate: float, first: float):
-    """``day -> exp(-rate (day - first))`` (1 before the first dose; 1 for rate 0)."""
-    return lambda day: math.exp(-rate * max(day - first, 0.0))
+def _sensitivity(rate: float, pk):
+    """``day -> exp(-rate (day - first dose))`` (1 before the first dose, which a
+    schedule started by a detection learns late; 1 for rate 0)."""
+    return lambda day: math.exp(-rate * max(day - pk.first_dose, 0.0))
 
 
 def _triggered(treatment, by_name):
     """``treatment`` with its schedule moved to the day its trigger fires (a primary's
-    size, by the primary's own law), or as it is without a trigger."""
+    size, by the primary's own law), or waiting for a detection (a :class:`.pk.Delayed`
+    schedule that the record fires), or as it is without a trigger."""
+    if treatment.detection is not None:
+        return replace(treatment, pk=Delayed(treatment.pk))
     if treatment.trigger is None:
         return treatment
     name, cells = treatment.trigger
-    day = by_name[name].day_of(cells)
-    pk = treatment.pk
-    doses = tuple(replace(d, time=d.time + day) for d in pk.doses)
-    return replace(treatment, pk=replace(pk, doses=doses, start=pk.start + day,
-                                         stop=pk.stop + day))
+    return replace(treatment, pk=shifted(treatment.pk, by_name[name].day_of(cells)))
 
 
 def driver(pk, through: str = "level", repair: float = 0.0):
@@ -99,11 +99,6 @@ def driver(pk, through: str = "level", repair: float = 0.0):
     if through == "damage":
         return lambda t: pk.damage_at(t, repair)
     return pk.at
-
-
-def _drifting(level, rate: float, first: float):
-    """``t -> g(t) exp(-rate (t - first))``: a sensitivity that drifts away."""
-    return lambda t: level(t) * math.exp(-rate * max(t - first, 0.0))
 
 
 def _hill_of(level, emax: float, ec50: float, power: float):

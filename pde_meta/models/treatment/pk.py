@@ -48,11 +48,11 @@ volume.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-__all__ = ["PK_MODELS", "Dose", "PK", "limited"]
+__all__ = ["PK_MODELS", "Dose", "PK", "Delayed", "shifted", "limited"]
 
 PK_MODELS = ("constant", "one", "two")
 
@@ -274,3 +274,44 @@ def limited(doses: tuple[Dose, ...], stop: float = math.inf,
         elif d.time < cap_at:
             out.append(Dose(d.time, d.amount, min(d.duration, cap_at - d.time)))
     return tuple(out)
+
+
+def shifted(pk: PK, day: float) -> PK:
+    """``pk`` with every dose, its start and its stop moved ``day`` days later."""
+    doses = tuple(replace(d, time=d.time + day) for d in pk.doses)
+    return replace(pk, doses=doses, start=pk.start + day, stop=pk.stop + day)
+
+
+class Delayed:
+    """A schedule that starts when something is detected, on a day not known in advance:
+    ``base`` is the schedule with its days counted from the detection. Until
+    :meth:`fire` the level is 0 (and :attr:`first_dose` is inf); then it is ``base``
+    moved to the day it fired. It answers what a :class:`PK` answers."""
+
+    def __init__(self, base: PK) -> None:
+        self.base = base
+        self.day: float | None = None
+        self._pk: PK | None = None
+
+    def fire(self, day: float) -> None:
+        self.day = float(day)
+        self._pk = shifted(self.base, self.day)
+
+    @property
+    def doses(self) -> tuple[Dose, ...]:
+        return () if self._pk is None else self._pk.doses
+
+    @property
+    def first_dose(self) -> float:
+        return math.inf if self._pk is None else self._pk.first_dose
+
+    def at(self, t: float) -> float:
+        return 0.0 if self._pk is None else self._pk.at(t)
+
+    def level_at(self, t) -> np.ndarray:
+        if self._pk is None:
+            return np.zeros_like(np.asarray(t, dtype=float))
+        return self._pk.level_at(t)
+
+    def damage_at(self, t: float, repair: float) -> float:
+        return 0.0 if self._pk is None else self._pk.damage_at(t, repair)
