@@ -489,7 +489,7 @@ def test_ctrl_c_always_stops_a_run_keeps_its_state_and_resumes_exactly(tmp_path,
     """SIGINT to ``pde-meta run`` at random moments while it steps: exit 130 at once with
     one line, the file ``interrupted`` with a checkpoint of the step it stopped at, and
     ``resume`` finishes it bit for bit like an uninterrupted run."""
-    config = config_file(tmp_path, "ctrlc", n=128, t_end=40.0, interval=5.0, checkpoint=60)
+    config = config_file(tmp_path, "ctrlc", n=128, t_end=20.0, interval=2.5, checkpoint=60)
     reference = run.simulate(config, output=tmp_path / "reference.h5", progress="none")
     stepping = reference.wall_seconds  # interrupt within its first half
     ref = io.open_run(reference.path)
@@ -508,7 +508,7 @@ def test_ctrl_c_always_stops_a_run_keeps_its_state_and_resumes_exactly(tmp_path,
         assert proc.returncode == 130, err
         assert "Exception ignored" not in err and "Traceback" not in err, err
         info = io.read_info(out)
-        assert info.status == "interrupted" and 0 < info.checkpoint.state.t < 40.0
+        assert info.status == "interrupted" and 0 < info.checkpoint.state.t < 20.0
         code, _, err = cli(capsys, "resume", out, "-q")
         assert code == 0, err
         done = io.open_run(out)
