@@ -23,8 +23,8 @@ from pde_meta.models.invasion.kernels.drug import drug_step
 @pytest.mark.parametrize("plane", [P.BLOOD, P.ECM, -1])
 @pytest.mark.parametrize("diffusion", [0.0, 0.3])
 def test_the_drug_kernel_equals_its_numpy_twin(rng, plane, diffusion):
-    data = random_state_data(rng, (23, 31), extras=True)
-    d = rng.uniform(0, 2, (23, 31))
+    data = random_state_data(rng, (23, 71), extras=True)  # 71: three column blocks
+    d = rng.uniform(0, 2, (23, 71))
     args = (plane, 0.05, 0.04, 0.03, diffusion, 0.2, 1.5, 3.0, 0.8)
     want = reference.drug_step(d, data, *args)
     got = d.copy()
@@ -52,7 +52,7 @@ def test_the_steady_level_from_a_vessel_band_is_the_two_zone_profile():
     for _ in range(6000):  # 12 time units: 12 decay times of the slowest zone
         drug.step(data, 1.0, tr.step, grid.dx, grid.dy)
     exact = two_zone_steady(grid.x, x_b, 0.01, 1.0 + 4.0, 4.0 * g, 1.0)
-    assert np.abs(drug.d[0] - exact).max() <= 2e-3 * exact.max()  # measured 1.33e-3
+    assert np.abs(drug.d[0] - exact).max() <= 1e-3 * exact.max()  # measured 6.7e-4
     np.testing.assert_allclose(drug.d[0], drug.d[1], rtol=1e-13)
 
 
@@ -220,7 +220,7 @@ def test_a_cytostatic_drug_scales_the_proliferation_by_one_minus_k_e():
 
 def test_the_steady_level_converges_at_first_order_in_the_drug_step():
     """The two-zone case at steps 25 and 5 times the explicit limit h^2 / D: the error of
-    the split steady state falls with the step as dt (measured 0.0291, 0.0063; ratio 4.6
+    the split steady state falls with the step as dt (measured 0.0137, 0.0029; ratio 4.7
     for a step 5 times smaller), where splitting the supply off the diffusion starves
     the tissue (its error does not fall with the step at these sizes)."""
     n, x_b, g = 400, 0.3, 2.0
@@ -237,7 +237,7 @@ def test_the_steady_level_converges_at_first_order_in_the_drug_step():
         for _ in range(round(12 / step)):
             drug.step(tissue.state.data, 1.0, step, grid.dx, grid.dy)
         errors.append(np.abs(drug.d[0] - exact).max() / exact.max())
-    assert errors[0] < 0.035 and 4.0 < errors[0] / errors[1] < 5.5
+    assert errors[0] < 0.02 and 4.0 < errors[0] / errors[1] < 5.5
 
 
 def test_an_intravasation_effect_scales_every_rate_by_one_minus_e():

@@ -319,11 +319,16 @@ def _line_solve(u, a, b, r):
 
 def drug_step(d, data, supply_plane, dt, dx, dy, diffusion, decay, uptake, permeability,
               level):
-    """Twin of :func:`.kernels.drug.drug_step`: the rows, then the columns, each a
-    banded solve by ``scipy.linalg`` with half the loss and half the supply; returns the
-    new level."""
+    """Twin of :func:`.kernels.drug.drug_step`: the mean of rows-then-columns and
+    columns-then-rows, each a banded solve by ``scipy.linalg`` with half the loss and
+    half the supply; returns the new level."""
     s = permeability * (np.ones_like(d) if supply_plane < 0 else data[supply_plane])
     half_loss = 0.5 * dt * (s + decay + uptake * (data[P.TUMOR] + data[P.EPITHELIAL]))
     half_supply = 0.5 * dt * s * level
-    rows = _line_solve(d.T, half_loss.T, half_supply.T, dt * diffusion / dx**2).T
-    return _line_solve(rows, half_loss, half_supply, dt * diffusion / dy**2)
+    def rows(u):
+        return _line_solve(u.T, half_loss.T, half_supply.T, dt * diffusion / dx**2).T
+
+    def columns(u):
+        return _line_solve(u, half_loss, half_supply, dt * diffusion / dy**2)
+
+    return 0.5 * (columns(rows(d)) + rows(columns(d)))
