@@ -303,8 +303,8 @@ def test_effects_on_rates_give_the_bits_of_the_scaled_parameters():
 
 def test_resistance_weighs_a_tissue_effect_and_a_hill_effect_by_the_drift():
     """A drift of rate 0.5/day from the first dose (day 1): the killing on a tissue at
-    t = 3 days has the potency times exp(-1), and the record's effect size the same
-    factor (1e-12)."""
+    t = 3 days has the potency times exp(-1), and the record's effect size, E of the
+    drug's level in the tumour cells, the same factor (1e-12)."""
     text = """
 name = "r"
 [grid]
@@ -341,9 +341,11 @@ resistance = 0.5
     e = drug.d / (1.0 + drug.d)
     np.testing.assert_allclose(data[P.TUMOR], before * np.exp(-1e-3 * 3.0 * e
                                                               * math.exp(-1.0)), rtol=1e-12)
-    record._t = 3.0  # days (a time unit is a day without [units])
-    assert record.fields()["effect_size"][0] == pytest.approx(2 / 3 * math.exp(-1.0),
-                                                              rel=1e-12)
+    record._t = 3.0  # days (a time unit is a day without [units]); E of the tumour's level
+    level = tissue.drug_level_in_tumour("x")
+    assert 0.9 < level < 1.1
+    assert record.fields()["effect_size"][0] == pytest.approx(
+        level / (1 + level) * math.exp(-1.0), rel=1e-12)
 
 
 DETECTED = """

@@ -19,7 +19,8 @@ def is_treatments(ds) -> bool:
 
 def plot_treatments(ds, *, figsize=(9.0, 3.6)) -> Figure:
     """Left: each drug's plasma level g(t); right: each effect's size (E(g) of a Hill
-    effect, e g of angiogenesis), at the snapshots."""
+    effect, E of the level in the tumour cells of a tissue grid, e g of angiogenesis),
+    at the snapshots."""
     fig = Figure(figsize=figsize, layout="constrained")
     left, right = fig.subplots(1, 2)
     t = np.asarray(ds.time.values, dtype=float)
@@ -30,7 +31,7 @@ def plot_treatments(ds, *, figsize=(9.0, 3.6)) -> Figure:
         right.plot(t, np.asarray(ds.effect_size.sel(effect=effect).values, dtype=float),
                    "-", color=f"C{k}", label=str(effect))
     left.set_ylabel("plasma level g(t)")
-    right.set_ylabel("effect: E(g), or e g [1/day]")
+    right.set_ylabel("effect: E, or e g [1/day]")
     for ax in (left, right):
         ax.set_xlabel(style.axis_label(ds, "time"))
         ax.legend(fontsize="small")

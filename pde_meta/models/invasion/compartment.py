@@ -409,6 +409,11 @@ class Tissue(Compartment):
             self.stepper.scale_rates(rate_factors(self._rates,
                                                   self._drug_index * self.drug_step))
 
+    def drug_level_in_tumour(self, name: str) -> float:
+        """The level of the drug ``name`` in the tumour cells (weighted by density)."""
+        return self._drugs[name].diagnostics(self.stepper.state.data)[
+            f"{field_name(name)}_in_tumour"]
+
     @property
     def drugs(self) -> tuple[str, ...]:
         """The names of the drugs on this grid."""

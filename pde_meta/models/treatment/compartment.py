@@ -13,7 +13,7 @@ import numpy as np
 from ...core.compartment import Compartment, Coordinate, Layout, Variable
 from ...core.options import did_you_mean
 from ...errors import ConfigError
-from . import HILL_EFFECTS, hill
+from . import HILL_EFFECTS, TISSUE_RATE_EFFECTS, hill
 
 __all__ = ["TreatmentRecord"]
 
@@ -30,6 +30,12 @@ class TreatmentRecord(Compartment):
         self._t = 0.0
         self.effects = [(f"{t.name}: {c}.{e}", t, e, rest)
                         for t in self.treatments for c, e, *rest in t.effects]
+        #: the tissue grids whose drug level an effect takes (label -> compartment)
+        by_name = by_name or {}
+        self._grids = {f"{t.name}: {c}.{e}": by_name[c] for t in self.treatments
+                       for c, e, *_ in t.effects if c in by_name
+                       and getattr(by_name[c], "model", "") == "invasion"
+                       and e not in TISSUE_RATE_EFFECTS}
         #: the schedules that start when a diagnostic of a compartment reaches a value:
         #: (treatment, compartment, diagnostic, threshold), checked at coupling times
         self.detections = [(t, by_name[c], d, x) for t in self.treatments
@@ -88,14 +94,18 @@ class TreatmentRecord(Compartment):
                 total += d.amount * min(max(day - d.time, 0.0), d.duration)
         return total
 
-    def _effect(self, t, effect: str, rest) -> float:
+    def _effect(self, t, effect: str, rest, grid=None) -> float:
+        """The effect's size now; on a tissue grid (``grid``), E of the drug's level in
+        the tumour there (cell-weighted), not of the plasma level."""
         day = self._day()
         g = t.pk.at(day)
         potency, emax, ec50, power, resistance, *pd = rest
         left = math.exp(-resistance * max(day - t.pk.first_dose, 0.0))
+        if grid is not None:
+            g = grid.drug_level_in_tumour(t.name)
+        elif effect in HILL_EFFECTS and pd and pd[0] == "damage":
+            g = t.pk.damage_at(day, pd[1])
         if effect in HILL_EFFECTS:
-            if pd and pd[0] == "damage":
-                g = t.pk.damage_at(day, pd[1])
             return hill(g, emax, ec50, power) * left
         return potency * g * left  # e g
 
@@ -113,7 +123,8 @@ class TreatmentRecord(Compartment):
                                    "while it waits for a detection)", "units": "day"}, "f8"),
                   "effect_size": Variable(("effect",), {
                       "long_name": "the effect now: E(g) of a Hill effect (E(D) through "
-                                   "the damage), e g of angiogenesis (1/day)",
+                                   "the damage; on a tissue grid E of the drug's level in "
+                                   "its tumour cells), e g of angiogenesis (1/day)",
                       "units": "1"}, "f8")}
         attrs = {"hours_per_time_unit": self.hours, "seed": 0,
                  "treatments": json.dumps([t.to_dict() for t in self.treatments])}
@@ -128,8 +139,8 @@ class TreatmentRecord(Compartment):
                 "given": np.array([self._given(t) for t in self.treatments]),
                 "started": np.array([t.pk.first_dose if math.isfinite(t.pk.first_dose)
                                      else np.nan for t in self.treatments]),
-                "effect_size": np.array([self._effect(t, e, rest)
-                                         for _, t, e, rest in self.effects])}
+                "effect_size": np.array([self._effect(t, e, rest, self._grids.get(label))
+                                         for label, t, e, rest in self.effects])}
 
     def diagnostics(self, wall_seconds: float) -> dict[str, float]:
         return {}
