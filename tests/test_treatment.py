@@ -102,7 +102,7 @@ def test_a_schedule_round_trips_and_bad_ones_are_refused_in_one_line(tmp_path):
     assert again.treatments == c.treatments
     for extra, target, message in (
             ("", "primary.glowth", "'glowth' is not an effect"),
-            ("", "primary.growth", "growth acts on a 'invasion' compartment"),
+            ("", "primary.mmp", "mmp acts on a 'invasion' compartment"),
             ("", "liver.angiogenesis", "names no compartment"),
             ("dose_times = [0.0, 1.0]\ndose_amounts = [1.0]", "primary.angiogenesis",
              "dose_amounts 1"),
@@ -690,3 +690,25 @@ def test_a_drug_class_supplies_its_effects_on_every_compartment_it_fits(tmp_path
     with pytest.raises(ConfigError, match="did you mean 'suppressor'") as info:
         effects("supressor")
     assert "\n" not in str(info.value) and "treatments[0].class" in str(info.value)
+
+
+def test_a_cytostatic_effect_on_an_exponential_primary_is_exact():
+    """Exponential growth at r = 0.05/day with a constant level g = 3 and E = 0.75
+    (emax 1, ec50 1): x(t) = x0 exp(r (1 - 0.8 E) t) over 30 days (RK4 on ln x with a
+    constant rate is exact: 1e-12), and killing and growth together add up."""
+    from pde_meta.models.treatment import hill
+
+    e = hill(3.0, 1.0, 1.0, 1.0)
+    p = PrimaryParameters(law="exponential", cells=1e6, growth_rate=0.05, capacity=1e12,
+                          dt=1.0)
+    primary = Primary("primary", p, hours=24.0)
+    primary.add_treatment("growth", 0.8, lambda t: hill(PK("constant", level=3.0).at(t),
+                                                        1.0, 1.0, 1.0))
+    primary.advance(30.0)
+    assert primary.x == pytest.approx(1e6 * math.exp(0.05 * (1 - 0.8 * e) * 30.0), rel=1e-12)
+    both = Primary("primary", p, hours=24.0)
+    both.add_treatment("growth", 0.8, lambda t: e)
+    both.add_treatment("killing", 0.01, lambda t: e)
+    both.advance(30.0)
+    assert both.x == pytest.approx(1e6 * math.exp((0.05 * (1 - 0.8 * e) - 0.01 * e) * 30.0),
+                                   rel=1e-12)

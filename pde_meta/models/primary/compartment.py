@@ -69,6 +69,7 @@ class Primary(LatticeCompartment):
         self.law = make_law(self.params, treatment)
         #: (potency, t -> level or effect) of the treatments that act on it
         self._terms: list = [] if treatment is None else [(1.0, treatment)]
+        self._slowing: list = []  # (potency, E) of the cytostatic effects
         self.dt_days = self.params.dt
         self.dt_model = self.dt_days * 24.0 / self.hours
         self._shed_key = stream_key(self.seed, name, "shed")
@@ -179,13 +180,19 @@ class Primary(LatticeCompartment):
         """A treatment's ``effect``: ``angiogenesis`` adds ``potency * level(t)`` (``t`` in
         days) to Hahnfeldt's ``-e K g`` (the hahnfeldt law only); ``killing`` (a scalar
         law) kills the primary's cells at ``potency * level(t)`` per day, ``level`` then
-        being the Hill effect ``E(g(t))``."""
-        allowed = "killing" if self.params.scalar else "angiogenesis"
-        if effect != allowed:
+        being the Hill effect ``E(g(t))``; ``growth`` (a scalar law) takes the fraction
+        ``potency * E`` (at most 1) of its growth rate away (cytostatic)."""
+        allowed = ("killing", "growth") if self.params.scalar else ("angiogenesis",)
+        if effect not in allowed:
             raise ConfigError(f"{self.name}: a treatment's effect {effect!r} on the "
                               f"{self.params.law} law is not allowed; allowed: "
-                              f"'angiogenesis' on the hahnfeldt law, 'killing' on a scalar "
-                              f"law; fix: change the target or the law")
+                              f"'angiogenesis' on the hahnfeldt law, 'killing' or 'growth' "
+                              f"on a scalar law; fix: change the target or the law")
+        if effect == "growth":
+            self._slowing.append((float(potency), level))
+            terms = tuple(self._slowing)
+            self.law.slowing = lambda t: min(sum(k * float(f(t)) for k, f in terms), 1.0)
+            return
         self._terms.append((float(potency), level))
         terms = tuple(self._terms)
         total = lambda t: sum(k * float(f(t)) for k, f in terms)  # noqa: E731

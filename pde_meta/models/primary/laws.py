@@ -48,14 +48,16 @@ class ScalarLaw:
     r"""Exponential, logistic or Gompertz growth of ``x`` cells (``K`` is unused: NaN).
 
     With a treatment that kills (:attr:`killing`, ``t`` in days -> a death rate per day,
-    the cytotoxic term :math:`-k(t) x`), the step integrates :math:`y = \ln x`,
-    :math:`y' = g(x)/x - k(t)`, and :math:`\Lambda` by the same fourth-order Runge-Kutta
-    sub-steps as Hahnfeldt's law (at most :data:`RK_COURANT` over the fastest rate);
-    without one, the exact solutions."""
+    the cytotoxic term :math:`-k(t) x`) or slows the growth (:attr:`slowing`, ``t`` ->
+    a fraction :math:`s(t)` of the growth rate taken away: cytostatic), the step
+    integrates :math:`y = \ln x`, :math:`y' = (1 - s(t))\, g(x)/x - k(t)`, and
+    :math:`\Lambda` by the same fourth-order Runge-Kutta sub-steps as Hahnfeldt's law (at
+    most :data:`RK_COURANT` over the fastest rate); without one, the exact solutions."""
 
     def __init__(self, p: PrimaryParameters) -> None:
         self.p = p
         self.killing: Callable[[float], float] | None = None
+        self.slowing: Callable[[float], float] | None = None
 
     def _rhs(self, t: float, y: float) -> tuple[float, float]:
         p = self.p
@@ -66,7 +68,11 @@ class ScalarLaw:
             v = p.growth_rate * (1.0 - x / p.capacity)
         else:
             v = p.growth_rate * (math.log(p.capacity) - y)
-        return v - self.killing(t), p.shedding_rate * x**p.shedding_exponent
+        if self.slowing is not None:
+            v *= 1.0 - self.slowing(t)
+        if self.killing is not None:
+            v -= self.killing(t)
+        return v, p.shedding_rate * x**p.shedding_exponent
 
     def _killed(self, x: float, t: float, h: float) -> tuple[float, float]:
         p = self.p
@@ -89,7 +95,7 @@ class ScalarLaw:
         p = self.p
         if x == 0.0 or h <= 0.0:
             return x, k, 0.0
-        if self.killing is not None:
+        if self.killing is not None or self.slowing is not None:
             new, expected = self._killed(x, t, h)
             return new, k, expected
         new = float(grow(p.law, x, p.growth_rate, p.capacity, h))

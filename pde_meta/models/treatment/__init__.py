@@ -78,7 +78,8 @@ EFFECTS = {"angiogenesis": "Hahnfeldt's -e K g(t) on a growth-law primary's vasc
            "emt": "a tissue's EMT rates times 1 - E(g) of the plasma level",
            "mmp_production": "a tissue's MMP secretion times 1 - E(g) of the plasma level",
            "growth": "a tissue's tumour proliferation times 1 - potency E(d) of the local "
-                     "level d (cytostatic)",
+                     "level d, or a growth-law primary's growth rate times 1 - potency "
+                     "E(g) (scalar laws; cytostatic)",
            "mmp": "a tissue's active MMP removed at the rate potency E(d) (an MMP "
                   "inhibitor)",
            "taf": "a tissue's angiogenic factor removed at the rate potency E(d) (anti-VEGF)",
@@ -94,7 +95,8 @@ HILL_EFFECTS = {"extravasation": "circulation", "survival": "circulation",
                 "reactivation": "organs", "killing": ("organs", "primary", "invasion"),
                 "dormant_death": "organs", "dormancy": "organs",
                 "intravasation": "invasion", "motility": "invasion", "emt": "invasion",
-                "mmp_production": "invasion", "growth": "invasion", "mmp": "invasion",
+                "mmp_production": "invasion", "growth": ("invasion", "primary"),
+                "mmp": "invasion",
                 "taf": "invasion",
                 "sprouts": "invasion", "normalisation": "invasion"}
 
