@@ -415,3 +415,24 @@ def test_a_schedule_starts_when_its_diagnostic_is_detected_and_not_before(tmp_pa
         compartments(loads_config(DETECTED.replace("tumor_mass", "tumor_mas")))
     with pytest.raises(ConfigError, match="two triggers"):
         loads_config(DETECTED.replace("start_threshold", "start = 1.0\nstart_threshold"))
+
+
+def test_two_drugs_share_the_lattice_and_stay_positive_at_huge_steps(rng):
+    """Two drugs on one grid: both fields are stored, the lattice takes the smaller
+    step, and a step 1e4 times the explicit limit keeps every level positive and below
+    the largest plasma level (the maximum principle of the implicit solve)."""
+    grid = Grid(shape=(20, 20), extent=(1.0, 1.0))
+    data = random_state_data(rng, (20, 20), extras=True)
+    tissue = Tissue("tissue", pm.State(grid, data), pm.Parameters(), threads=1)
+    tissue.add_drug("a", lambda t: 5.0, DrugTransport("vessels", permeability=50.0,
+                                                      diffusion=1.0, step=0.02))
+    tissue.add_drug("b", lambda t: 2.0, DrugTransport("uniform", step=0.05))
+    assert tissue.drug_step == 0.02
+    assert {"drug_a", "drug_b"} <= set(tissue.layout().fields)
+    drug = tissue._drugs["a"]
+    h2_over_d = grid.dx**2 / 1.0
+    for _ in range(5):
+        drug.step(tissue.state.data, 1.0, 1e4 * h2_over_d, grid.dx, grid.dy)
+        assert drug.d.min() > 0.0 and drug.d.max() <= 5.0
+    with pytest.raises(ConfigError, match="distinct names"):
+        tissue.add_drug("a", lambda t: 1.0, DrugTransport("uniform"))
