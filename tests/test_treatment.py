@@ -266,13 +266,7 @@ def test_killing_raises_the_colonies_death_rate_and_spares_the_dormant():
     assert f.dormant_cells() == dormant and f.balance() == 0
 
 
-def test_a_schedule_triggered_by_the_primarys_size(tmp_path):
-    # the first dose the day a Gompertz primary first holds 1e10 cells (by its exact law)
-    import pde_meta as pm
-    from pde_meta.numerics.growth import time_to
-    from pde_meta.runner.run import compartments
-
-    text = """
+TRIGGERED = """
 name = "trig"
 [compartments.primary]
 model = "primary"
@@ -300,6 +294,15 @@ t_end = 10.0
 [output]
 path = "t.h5"
 """
+
+
+def test_a_schedule_triggered_by_the_primarys_size(tmp_path):
+    # the first dose the day a Gompertz primary first holds 1e10 cells (by its exact law)
+    import pde_meta as pm
+    from pde_meta.numerics.growth import time_to
+    from pde_meta.runner.run import compartments
+
+    text = TRIGGERED
     config = loads_config(text.format(extra=""), base_dir=tmp_path)
     parts = compartments(config, threads=1)
     record = parts[-1]
@@ -524,35 +527,7 @@ def test_stop_counts_from_the_trigger_of_a_triggered_schedule(tmp_path):
     from pde_meta.numerics.growth import time_to
     from pde_meta.runner.run import compartments
 
-    text = """
-name = "trig"
-[compartments.primary]
-model = "primary"
-cells = 1e8
-growth_rate = 0.002
-capacity = 1e12
-time_unit_hours = 24.0
-[compartments.organs]
-model = "organs"
-time_unit_hours = 24.0
-[[compartments.organs.organs]]
-name = "lung"
-[[treatments]]
-name = "late"
-amount = 5.0
-every = 7.0
-count = 3
-stop = 10.0
-start_cells = 1e10
-start_compartment = "primary"
-[[treatments.effects]]
-target = "organs.killing"
-[time]
-t_end = 10.0
-[output]
-path = "t.h5"
-"""
-    config = loads_config(text, base_dir=tmp_path)
+    config = loads_config(TRIGGERED.format(extra="stop = 10.0"), base_dir=tmp_path)
     pk = compartments(config, threads=1)[-1].treatments[0].pk
     day = time_to("gompertz", 1e8, 1e10, 0.002, 1e12)
     assert [d.time for d in pk.doses] == pytest.approx([day, day + 7], rel=1e-12)
