@@ -191,7 +191,7 @@ def config_from_dict(data: dict, base_dir=None, *, name: str = "run", source=Non
 def _refuse_tissue_keys(time: dict, output: dict, problems: list[str]) -> None:
     """The keys of ``[time]`` and ``[output]`` that only a tissue uses, in a run that has
     none."""
-    for key in ("dt", "safety", "reaction_cfl"):
+    for key in ("dt", "safety", "reaction_cfl", "scheme"):
         if key in time:
             problems.append(f"time.{key} = {short(time[key])} is a setting of a tissue's "
                             f"step, and this run has no tissue; allowed: [time] with t_end "
@@ -412,7 +412,7 @@ def _read_time(table: dict, problems: list[str]) -> TimeConfig | None:
         return None
     return TimeConfig(t_end=t_end, dt=v["dt"], safety=v["safety"],
                       reaction_cfl=v["reaction_cfl"], snapshot_interval=interval,
-                      snapshot_times=tuple(sorted(times)))
+                      snapshot_times=tuple(sorted(times)), scheme=v["scheme"])
 
 
 def _read_output(table: dict, base: Path, run_name: str, problems: list[str]

@@ -54,6 +54,7 @@ class TimeConfig:
     reaction_cfl: float = 0.5
     snapshot_interval: float | None = None
     snapshot_times: tuple[float, ...] = ()
+    scheme: str = "euler"
 
     def output_times(self, t_end: float | None = None) -> np.ndarray:
         """Every output time from 0 to ``t_end`` (default: this config's), ascending."""
@@ -295,7 +296,8 @@ class RunConfig:
         d["time"] = {"t_end": t.t_end}
         if self.has_tissue:  # the tissue's step
             d["time"].update({**({"dt": t.dt} if t.dt is not None else {}),
-                              "safety": t.safety, "reaction_cfl": t.reaction_cfl})
+                              "safety": t.safety, "reaction_cfl": t.reaction_cfl,
+                              **({"scheme": t.scheme} if t.scheme != "euler" else {})})
         if t.snapshot_interval is not None:
             d["time"]["snapshot_interval"] = t.snapshot_interval
         if t.snapshot_times:

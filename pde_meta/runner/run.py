@@ -239,6 +239,7 @@ def compartments(config: RunConfig, threads: int | None = None, states=None,
         start = initial_state(config, k) if states is None else states[c.name]
         out.append(Tissue(c.name, start, c.parameters, c.oxygen_walls, dt=t.dt,
                           safety=t.safety, reaction_cfl=t.reaction_cfl, threads=threads,
+                          scheme=t.scheme,
                           fields=o.fields, float32=o.float32, metric_options=metric_options(c),
                           initial=None if initial is None else initial[c.name]))
     for c in config.primaries:

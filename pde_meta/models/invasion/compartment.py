@@ -74,17 +74,18 @@ class Tissue(Compartment):
                  oxygen_walls: OxygenWalls | None = None, *, dt: float | None = None,
                  safety: float = 0.9, reaction_cfl: float = 0.5, threads: int | None = None,
                  fields=None, float32: bool = False, metric_options: dict | None = None,
-                 initial: State | None = None) -> None:
+                 initial: State | None = None, scheme: str = "euler") -> None:
         self.name = name
         self.stepper = Stepper(state, parameters, oxygen_walls, dt=dt, safety=safety,
-                               reaction_cfl=reaction_cfl, threads=threads)
+                               reaction_cfl=reaction_cfl, threads=threads, scheme=scheme)
         s = self.stepper
         if not (math.isfinite(s.dt) and s.dt > 0):
             bound = s.dt_bound()
             raise ConfigError(f"the time step of the state at t = {state.t:g} is {s.dt:g} "
                               f"(set by {bound.limiting}); allowed: a positive step; fix: "
                               f"check the initial fields and parameters for extreme values")
-        self._settings = {"dt": dt, "safety": safety, "reaction_cfl": reaction_cfl}
+        self._settings = {"dt": dt, "safety": safety, "reaction_cfl": reaction_cfl,
+                          "scheme": scheme}
         #: with an automatic thread count, each chunk's count is chosen by timing
         self.thread_choice = ThreadChoice(s.threads) if threads is None else None
         self.stored = (FIELDS.ordered(fields) if fields is not None else
@@ -250,7 +251,7 @@ class Tissue(Compartment):
         wrong."""
         p = self.stepper
         replay = Stepper(before, p.parameters, p.oxygen_walls, dt=self._settings["dt"],
-                         safety=p.safety, reaction_cfl=p.reaction_cfl)
+                         safety=p.safety, reaction_cfl=p.reaction_cfl, scheme=p.scheme)
         if math.isfinite(dt) and dt > 0:
             replay.dt = dt
         good = replay.state.copy()

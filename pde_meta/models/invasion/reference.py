@@ -11,7 +11,8 @@ from ...numerics.reference import solve_reference
 from .kernels import layout as P
 
 __all__ = ["koren_slope", "face_fluxes", "transport", "transport_rate", "reaction_rate",
-           "laplacian", "rhs", "explicit_step", "take_step", "drug_step", "kinetic_rates"]
+           "laplacian", "rhs", "explicit_step", "take_step", "drug_step", "kinetic_rates",
+           "richardson_step"]
 
 
 def koren_slope(d_up, d_down):
@@ -332,3 +333,17 @@ def drug_step(d, data, supply_plane, dt, dx, dy, diffusion, decay, uptake, perme
         return _line_solve(u, half_loss, half_supply, dt * diffusion / dy**2)
 
     return 0.5 * (columns(rows(d)) + rows(columns(d)))
+
+
+def richardson_step(src, dt, dx, dy, p, fixed=(0, 0, 0, 0), value=(0, 0, 0, 0),
+                    active=(0.0, 0.0)):
+    """Twin of one step of :func:`.driver.advance_richardson`: ``2 E(dt/2)^2 - E(dt)``
+    of :func:`take_step`, limited by the one ``theta`` in [0, 1] that keeps every value
+    >= 0; returns ``(dst, theta)``."""
+    full = take_step(src, dt, dx, dy, p, fixed, value, active)[0]
+    half = take_step(src, 0.5 * dt, dx, dy, p, fixed, value, active)[0]
+    half = take_step(half, 0.5 * dt, dx, dy, p, fixed, value, active)[0]
+    r = 2.0 * half - full
+    neg = r < 0.0
+    theta = min(1.0, float(np.min(half[neg] / (half[neg] - r[neg])))) if neg.any() else 1.0
+    return (r if theta == 1.0 else half + theta * (r - half)), theta

@@ -192,11 +192,18 @@ class StepStats:
 
 
 #: the rules of the automatic step: keys of a config's ``[time]``, and :class:`Stepper`'s
+#: the time schemes: ``euler``, the first-order split step; ``richardson``, its
+#: Richardson extrapolation (second order, positivity-limited)
+SCHEMES = ("euler", "richardson")
+
 STEP_OPTIONS = (
     Option("safety", "number", 0.9, "fraction of the positivity bound used by the automatic "
            "step", low=0, high=1, low_open=True),
     Option("reaction_cfl", "number", 0.5, "largest dt x (fastest reaction rate) of the "
            "automatic step", low=0, high=10, low_open=True),
+    Option("scheme", "choice", "euler", "the time scheme: 'euler' (first order) or "
+           "'richardson' (2 E(dt/2)^2 - E(dt), second order, limited to stay positive; "
+           "three first-order steps per step)", choices=SCHEMES),
 )
 
 
@@ -226,15 +233,17 @@ class Stepper:
     def __init__(self, state: State, parameters: Parameters,
                  oxygen_walls: OxygenWalls | None = None, *, dt: float | None = None,
                  safety: float = 0.9, reaction_cfl: float = 0.5,
-                 threads: int | None = None) -> None:
+                 threads: int | None = None, scheme: str = "euler") -> None:
         if not isinstance(parameters, Parameters):
             raise ConfigError(f"parameters must be a Parameters object, got {parameters!r}")
-        for opt, value in zip(STEP_OPTIONS, (safety, reaction_cfl), strict=True):
+        for opt, value in zip(STEP_OPTIONS, (safety, reaction_cfl, scheme), strict=True):
             problem = check_option(f"time.{opt.key}", value, opt)[1]
             if problem:
                 raise ConfigError(problem)
+        self.scheme = scheme
         g = state.grid
-        check_memory(2 * state.data.nbytes, f"a Stepper of a {g.ny} x {g.nx} grid",
+        buffers = 4 if scheme == "richardson" else 2
+        check_memory(buffers * state.data.nbytes, f"a Stepper of a {g.ny} x {g.nx} grid",
                      "use a smaller grid")
         self.state = state.copy()
         self.parameters = parameters
@@ -245,7 +254,12 @@ class Stepper:
         self._fixed, self._value = self.oxygen_walls.as_arrays()
         # both buffers hold the membrane: the kernel does not rewrite a static one
         self._work = self.state.data.copy()
+        #: the two more buffers of the Richardson scheme
+        self._more = ([self.state.data.copy(), self.state.data.copy()]
+                      if scheme == "richardson" else [])
         self._static_membrane = parameters.membrane_degradation == 0.0
+        #: the smallest limiter theta of the Richardson steps so far (1: never limited)
+        self.theta_min = 1.0
         self.stats = StepStats()
         available = numba.config.NUMBA_NUM_THREADS
         if threads is None:
@@ -283,10 +297,16 @@ class Stepper:
         buffer gets them once here rather than at every call."""
         s = self.state
         self._active = active_groups(s.data, self.parameters)
-        if not self._active[layout.PHENOTYPES_ON]:
-            self._work[layout.EPITHELIAL] = s.data[layout.EPITHELIAL]
-        if not self._active[layout.VESSELS_ON]:
-            self._work[layout.FIRST_VESSEL_PLANE:] = s.data[layout.FIRST_VESSEL_PLANE:]
+        for work in (self._work, *self._more):
+            if not self._active[layout.PHENOTYPES_ON]:
+                work[layout.EPITHELIAL] = s.data[layout.EPITHELIAL]
+            if not self._active[layout.VESSELS_ON]:
+                work[layout.FIRST_VESSEL_PLANE:] = s.data[layout.FIRST_VESSEL_PLANE:]
+        on = self.active
+        self._planes = np.array([k for k, name in enumerate(FIELDS.names)
+                                 if name in stored_fields(on)
+                                 and not (k == layout.MEMBRANE and self._static_membrane)],
+                                dtype=np.int64)
 
     @property
     def kernel_parameters(self) -> tuple:
@@ -344,16 +364,25 @@ class Stepper:
                 f"coarser cells, or max_steps to advance in chunks")
         limit = np.iinfo(np.int64).max if max_steps is None else int(max_steps)
         if self._static_membrane:  # the caller may have edited the state between calls
-            self._work[layout.MEMBRANE] = s.data[layout.MEMBRANE]
+            for work in (self._work, *self._more):
+                work[layout.MEMBRANE] = s.data[layout.MEMBRANE]
         active = self._active
         g = s.grid
         previous = numba.get_num_threads()
         numba.set_num_threads(self.threads)
         try:
-            t, steps, status, dt_next, rate, in_b = kernels.advance(
-                s.data, self._work, s.t, float(t_end), self._dt, self.adaptive, limit, g.dx,
-                g.dy, self._p, self._fixed, self._value, self.safety, self.reaction_cfl,
-                *self._blocks, active)
+            if self._more:
+                t, steps, status, dt_next, rate, theta = kernels.advance_richardson(
+                    s.data, self._work, *self._more, s.t, float(t_end), self._dt,
+                    self.adaptive, limit, g.dx, g.dy, self._p, self._fixed, self._value,
+                    self.safety, self.reaction_cfl, *self._blocks, active, self._planes)
+                self.theta_min = min(self.theta_min, theta)
+                in_b = False
+            else:
+                t, steps, status, dt_next, rate, in_b = kernels.advance(
+                    s.data, self._work, s.t, float(t_end), self._dt, self.adaptive, limit,
+                    g.dx, g.dy, self._p, self._fixed, self._value, self.safety,
+                    self.reaction_cfl, *self._blocks, active)
         finally:
             numba.set_num_threads(previous)
         if in_b:

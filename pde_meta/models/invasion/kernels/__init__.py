@@ -13,13 +13,13 @@ The compiled modules load (or compile) their machine code when first imported, s
 from . import layout
 from .layout import DT_TOO_LARGE, MAX_STEPS, NOT_FINITE, REACHED_END
 
-__all__ = ["layout", "advance", "REACHED_END", "MAX_STEPS", "DT_TOO_LARGE",
+__all__ = ["layout", "advance", "advance_richardson", "REACHED_END", "MAX_STEPS", "DT_TOO_LARGE",
            "NOT_FINITE"]
 
 
 def __getattr__(name):
-    if name == "advance":
-        from .driver import advance
+    if name in ("advance", "advance_richardson"):
+        from . import driver
 
-        return advance
+        return getattr(driver, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,7 +9,7 @@ passes); with a fixed step the loop stops with :data:`DT_TOO_LARGE`.
 
 import numpy as np
 
-from ....numerics.jit import jit
+from ....numerics.jit import jit, jit_parallel, prange
 from ....numerics.tridiag import factorise, solve_columns
 from . import layout as P
 from .layout import DT_TOO_LARGE, MAX_STEPS, NOT_FINITE, REACHED_END
@@ -136,3 +136,145 @@ def advance(a, b, t, t_end, dt, adaptive, max_steps, dx, dy, p, fixed, value, sa
     if steps >= max_steps and t >= t_end:
         status = REACHED_END
     return t, steps, status, dt, rate, in_b
+
+
+@jit
+def _euler_step(src, dst, step_dt, dx, dy, p, fixed, value, row_block, col_block, active,
+                cpx, idx, cpy, idy, cpa, ida, cpya, idya, rate_rows, mmp_rows):
+    """One first-order step ``src -> dst`` (as :func:`advance` takes it); returns the
+    positivity rate of ``src`` and its largest MMP."""
+    r_x = step_dt * p[P.D_C] / (dx * dx)
+    r_y = step_dt * p[P.D_C] / (dy * dy)
+    factorise(r_x, fixed[0], fixed[1], cpx, idx)
+    factorise(r_y, fixed[2], fixed[3], cpy, idy)
+    vess = active[P.VESSELS_ON] != 0.0
+    a_y = 0.0
+    if vess:
+        a_y = step_dt * p[P.D_A] / (dy * dy)
+        factorise(step_dt * p[P.D_A] / (dx * dx), 0.0, 0.0, cpa, ida)
+        factorise(a_y, 0.0, 0.0, cpya, idya)
+    explicit_step(src, dst, step_dt, dx, dy, p, cpx, idx, 2.0 * r_x * fixed[0] * value[0],
+                  2.0 * r_x * fixed[1] * value[1], rate_rows, mmp_rows, row_block, active,
+                  cpa, ida)
+    solve_columns(dst[P.OXYGEN], r_y, cpy, idy, 2.0 * r_y * fixed[2] * value[2],
+                  2.0 * r_y * fixed[3] * value[3], col_block)
+    if vess:
+        solve_columns(dst[P.TAF], a_y, cpya, idya, 0.0, 0.0, col_block)
+    return row_max(rate_rows), row_max(mmp_rows)
+
+
+@jit_parallel
+def combine(a, half, full, planes, theta_rows):
+    """The Richardson state ``r = 2 half - full`` into ``a`` on ``planes``, limited to
+    ``half + theta (r - half)`` with the largest ``theta`` in [0, 1] that keeps every
+    value >= 0 (one ``theta`` for the whole state, so the mass is conserved); returns
+    ``theta``. ``theta_rows`` (ny,) is scratch."""
+    ny = a.shape[1]
+    nx = a.shape[2]
+    for i in prange(ny):
+        low = 1.0
+        for k in planes:
+            for j in range(nx):
+                h = half[k, i, j]
+                r = 2.0 * h - full[k, i, j]
+                if r < 0.0:
+                    low = min(low, h / (h - r))
+        theta_rows[i] = low
+    theta = 1.0
+    for i in range(ny):
+        theta = min(theta, theta_rows[i])
+    for i in prange(ny):
+        for k in planes:
+            for j in range(nx):
+                h = half[k, i, j]
+                r = 2.0 * h - full[k, i, j]
+                a[k, i, j] = r if theta == 1.0 else h + theta * (r - h)
+    return theta
+
+
+@jit
+def advance_richardson(a, b, c, d, t, t_end, dt, adaptive, max_steps, dx, dy, p, fixed,
+                       value, safety, reaction_cfl, row_block, col_block, active, planes):
+    """As :func:`advance`, each step the Richardson extrapolation ``2 E(dt/2)^2 -
+    E(dt)`` of the first-order step ``E`` (second order in time), limited so that every
+    value stays >= 0 (:func:`combine`). ``b``, ``c``, ``d`` are work buffers that hold
+    the planes the steps do not write; the state stays in ``a``. ``planes``: the planes
+    the steps write. Returns ``t, steps, status, dt_next, rate, theta_min``."""
+    ny = a.shape[1]
+    nx = a.shape[2]
+    rate_rows = np.empty(ny)
+    mmp_rows = np.empty(ny)
+    theta_rows = np.empty(ny)
+    cpx = np.empty(nx)
+    idx = np.empty(nx)
+    cpy = np.empty(ny)
+    idy = np.empty(ny)
+    cpa = np.empty(nx)
+    ida = np.empty(nx)
+    cpya = np.empty(ny)
+    idya = np.empty(ny)
+    mmp_rate = diffusion_rate(p, dx, dy, active)
+    steps = 0
+    status = MAX_STEPS
+    rate = 0.0
+    theta_min = 1.0
+    retries = 0
+    while steps < max_steps:
+        remaining = t_end - t
+        if remaining <= 0.0:
+            status = REACHED_END
+            break
+        last = dt >= remaining
+        step_dt = remaining if last else dt
+        rate0, mmp0 = _euler_step(a, d, step_dt, dx, dy, p, fixed, value, row_block,
+                                  col_block, active, cpx, idx, cpy, idy, cpa, ida, cpya,
+                                  idya, rate_rows, mmp_rows)
+        rate = max(rate0, mmp_rate)
+        if not (rate < np.inf) or mmp0 != mmp0:
+            status = NOT_FINITE
+            break
+        if step_dt * rate > 1.0:
+            if not adaptive:
+                status = DT_TOO_LARGE
+                break
+            dt = safety / rate
+            continue
+        half = 0.5 * step_dt
+        _euler_step(a, b, half, dx, dy, p, fixed, value, row_block, col_block, active, cpx,
+                    idx, cpy, idy, cpa, ida, cpya, idya, rate_rows, mmp_rows)
+        rate1, mmp1 = _euler_step(b, c, half, dx, dy, p, fixed, value, row_block,
+                                  col_block, active, cpx, idx, cpy, idy, cpa, ida, cpya,
+                                  idya, rate_rows, mmp_rows)
+        rate1 = max(rate1, mmp_rate)
+        if not (rate1 < np.inf) or mmp1 != mmp1:
+            status = NOT_FINITE
+            break
+        if half * rate1 > 1.0:
+            if not adaptive:
+                rate = rate1
+                status = DT_TOO_LARGE
+                break
+            retries += 1
+            if retries > 60:
+                status = NOT_FINITE
+                break
+            dt = min(0.5 * step_dt, 2.0 * safety / rate1)
+            continue
+        retries = 0
+        theta = combine(a, c, d, planes, theta_rows)
+        theta_min = min(theta_min, theta)
+        t = t_end if last else t + step_dt
+        steps += 1
+        if adaptive:
+            dt = np.inf
+            bound = max(rate, 0.5 * rate1)
+            if bound > 0.0:
+                dt = safety / bound
+            react = reaction_rate(p, max(mmp0, mmp1), active)
+            if react > 0.0:
+                dt = min(dt, reaction_cfl / react)
+            if not (dt < np.inf):
+                dt = t_end - t
+    if steps >= max_steps and t >= t_end:
+        status = REACHED_END
+    return t, steps, status, dt, rate, theta_min
