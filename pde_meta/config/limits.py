@@ -40,8 +40,10 @@ def compartment_key(config: RunConfig, name: str, key: str) -> str:
 
 
 def memory_estimate(config: RunConfig) -> int:
-    """Bytes a run of ``config`` holds at its peak, every compartment together."""
-    return sum(c.grid.size for c in config.tissues()) * 8 * RUN_PLANES
+    """Bytes a run of ``config`` holds at its peak, every compartment together (the
+    ``richardson`` scheme holds two more step buffers)."""
+    planes = RUN_PLANES + (2 * len(FIELD_TABLE) if config.time.scheme == "richardson" else 0)
+    return sum(c.grid.size for c in config.tissues()) * 8 * planes
 
 
 def output_estimate(config: RunConfig, snapshots: int) -> int:
