@@ -95,8 +95,6 @@ class RunResult:
 
 
 # --------------------------------------------------------------------------- set-up
-
-
 def initial_state(config: RunConfig, tissue: int = 0) -> State:
     """The initial state of tissue compartment ``tissue`` of ``config`` (fields without a
     source are 0).
@@ -239,9 +237,9 @@ def compartments(config: RunConfig, threads: int | None = None, states=None,
         start = initial_state(config, k) if states is None else states[c.name]
         out.append(Tissue(c.name, start, c.parameters, c.oxygen_walls, dt=t.dt,
                           safety=t.safety, reaction_cfl=t.reaction_cfl, threads=threads,
-                          scheme=t.scheme,
                           fields=o.fields, float32=o.float32, metric_options=metric_options(c),
-                          initial=None if initial is None else initial[c.name]))
+                          initial=None if initial is None else initial[c.name],
+                          scheme=t.scheme))
     for c in config.primaries:
         out.append(Primary(c.name, c.parameters, config.seed, c.hours))
     for c in config.circulations:
