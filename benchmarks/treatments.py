@@ -79,13 +79,13 @@ def cascade(rounds: int) -> dict:
 
 
 def tissue(rounds: int) -> dict:
-    """The shipped drug step (0.01) and a step five times longer."""
+    """The shipped drug step (0.01), and steps five and ten times longer."""
     import pde_meta as pm
 
     path = HERE / "configs" / "chemo_penetration.toml"
     text = path.read_text()
     out = {}
-    for step in ("0.01", "0.05"):
+    for step in ("0.01", "0.05", "0.1"):
         config = pm.loads_config(text.replace("tissue_step = 0.01", f"tissue_step = {step}"),
                                  base_dir=path.parent, name="chemo_penetration")
         out[step] = side_by_side(config, rounds)
