@@ -76,7 +76,6 @@ def advance(a, b, t, t_end, dt, adaptive, max_steps, dx, dy, p, fixed, value, sa
     ida = np.empty(nx)
     cpya = np.empty(ny)
     idya = np.empty(ny)
-    vess = active[P.VESSELS_ON] != 0.0
     mmp_rate = diffusion_rate(p, dx, dy, active)
     src = a
     dst = b
@@ -91,25 +90,9 @@ def advance(a, b, t, t_end, dt, adaptive, max_steps, dx, dy, p, fixed, value, sa
             break
         last = dt >= remaining
         step_dt = remaining if last else dt
-        # one full step src -> dst (written out here: a call level less to compile)
-        r_x = step_dt * p[P.D_C] / (dx * dx)
-        r_y = step_dt * p[P.D_C] / (dy * dy)
-        factorise(r_x, fixed[0], fixed[1], cpx, idx)
-        factorise(r_y, fixed[2], fixed[3], cpy, idy)
-        a_y = 0.0
-        if vess:
-            a_y = step_dt * p[P.D_A] / (dy * dy)
-            factorise(step_dt * p[P.D_A] / (dx * dx), 0.0, 0.0, cpa, ida)
-            factorise(a_y, 0.0, 0.0, cpya, idya)
-        explicit_step(src, dst, step_dt, dx, dy, p, cpx, idx, 2.0 * r_x * fixed[0] * value[0],
-                      2.0 * r_x * fixed[1] * value[1], rate_rows, mmp_rows, row_block, active,
-                      cpa, ida)
-        solve_columns(dst[P.OXYGEN], r_y, cpy, idy, 2.0 * r_y * fixed[2] * value[2],
-                      2.0 * r_y * fixed[3] * value[3], col_block)
-        if vess:
-            solve_columns(dst[P.TAF], a_y, cpya, idya, 0.0, 0.0, col_block)
-        n_rate = row_max(rate_rows)
-        mmp_max = row_max(mmp_rows)
+        n_rate, mmp_max = _euler_step(src, dst, step_dt, dx, dy, p, fixed, value,
+                                      row_block, col_block, active, cpx, idx, cpy, idy,
+                                      cpa, ida, cpya, idya, rate_rows, mmp_rows)
         rate = max(n_rate, mmp_rate)
         if not (rate < np.inf) or mmp_max != mmp_max:
             status = NOT_FINITE
