@@ -412,8 +412,7 @@ class Tissue(Compartment):
 
     def drug_level_in_tumour(self, name: str) -> float:
         """The level of the drug ``name`` in the tumour cells (weighted by density)."""
-        return self._drugs[name].diagnostics(self.stepper.state.data)[
-            f"{field_name(name)}_in_tumour"]
+        return self._drugs[name].in_tumour(self.stepper.state.data)
 
     @property
     def drugs(self) -> tuple[str, ...]:
@@ -467,9 +466,8 @@ class Tissue(Compartment):
 
     def restore(self, arrays: dict[str, np.ndarray]) -> None:
         t, step, dt = (float(v) for v in arrays["scalars"])
-        self._reset(State(self.stepper.state.grid, arrays["data"], t=t, step=int(step)), dt)
-        for d, level in zip(self._drugs.values(), arrays.get("drugs", ()), strict=True):
-            d.d[...] = level
+        drugs = None
         if self._drugs or self._rates:
-            self._drug_index = int(np.asarray(arrays["drug_index"])[0])
-            self._set_rates()
+            drugs = (arrays.get("drugs", ()), int(np.asarray(arrays["drug_index"])[0]))
+        self._reset(State(self.stepper.state.grid, arrays["data"], t=t, step=int(step)), dt,
+                    drugs)

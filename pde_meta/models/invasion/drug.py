@@ -48,12 +48,11 @@ treatment targets has no drug and runs as before, bit for bit.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 import numpy as np
 
-from ...core.options import Option
+from ...core.options import Option, check_option
 from ...errors import ConfigError
 from .kernels import layout as P
 from .reference import kinetic_rates
@@ -124,16 +123,11 @@ class DrugTransport:
                    float(o["tissue_decay"]), float(o["tissue_uptake"]), float(o["tissue_step"]))
 
     def __post_init__(self) -> None:
-        if self.supply not in SUPPLIES:
-            raise ConfigError(f"tissue_supply = {self.supply!r}; allowed: "
-                              f"{', '.join(SUPPLIES)}; fix: use one of them")
-        for key in ("permeability", "diffusion", "decay", "uptake", "step"):
-            v = getattr(self, key)
-            if not (math.isfinite(v) and v >= 0.0) or (key in ("permeability", "step")
-                                                       and v == 0.0):
-                raise ConfigError(f"the tissue drug's {key} = {v!r}; allowed: a finite "
-                                  f"number >= 0 (> 0 for permeability and step); fix: "
-                                  f"change it")
+        """Each value checked by its key's rule in :data:`DRUG_OPTIONS` (in field order)."""
+        for opt, value in zip(DRUG_OPTIONS, astuple(self), strict=True):
+            problem = check_option(f"treatments[].{opt.key}", value, opt)[1]
+            if problem:
+                raise ConfigError(problem)
 
 
 def field_name(drug: str) -> str:
@@ -202,11 +196,13 @@ class TissueDrug:
                    for (e, k, *rest), w in zip(self.effects, self.sensitivity, strict=True)]
         apply_effects(data, self.d, effects, dt, p)
 
-    def diagnostics(self, data: np.ndarray) -> dict[str, float]:
-        """The mean level over the grid and over the tumour cells (weighted by density)."""
+    def in_tumour(self, data: np.ndarray) -> float:
+        """The mean level over the tumour cells of ``data`` (weighted by density)."""
         cells = data[P.TUMOR] + data[P.EPITHELIAL]
         mass = float(cells.sum())
+        return float((cells * self.d).sum() / mass) if mass > 0 else 0.0
+
+    def diagnostics(self, data: np.ndarray) -> dict[str, float]:
+        """The mean level over the grid and over the tumour cells (weighted by density)."""
         key = field_name(self.name)
-        return {f"{key}_mean": float(self.d.mean()),
-                f"{key}_in_tumour": float((cells * self.d).sum() / mass) if mass > 0
-                else 0.0}
+        return {f"{key}_mean": float(self.d.mean()), f"{key}_in_tumour": self.in_tumour(data)}

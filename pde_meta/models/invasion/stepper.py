@@ -191,11 +191,11 @@ class StepStats:
     calls: int = 0
 
 
-#: the rules of the automatic step: keys of a config's ``[time]``, and :class:`Stepper`'s
 #: the time schemes: ``euler``, the first-order split step; ``richardson``, its
 #: Richardson extrapolation (second order, positivity-limited)
 SCHEMES = ("euler", "richardson")
 
+#: the rules of the automatic step: keys of a config's ``[time]``, and :class:`Stepper`'s
 STEP_OPTIONS = (
     Option("safety", "number", 0.9, "fraction of the positivity bound used by the automatic "
            "step", low=0, high=1, low_open=True),
