@@ -37,42 +37,43 @@ def apply_treatments(config, compartments: list) -> None:
     hours = hours_of(config, compartments)
     for t in treatments:
         for name, effect, potency, emax, ec50, power, resistance, *pd in t.effects:
+            target = by_name[name]
             # a drift in sensitivity: the effect times exp(-rate (day - first dose))
-            left = _sensitivity(resistance, t.pk)
-            if by_name[name].model == "invasion" and effect in TISSUE_RATE_EFFECTS:
-                e_at = _hill_of(driver(t.pk, *pd), emax, ec50, power)  # of days
-                step = dict(t.options).get("tissue_step")
-                by_name[name].add_treatment(
-                    effect, potency, lambda x, e_at=e_at, left=left: e_at(x * hours / 24.0)
-                    * left(x * hours / 24.0), step=step)
-            elif by_name[name].model == "invasion":  # a drug field on a tissue grid
-                _on_tissue(by_name[name], t, hours, effect, potency, emax, ec50, power,
-                           left)
+            left = None if resistance == 0.0 else _sensitivity(resistance, t.pk)
+            if target.model == "invasion" and effect in TISSUE_RATE_EFFECTS:
+                e_at = _weighed(_hill_of(driver(t.pk, *pd), emax, ec50, power), left)
+                target.add_treatment(effect, potency, _in_run_time(e_at, hours),
+                                     step=dict(t.options).get("tissue_step"))
+            elif target.model == "invasion":  # a drug field on a tissue grid
+                _on_tissue(target, t, hours, effect, potency, emax, ec50, power,
+                           None if left is None else _in_run_time(left, hours))
             elif effect in HILL_EFFECTS:
-                e_at = _hill_of(driver(t.pk, *pd), emax, ec50, power)
-                by_name[name].add_treatment(effect, potency,
-                                            e_at if resistance == 0.0 else
-                                            (lambda x, e_at=e_at, left=left:
-                                             e_at(x) * left(x)))
-            elif resistance > 0.0:  # the level, weighed by the sensitivity left
-                by_name[name].add_treatment(effect, potency,
-                                            lambda x, at=t.pk.at, left=left: at(x) * left(x))
-            else:
-                by_name[name].add_treatment(effect, potency, t.pk.at)
+                target.add_treatment(effect, potency, _weighed(
+                    _hill_of(driver(t.pk, *pd), emax, ec50, power), left))
+            else:  # the level itself (angiogenesis)
+                target.add_treatment(effect, potency, _weighed(t.pk.at, left))
     compartments.append(TreatmentRecord(treatments, hours, by_name=by_name))
 
 
 def _on_tissue(tissue, treatment, hours: float, effect: str, potency, emax, ec50, power,
-               left) -> None:
+               sensitivity) -> None:
     """The drug of ``treatment`` on a tissue grid (once), and its ``effect`` there, whose
-    potency is weighed by the sensitivity ``left(day)``; the tissue's clock is the
-    run's, in units of ``hours``."""
+    potency is weighed by ``sensitivity(t)`` (None: 1); the tissue's clock is the run's,
+    in units of ``hours``."""
     if treatment.name not in tissue.drugs:
-        level = treatment.pk.at
-        tissue.add_drug(treatment.name, lambda t: level(t * hours / 24.0),
+        tissue.add_drug(treatment.name, _in_run_time(treatment.pk.at, hours),
                         dict(treatment.options))
-    tissue.add_drug_effect(treatment.name, effect, potency, emax, ec50, power,
-                           lambda t: left(t * hours / 24.0))
+    tissue.add_drug_effect(treatment.name, effect, potency, emax, ec50, power, sensitivity)
+
+
+def _in_run_time(f, hours: float):
+    """``t -> f(day)`` for ``t`` in the run's time unit of ``hours``."""
+    return lambda t: f(t * hours / 24.0)
+
+
+def _weighed(f, left):
+    """``f``, or ``t -> f(t) left(t)`` with a sensitivity ``left``."""
+    return f if left is None else (lambda t: f(t) * left(t))
 
 
 def _sensitivity(rate: float, pk):
