@@ -151,7 +151,10 @@ def combine(a, half, full, planes, theta_rows):
     """The Richardson state ``r = 2 half - full`` into ``a`` on ``planes``, limited to
     ``half + theta (r - half)`` with the largest ``theta`` in [0, 1] that keeps every
     value >= 0 (one ``theta`` for the whole state, so the mass is conserved); returns
-    ``theta``. ``theta_rows`` (ny,) is scratch."""
+    ``theta``. ``theta_rows`` (ny,) is scratch.
+
+    One pass writes ``r`` and finds each row's bound; only a limited step (``theta <
+    1``) takes a second pass."""
     ny = a.shape[1]
     nx = a.shape[2]
     for i in prange(ny):
@@ -160,18 +163,19 @@ def combine(a, half, full, planes, theta_rows):
             for j in range(nx):
                 h = half[k, i, j]
                 r = 2.0 * h - full[k, i, j]
-                if r < 0.0:
-                    low = min(low, h / (h - r))
+                a[k, i, j] = r
+                # h / (h - r) where r < 0 (then h - r > 0); the select vectorises
+                low = min(low, h / (h - r) if r < 0.0 else 1.0)
         theta_rows[i] = low
     theta = 1.0
     for i in range(ny):
         theta = min(theta, theta_rows[i])
-    for i in prange(ny):
-        for k in planes:
-            for j in range(nx):
-                h = half[k, i, j]
-                r = 2.0 * h - full[k, i, j]
-                a[k, i, j] = r if theta == 1.0 else h + theta * (r - h)
+    if theta < 1.0:
+        for i in prange(ny):
+            for k in planes:
+                for j in range(nx):
+                    h = half[k, i, j]
+                    a[k, i, j] = h + theta * (a[k, i, j] - h)
     return theta
 
 
