@@ -10,12 +10,16 @@ line; the time a contender needs for a given error is interpolated log-log betwe
 two frontier settings that bracket it, never extrapolated. The headline is the ratio of
 times at equal error.
 
-Reference: pde-meta at N = 512 with its automatic step scaled by 1/2 and by 1/4
-(``safety`` and ``reaction_cfl`` scaled together), combined by Richardson extrapolation
-in time, ``2 u(dt/4) - u(dt/2)``: pde-meta is first order in time, and at N = 512 the
-time error of the quarter-step field alone (about 0.2 %) is larger than its spatial
-error. Its own error is checked in the report (time: the quarter-step field against the
-extrapolation; space: the same extrapolation at N = 128 and 256 against it, giving the
+pde-meta runs with its default time scheme (``richardson``, second order; ``--scheme
+euler`` for the first-order step).
+
+Reference: pde-meta's first-order step (``scheme = "euler"``, whatever the contender's
+scheme) at N = 512 with its automatic step scaled by 1/2 and by 1/4 (``safety`` and
+``reaction_cfl`` scaled together), combined by Richardson extrapolation in time,
+``2 u(dt/4) - u(dt/2)``: at N = 512 the time error of the quarter-step field alone
+(about 0.2 %) is larger than its spatial error. Its own error is checked in the report
+(time: the quarter-step field against the extrapolation; space: the contender's runs at
+N = 128 and 256, extrapolated in time by their scheme's order, against it, giving the
 observed order and so the reference's spatial error).
 
 Writes ``accuracy.md`` (also printed), ``accuracy.json`` and ``accuracy.png``::
@@ -85,10 +89,13 @@ class Settings:
     """(N, scheme, tolerance) of the py-pde runs (1e-4 is py-pde's default tolerance)."""
     wait_quiet: float = 60.0
     quick: bool = False
+    scheme: str = pm.Stepper.__init__.__kwdefaults__["scheme"]
+    """pde-meta's time scheme (the reference is always ``euler``, extrapolated)."""
 
     @classmethod
     def quick_settings(cls) -> Settings:
-        return cls(ref_n=64, pdemeta_n=[16, 32], pdemeta_q=[1.0, 0.5], repeats=1,
+        # best of three: single runs of a millisecond can swap order in time
+        return cls(ref_n=64, pdemeta_n=[16, 32], pdemeta_q=[1.0, 0.5], repeats=3,
                    fipy=[(16, 0.1, 1), (32, 0.05, 1)], pypde=[], wait_quiet=0.0,
                    quick=True)
 
@@ -155,10 +162,14 @@ def available(module: str) -> bool:
 # --------------------------------------------------------------------------- pde-meta
 
 
-def pdemeta_run(n: int, q: float, threads: int, t_end: float) -> dict:
+#: the order in time of each scheme (for the extrapolations of the reference's check)
+ORDER = {"euler": 1, "richardson": 2}
+
+
+def pdemeta_run(n: int, q: float, threads: int, t_end: float, scheme: str) -> dict:
     """pde-meta from t = 0 to ``t_end`` at ``q`` times its automatic step."""
     stepper = pm.Stepper(pm.initial.anderson2005(n), pm.Parameters(), threads=threads,
-                         safety=0.9 * q, reaction_cfl=0.5 * q)
+                         safety=0.9 * q, reaction_cfl=0.5 * q, scheme=scheme)
     meter = CpuMeter()
     start = time.perf_counter()
     state = stepper.advance(t_end)
@@ -176,9 +187,10 @@ def load_during(meter: CpuMeter, seconds: float) -> dict:
 
 
 def reference(s: Settings) -> dict:
-    """Richardson extrapolation in time of pde-meta at N = ``ref_n``, steps 1/2 and 1/4."""
-    half = pdemeta_run(s.ref_n, 0.5, s.ref_threads, s.t_end)
-    quarter = pdemeta_run(s.ref_n, 0.25, s.ref_threads, s.t_end)
+    """Richardson extrapolation in time of pde-meta's first-order step at N = ``ref_n``,
+    steps 1/2 and 1/4."""
+    half = pdemeta_run(s.ref_n, 0.5, s.ref_threads, s.t_end, "euler")
+    quarter = pdemeta_run(s.ref_n, 0.25, s.ref_threads, s.t_end, "euler")
     field_ = 2.0 * quarter["tumour"] - half["tumour"]
     return {"N": s.ref_n, "tumour": field_,
             "steps": {"half": half["steps"], "quarter": quarter["steps"]},
@@ -187,16 +199,24 @@ def reference(s: Settings) -> dict:
             "time_error_half": rel_l2(half["tumour"], field_)}
 
 
-def reference_check(ref: dict, fields: dict[tuple[int, float], np.ndarray]) -> dict:
-    """Spatial error of the reference from the same extrapolation on coarser grids."""
+def reference_check(ref: dict, fields: dict[tuple[int, float], np.ndarray],
+                    scheme: str) -> dict:
+    """Spatial error of the reference from the contender's runs on coarser grids, each
+    extrapolated in time by the order of its scheme, ``(2^p u(dt/4) - u(dt/2)) / (2^p -
+    1)``."""
     out = {"time_error_quarter": ref["time_error_quarter"]}
     rich = {}
+    w = 2.0 ** ORDER[scheme]
+
+    def extrapolated(n, q):
+        return (w * fields[(n, q / 2)] - fields[(n, q)]) / (w - 1.0)
+
     for n in sorted({k[0] for k in fields}):
         if (n, 0.5) in fields and (n, 0.25) in fields:
-            rich[n] = 2.0 * fields[(n, 0.25)] - fields[(n, 0.5)]
+            rich[n] = extrapolated(n, 0.5)
             out[f"richardson_{n}_vs_ref"] = rel_l2(rich[n], down(ref["tumour"], n))
             if (n, 0.125) in fields:
-                finer = 2.0 * fields[(n, 0.125)] - fields[(n, 0.25)]
+                finer = extrapolated(n, 0.25)
                 out[f"richardson_{n}_time_residual"] = rel_l2(rich[n], finer)
     sizes = sorted(rich)
     if len(sizes) >= 2:
@@ -231,7 +251,7 @@ def run(s: Settings, command: str) -> dict:
     if s.wait_quiet > 0:
         res["waited_for_quiet_s"] = wait_for_quiet(s.wait_quiet)
     threads = [k for k in s.threads if k <= numba.config.NUMBA_NUM_THREADS]
-    pdemeta_run(16, 1.0, 1, 0.01)  # load the compiled kernels
+    pdemeta_run(16, 1.0, 1, 0.01, s.scheme)  # load the compiled kernels
 
     begin("reference")
     ref = reference(s)
@@ -247,7 +267,7 @@ def run(s: Settings, command: str) -> dict:
             for n in s.pdemeta_n:
                 for q in s.pdemeta_q:
                     for k in threads:
-                        r = pdemeta_run(n, q, k, s.t_end)
+                        r = pdemeta_run(n, q, k, s.t_end, s.scheme)
                         fields.setdefault((n, q), r.pop("tumour"))
                         r.pop("tumour", None)
                         key = (n, q, k)
@@ -314,7 +334,7 @@ def run(s: Settings, command: str) -> dict:
             "others_cpu": r["others_cpu"], "steal_cpu": r["steal_cpu"],
             "passes": r["passes"]})
     res["reference"] = {k: v for k, v in ref.items() if k != "tumour"}
-    res["reference"]["check"] = reference_check(ref, fields)
+    res["reference"]["check"] = reference_check(ref, fields, s.scheme)
     res["derived"] = derive(res["runs"], threads)
     res["loadavg"]["end"] = loadavg()
     res["wall_time"] = time.perf_counter() - start
@@ -389,7 +409,8 @@ def markdown(res: dict) -> str:
         f"field from the reference, block-averaged onto each run's grid; time = wall time of "
         f"the stepping alone (compilation and set-up apart). Machine: {m['cpu']}, "
         f"{m['cpu_count']} cores, {m['date']}; pde-meta {m['pde_meta']}, FiPy {m.get('fipy')}, "
-        f"py-pde {m.get('py-pde')}, numba {m['numba']}, Python {m['python']}. "
+        f"py-pde {m.get('py-pde')}, numba {m['numba']}, Python {m['python']}; pde-meta's "
+        f"time scheme: `{s.get('scheme', 'euler')}`. "
         f"Command: `{res['command']}` ({res['wall_time'] / 60:.1f} min).", "",
         "## Headline: time to equal error", "",
         "Ratio of the peer's stepping time to pde-meta's (one thread each) at the error of the "
@@ -445,7 +466,8 @@ def markdown(res: dict) -> str:
                 + (f"{t2['seconds']:.4f} s | {_fmt_ratio(t2['ratio'])} |" if t2 else "| |"))
     lines += [
         "", "## Reference and its error", "",
-        f"pde-meta at N = {ref['N']}, automatic step x 1/2 ({ref['steps']['half']:,} steps) "
+        f"pde-meta's first-order step (`euler`) at N = {ref['N']}, automatic step x 1/2 "
+        f"({ref['steps']['half']:,} steps) "
         f"and x 1/4 ({ref['steps']['quarter']:,} steps), Richardson-extrapolated in time "
         f"(`2 u(dt/4) - u(dt/2)`; {ref['seconds']:.0f} s with {s['ref_threads']} threads). "
         f"Time error of the quarter-step field alone: "
@@ -455,7 +477,8 @@ def markdown(res: dict) -> str:
     if sizes:
         parts = [f"N = {n}: {100 * chk[f'richardson_{n}_vs_ref']:.3f} %" for n in sizes]
         lines.append(
-            "The same extrapolation on coarser grids against the reference: "
+            f"The `{s.get('scheme', 'euler')}` runs at 1/2 and 1/4 of the step on coarser "
+            f"grids, extrapolated in time by the scheme's order, against the reference: "
             + ", ".join(parts)
             + (f"; observed spatial order {chk['observed_order']:.2f}, so the reference's "
                f"spatial error is about {100 * chk['spatial_error_estimate']:.3f} %"
@@ -541,9 +564,13 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--skip-fipy", action="store_true")
     parser.add_argument("--skip-pypde", action="store_true")
     parser.add_argument("--wait-quiet", type=float, help="seconds to wait for a quiet machine")
+    parser.add_argument("--scheme", choices=sorted(ORDER), help="pde-meta's time scheme "
+                        "(default: the package's)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder")
     args = parser.parse_args(argv)
     s = Settings.quick_settings() if args.quick else Settings()
+    if args.scheme is not None:
+        s.scheme = args.scheme
     if args.repeats is not None:
         s.repeats = args.repeats
     if args.ref_n is not None:

@@ -38,7 +38,11 @@ THROUGHPUT = """
 import sys, time
 import pde_meta as pm
 n, threads, steps = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-stepper = pm.Stepper(pm.initial.anderson2005(n), pm.Parameters(), threads=threads)
+# the first-order step in both checkouts (older ones have no other scheme)
+first_order = ({"scheme": "euler"} if "scheme" in pm.Stepper.__init__.__kwdefaults__
+               else {})
+stepper = pm.Stepper(pm.initial.anderson2005(n), pm.Parameters(), threads=threads,
+                     **first_order)
 stepper.advance(10.0, max_steps=5)
 best = float("inf")
 for _ in range(3):

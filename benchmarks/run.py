@@ -236,7 +236,10 @@ class ProblemRunner:
 
     def __init__(self, n: int, threads: int | None) -> None:
         self.initial = pm.initial.anderson2005(n)
-        self.stepper = pm.Stepper(self.initial, pm.Parameters(), threads=threads)
+        # the first-order step, as the explicit peers take (the default second-order
+        # scheme costs about 3.5 of them per step: benchmarks/time_schemes.py)
+        self.stepper = pm.Stepper(self.initial, pm.Parameters(), threads=threads,
+                                  scheme="euler")
         self.dt0 = self.stepper.dt
         self.n = n
 

@@ -135,7 +135,9 @@ def test_quick_accuracy_pde_meta_converges(quick_accuracy):
         assert set(auto) == {16, 32}
         assert 0 < auto[32] < auto[16] < 1  # error decreases with N
         halved = _errors_by_n(res, name, q=0.5)
-        assert all(halved[n] < auto[n] for n in auto)  # and with dt (first order in time)
+        # the default scheme is second order: halving its step moves the error (which is
+        # the grid's) by under 5 % (measured 2-3 %)
+        assert all(abs(halved[n] - auto[n]) < 0.05 * auto[n] for n in auto)
     rows = [r for r in res["runs"] if r["contender"].startswith("pde-meta")]
     assert all(r["seconds"] > 0 and r["steps"] > 0 for r in rows)
     # results are bitwise identical for any thread count, so are the errors

@@ -112,18 +112,18 @@ def test_check_memory_message_and_override(little_memory, monkeypatch):
 
 def test_plan_simulate_and_resume_refuse_a_run_over_the_available_memory(
         tmp_path, monkeypatch):
-    config = loads_config(text(name="big", n=600), base_dir=tmp_path)  # about 187 MiB
+    config = loads_config(text(name="big", n=600), base_dir=tmp_path)  # about 258 MiB
     done = run.simulate(loads_config(text(n=16), base_dir=tmp_path), progress="none")
     before = digest(done.path)
     monkeypatch.setattr(grid_module, "available_memory", lambda: 64 * 2**20)
     for attempt in (run.plan, lambda c: run.simulate(c, progress="none")):
         with pytest.raises(ConfigError) as info:
             attempt(config)
-        one_line_error(str(info.value), "grid.shape = [600, 600]", "187 MiB", "64 MiB",
+        one_line_error(str(info.value), "grid.shape = [600, 600]", "258 MiB", "64 MiB",
                        "PDE_META_MEMORY_CHECK=0")
     assert not config.output.path.exists()
-    monkeypatch.setattr(grid_module, "available_memory", lambda: 50_000)  # 16 x 16: 136 KiB
-    with pytest.raises(ConfigError, match="needs about 136 KiB of memory"):
+    monkeypatch.setattr(grid_module, "available_memory", lambda: 50_000)  # 16 x 16: 188 KiB
+    with pytest.raises(ConfigError, match="needs about 188 KiB of memory"):
         run.resume(done.path, t_end=1.0, progress="none")
     assert digest(done.path) == before
     monkeypatch.setenv("PDE_META_MEMORY_CHECK", "0")  # the override
@@ -187,7 +187,7 @@ def test_check_of_a_huge_grid_is_refused_under_a_memory_cap(tmp_path):
     assert out.returncode == 2, out.stderr
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in out.stderr, out.stderr
-    one_line_error(lines[0], "grid.shape = [16384, 16384]", "136 GiB", "PDE_META_MEMORY_CHECK")
+    one_line_error(lines[0], "grid.shape = [16384, 16384]", "188 GiB", "PDE_META_MEMORY_CHECK")
     # with the check off, planning 4096^2 stays within the cap: no field is allocated
     big = config_file(tmp_path, name="big", n=4096)
     out = subprocess.run([sys.executable, "-c", CAPPED, "plan", small, big], cwd=ROOT,

@@ -55,7 +55,14 @@ from .limits import (
     memory_estimate,
     output_estimate,
 )
-from .load import config_from_dict, file_name, load_config, loads_config, merge_changes
+from .load import (
+    config_from_dict,
+    file_name,
+    load_config,
+    loads_config,
+    loads_stored_config,
+    merge_changes,
+)
 from .organs import EVENT_OPTIONS, ORGAN_SOIL_OPTIONS, ORGANS_OPTIONS, OrgansConfig
 from .primary import PRIMARY_CONFIG_OPTIONS, PrimaryConfig
 from .reference import reference_markdown
@@ -94,7 +101,8 @@ __all__ = [
     # the config and its parts
     "RunConfig", "FieldSource", "TimeConfig", "OutputConfig", "Units",
     # reading and writing
-    "load_config", "loads_config", "config_from_dict", "merge_changes", "dump_toml",
+    "load_config", "loads_config", "loads_stored_config", "config_from_dict",
+    "merge_changes", "dump_toml",
     "reference_markdown", "output_times", "physical_units", "unit_exponents",
     "absolute_path", "file_name", "check_snapshots",
     # the limits of a run

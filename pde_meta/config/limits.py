@@ -27,6 +27,8 @@ __all__ = ["RUN_PLANES", "MAX_STEPS", "PLAN_MAX_CELLS", "memory_estimate", "outp
 #: snapshot's temporaries (measured with five fields: 34 to 35 planes for the shipped
 #: configs at 1024 x 1024, i.e. about 7 per field)
 RUN_PLANES = 4 * len(FIELD_TABLE) + 16
+#: and the two more step buffers of the ``richardson`` scheme
+RICHARDSON_PLANES = 2 * len(FIELD_TABLE)
 #: the most steps a run may need to reach its ``t_end``
 MAX_STEPS = MAX_STEPS_AHEAD
 #: ``plan()`` (``pde-meta check``) builds the initial fields, for the time step of the
@@ -39,11 +41,14 @@ def compartment_key(config: RunConfig, name: str, key: str) -> str:
     return f"compartments.{name}.{key}" if config.declares_compartments else key
 
 
+def run_planes(config: RunConfig) -> int:
+    """Float64 planes per cell of a run of ``config``."""
+    return RUN_PLANES + (RICHARDSON_PLANES if config.time.scheme == "richardson" else 0)
+
+
 def memory_estimate(config: RunConfig) -> int:
-    """Bytes a run of ``config`` holds at its peak, every compartment together (the
-    ``richardson`` scheme holds two more step buffers)."""
-    planes = RUN_PLANES + (2 * len(FIELD_TABLE) if config.time.scheme == "richardson" else 0)
-    return sum(c.grid.size for c in config.tissues()) * 8 * planes
+    """Bytes a run of ``config`` holds at its peak, every compartment together."""
+    return sum(c.grid.size for c in config.tissues()) * 8 * run_planes(config)
 
 
 def output_estimate(config: RunConfig, snapshots: int) -> int:
@@ -61,7 +66,7 @@ def check_run_memory(config: RunConfig) -> int:
     needed = memory_estimate(config)
     shapes = ", ".join(f"{compartment_key(config, c.name, 'grid.shape')} = "
                        f"{list(c.grid.shape)}" for c in config.tissues())
-    check_memory(needed, f"{shapes} (run {config.name!r}, {RUN_PLANES * 8} bytes per cell)",
+    check_memory(needed, f"{shapes} (run {config.name!r}, {run_planes(config) * 8} bytes per cell)",
                  "a smaller grid.shape")
     return needed
 

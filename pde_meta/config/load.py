@@ -57,7 +57,8 @@ try:  # Python >= 3.11
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-__all__ = ["load_config", "loads_config", "config_from_dict", "merge_changes", "file_name"]
+__all__ = ["load_config", "loads_config", "loads_stored_config", "config_from_dict",
+           "merge_changes", "file_name"]
 
 
 def load_config(path, changes: dict | None = None) -> RunConfig:
@@ -119,6 +120,16 @@ def loads_config(text: str, base_dir=None, *, name: str = "run", source=None,
         data = merge_changes(data, changes)
     return config_from_dict(data, base_dir=base_dir, name=name, source=source,
                             check_files=check_files)
+
+
+def loads_stored_config(text: str, *, name: str = "run") -> RunConfig:
+    """The config stored in a run file. One of a tissue run without ``time.scheme`` was
+    written while the first-order step was the default (every file since stores its
+    scheme), and reads as ``euler``, so that it continues as it began."""
+    config = loads_config(text, check_files=False, name=name)
+    if config.has_tissue and "scheme" not in tomllib.loads(text).get("time", {}):
+        config = replace(config, time=replace(config.time, scheme="euler"))
+    return config
 
 
 def config_from_dict(data: dict, base_dir=None, *, name: str = "run", source=None,

@@ -13,7 +13,7 @@ from ..models.treatment import EFFECTS
 from ..models.treatment.classes import CLASS_EFFECTS
 from .circulation import CIRCULATION_OPTIONS, CIRCULATION_PARAMETER_OPTIONS
 from .compartments import COMPARTMENT_OPTIONS, COUPLING_OPTIONS, EXCHANGE_OPTIONS, TISSUE_KEYS
-from .limits import MAX_STEPS, PLAN_MAX_CELLS, RUN_PLANES
+from .limits import MAX_STEPS, PLAN_MAX_CELLS, RICHARDSON_PLANES, RUN_PLANES
 from .organs import EVENT_OPTIONS, ORGAN_SOIL_OPTIONS, ORGANS_OPTIONS
 from .primary import PRIMARY_CONFIG_OPTIONS
 from .schema import (
@@ -293,7 +293,8 @@ def reference_markdown() -> str:
         f"- at most {MAX_STEPS:.0e} steps to `t_end` (estimated from the first step; "
         "without the fields, from the longest step the grid allows: the fixed `dt` or "
         "the MMP diffusion bound);",
-        f"- memory: about {RUN_PLANES * 8} bytes per cell of every compartment (the "
+        f"- memory: about {(RUN_PLANES + RICHARDSON_PLANES) * 8} bytes per cell of every "
+        f"compartment ({RUN_PLANES * 8} with `scheme = \"euler\"`; the "
         "estimate `pde-meta check` prints) must fit into the memory available now "
         "(`MemAvailable` of `/proc/meminfo`, lowered by a cgroup limit or `ulimit -v`). "
         f"The initial-field builders and `Stepper` apply the same check. Set the "

@@ -17,6 +17,7 @@ from ..core.grid import Grid
 from ..core.options import to_float
 from ..errors import ConfigError
 from ..models.invasion.parameters import PARAMETER_SPECS, WALLS, OxygenWalls, Parameters
+from ..models.invasion.stepper import DEFAULT_SCHEME
 from .schema import FIELDS, MAX_SNAPSHOTS, TIME_TOLERANCE
 from .toml import dump_toml
 
@@ -54,7 +55,7 @@ class TimeConfig:
     reaction_cfl: float = 0.5
     snapshot_interval: float | None = None
     snapshot_times: tuple[float, ...] = ()
-    scheme: str = "euler"
+    scheme: str = DEFAULT_SCHEME
 
     def output_times(self, t_end: float | None = None) -> np.ndarray:
         """Every output time from 0 to ``t_end`` (default: this config's), ascending."""
@@ -297,7 +298,7 @@ class RunConfig:
         if self.has_tissue:  # the tissue's step
             d["time"].update({**({"dt": t.dt} if t.dt is not None else {}),
                               "safety": t.safety, "reaction_cfl": t.reaction_cfl,
-                              **({"scheme": t.scheme} if t.scheme != "euler" else {})})
+                              "scheme": t.scheme})
         if t.snapshot_interval is not None:
             d["time"]["snapshot_interval"] = t.snapshot_interval
         if t.snapshot_times:

@@ -41,7 +41,7 @@ from ..config import (
     check_limits,
     check_steps,
     load_config,
-    loads_config,
+    loads_stored_config,
     output_estimate,
 )
 from ..core.grid import available_memory
@@ -491,8 +491,8 @@ def resume(path, t_end: float | None = None, progress: str = "auto",
                           f"still reads it: info, plot, open_run); fix: run the config "
                           f"again to extend it")
     try:
-        config = loads_config(info.config_toml, check_files=False,
-                              name=str(info.attrs.get("name", path.stem)))
+        config = loads_stored_config(info.config_toml,
+                                     name=str(info.attrs.get("name", path.stem)))
     except ConfigError as exc:
         raise ConfigError(f"{path}: the stored config is invalid ({exc})") from None
     target = info.t_end if t_end is None else t_end

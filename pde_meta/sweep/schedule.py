@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import storage as io
-from ..config import TIME_TOLERANCE, absolute_path, loads_config
+from ..config import TIME_TOLERANCE, absolute_path, loads_stored_config
 from ..core.options import short
 from ..errors import ConfigError, SimulationError
 from ..runner import run as runner
@@ -124,7 +124,7 @@ def _plan(member: Member, path: Path) -> tuple[str, str | None]:
         return "run", None
     try:
         info = io.read_info(path, with_checkpoint=False)
-        stored = loads_config(info.config_toml, check_files=False, name=member.name)
+        stored = loads_stored_config(info.config_toml, name=member.name)
     except ConfigError:
         return "rerun", None  # unreadable, truncated before its first checkpoint
     config = member.config

@@ -29,7 +29,7 @@ from .fields import FIELDS
 from .intravasation import catchments, intravasate
 from .parameters import OxygenWalls, Parameters
 from .state import State
-from .stepper import MAX_STEPS_AHEAD, Stepper, stored_fields
+from .stepper import DEFAULT_SCHEME, MAX_STEPS_AHEAD, Stepper, stored_fields
 
 __all__ = ["Tissue", "MAX_STEPS_AHEAD"]
 
@@ -74,7 +74,7 @@ class Tissue(Compartment):
                  oxygen_walls: OxygenWalls | None = None, *, dt: float | None = None,
                  safety: float = 0.9, reaction_cfl: float = 0.5, threads: int | None = None,
                  fields=None, float32: bool = False, metric_options: dict | None = None,
-                 initial: State | None = None, scheme: str = "euler") -> None:
+                 initial: State | None = None, scheme: str = DEFAULT_SCHEME) -> None:
         self.name = name
         self.stepper = Stepper(state, parameters, oxygen_walls, dt=dt, safety=safety,
                                reaction_cfl=reaction_cfl, threads=threads, scheme=scheme)
