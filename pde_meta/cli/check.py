@@ -24,6 +24,11 @@ __all__ = ["add_parser", "command", "describe", "describe_sweep", "is_sweep_file
 MAX_MEMBER_ROWS = 30
 
 
+#: what ``check`` says of each time scheme
+SCHEME_TEXT = {"richardson": "second order in time: three first-order steps per step",
+               "euler": "the first-order step"}
+
+
 def add_parser(sub, epilog: str) -> None:
     p = sub.add_parser("check", help="validate configs and sweep files, estimate the runs",
                        epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -113,6 +118,7 @@ def describe(path, config, plan) -> str:
         f"  grid        {g.ny} x {g.nx} cells on [0, {g.extent[1]:g}] x "
         f"[0, {g.extent[0]:g}] (dx = {g.dx:.4g}, dy = {g.dy:.4g})",
         f"  dt          {_dt_line(config, plan)}",
+        f"  scheme      {t.scheme} ({SCHEME_TEXT.get(t.scheme, '')})",
         f"  steps       {steps}",
         f"  snapshots   {plan.snapshots} ({schedule}), fields {', '.join(o.fields)}, "
         f"{'float32' if o.float32 else 'float64'}",
