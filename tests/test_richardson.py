@@ -191,12 +191,17 @@ def test_a_file_written_before_the_default_changed_resumes_with_euler(tmp_path):
         stored = f.attrs["config"]
         assert 'scheme = "euler"' in stored
         f.attrs["config"] = stored.replace('scheme = "euler"\n', "")
+    from pde_meta import storage
+    from pde_meta.cli.info import describe
+
+    assert "time scheme  euler" in describe(storage.read_info(tmp_path / "old.h5"), None)
     pm.resume(tmp_path / "old.h5", t_end=0.4, progress="none")
     old, whole = pm.open_run(tmp_path / "old.h5"), pm.open_run(tmp_path / "whole.h5")
     np.testing.assert_array_equal(old.tumor.values, whole.tumor.values)
     default = pm.open_run(pm.simulate(pm.loads_config(text.replace('scheme = "euler"\n', "")),
                                       tmp_path / "new.h5", progress="none").path)
     assert not np.array_equal(default.tumor.values[-1], whole.tumor.values[-1])
+    assert "time scheme  richardson" in describe(storage.read_info(tmp_path / "new.h5"), None)
 
 
 def test_every_group_on_the_hard_case_conserves_stays_in_range_and_is_thread_blind():

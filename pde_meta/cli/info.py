@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from .. import storage
+from ..config import stored_scheme
 from ..errors import ConfigError
 from .common import EXIT_OK, model_diagnostics
 from .tables import fmt, render
@@ -86,6 +87,8 @@ def describe(info, path) -> list[str]:
                   f"{ck.dt:.4g}",
                   f"performance  {steps} steps of the grid in {ck.wall_seconds:.3g} s of "
                   f"stepping{others}, {rate:.3g} grid cell-updates/s"]
+    if grid:
+        lines.append(f"time scheme  {stored_scheme(info.config_toml)}")
     units = a.get("units")
     if units and units != "null":
         lines.append(f"units        {units}")

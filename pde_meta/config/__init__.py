@@ -62,6 +62,7 @@ from .load import (
     loads_config,
     loads_stored_config,
     merge_changes,
+    stored_scheme,
 )
 from .organs import EVENT_OPTIONS, ORGAN_SOIL_OPTIONS, ORGANS_OPTIONS, OrgansConfig
 from .primary import PRIMARY_CONFIG_OPTIONS, PrimaryConfig
@@ -101,7 +102,8 @@ __all__ = [
     # the config and its parts
     "RunConfig", "FieldSource", "TimeConfig", "OutputConfig", "Units",
     # reading and writing
-    "load_config", "loads_config", "loads_stored_config", "config_from_dict",
+    "load_config", "loads_config", "loads_stored_config", "stored_scheme",
+    "config_from_dict",
     "merge_changes", "dump_toml",
     "reference_markdown", "output_times", "physical_units", "unit_exponents",
     "absolute_path", "file_name", "check_snapshots",

@@ -57,7 +57,8 @@ try:  # Python >= 3.11
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-__all__ = ["load_config", "loads_config", "loads_stored_config", "config_from_dict",
+__all__ = ["load_config", "loads_config", "loads_stored_config", "stored_scheme",
+           "config_from_dict",
            "merge_changes", "file_name"]
 
 
@@ -122,13 +123,23 @@ def loads_config(text: str, base_dir=None, *, name: str = "run", source=None,
                             check_files=check_files)
 
 
+def stored_scheme(text: str) -> str:
+    """The time scheme of the tissues of a config stored in a run file: its
+    ``time.scheme``, or ``euler`` for one that names none, which was written while the
+    first-order step was the default (every file since stores its scheme)."""
+    try:
+        time = tomllib.loads(text).get("time", {})
+    except tomllib.TOMLDecodeError:
+        time = {}
+    return time.get("scheme", "euler") if isinstance(time, dict) else "euler"
+
+
 def loads_stored_config(text: str, *, name: str = "run") -> RunConfig:
-    """The config stored in a run file. One of a tissue run without ``time.scheme`` was
-    written while the first-order step was the default (every file since stores its
-    scheme), and reads as ``euler``, so that it continues as it began."""
+    """The config stored in a run file, its tissues with :func:`stored_scheme`, so that a
+    run continues as it began."""
     config = loads_config(text, check_files=False, name=name)
-    if config.has_tissue and "scheme" not in tomllib.loads(text).get("time", {}):
-        config = replace(config, time=replace(config.time, scheme="euler"))
+    if config.has_tissue and config.time.scheme != stored_scheme(text):
+        config = replace(config, time=replace(config.time, scheme=stored_scheme(text)))
     return config
 
 
