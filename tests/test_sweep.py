@@ -189,6 +189,26 @@ def test_member_file_of_another_config_is_refused_untouched(first, tmp_path):
     assert digest(out / changed[0].file) == before
 
 
+def test_a_member_file_written_under_the_first_order_default_is_not_taken_as_the_new(
+        first, tmp_path):
+    """A member file whose stored config names no scheme was written when ``euler`` was
+    the default: a sweep under the second-order default refuses it, naming the key."""
+    import h5py
+
+    s, result, _ = first
+    out = tmp_path / "out"
+    shutil.copytree(result.output, out)
+    for m in s.members:
+        if (out / m.file).exists():
+            with h5py.File(out / m.file, "r+") as f:
+                text = f.attrs["config"]
+                assert 'scheme = "richardson"' in text
+                f.attrs["config"] = text.replace('scheme = "richardson"\n', "")
+    with pytest.raises(ConfigError, match=r"time.scheme \(file 'euler', sweep 'richardson'\)"
+                       r".*give the sweep the file's values"):
+        sweep.run_sweep(s, out, progress="none")
+
+
 def test_invalid_member_is_reported_and_the_others_finish(tmp_path, cluster, caplog):
     s = sweep.load_sweep(write_sweep(tmp_path, mu="[1.0, -2.0]"))
     assert [m.valid for m in s.members] == [True, True, False, False]

@@ -136,7 +136,8 @@ def _plan(member: Member, path: Path) -> tuple[str, str | None]:
                           f"{short(mine.get(k), 20)})" for k in differ[:4])
         more = f" and {len(differ) - 4} more" if len(differ) > 4 else ""
         return "", (f"{path} was made with a different config: {shown}{more}; allowed: the "
-                    f"files of this sweep; fix: choose another output directory, or delete "
+                    f"files of this sweep; fix: give the sweep the file's values (in [set]) "
+                    f"to continue it, choose another output directory, or delete "
                     f"the file to run the member again")
     t_end = config.time.t_end
     tol = TIME_TOLERANCE * max(1.0, abs(t_end))
