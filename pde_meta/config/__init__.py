@@ -103,8 +103,7 @@ __all__ = [
     "RunConfig", "FieldSource", "TimeConfig", "OutputConfig", "Units",
     # reading and writing
     "load_config", "loads_config", "loads_stored_config", "stored_scheme",
-    "config_from_dict",
-    "merge_changes", "dump_toml",
+    "config_from_dict", "merge_changes", "dump_toml",
     "reference_markdown", "output_times", "physical_units", "unit_exponents",
     "absolute_path", "file_name", "check_snapshots",
     # the limits of a run

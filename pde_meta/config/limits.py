@@ -19,8 +19,9 @@ from ..models.invasion.fields import FIELDS as FIELD_TABLE
 from ..models.invasion.stepper import MAX_STEPS_AHEAD, dt_limit
 from .run_config import RunConfig
 
-__all__ = ["RUN_PLANES", "MAX_STEPS", "PLAN_MAX_CELLS", "memory_estimate", "output_estimate",
-           "check_run_memory", "dt_limits", "check_steps", "check_limits", "compartment_key"]
+__all__ = ["RUN_PLANES", "RICHARDSON_PLANES", "MAX_STEPS", "PLAN_MAX_CELLS", "run_planes",
+           "memory_estimate", "output_estimate", "check_run_memory", "dt_limits",
+           "check_steps", "check_limits", "compartment_key"]
 
 #: float64 grid planes per cell a run holds at its peak: four states (the two step
 #: buffers, the initial state and the run's copy of it) and the diagnostics' and the

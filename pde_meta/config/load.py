@@ -58,8 +58,7 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 __all__ = ["load_config", "loads_config", "loads_stored_config", "stored_scheme",
-           "config_from_dict",
-           "merge_changes", "file_name"]
+           "config_from_dict", "merge_changes", "file_name"]
 
 
 def load_config(path, changes: dict | None = None) -> RunConfig:
