@@ -196,7 +196,7 @@ class StepStats:
 SCHEMES = ("euler", "richardson")
 
 #: the default scheme; files written before it became the default store no scheme and
-#: are continued with ``euler`` (:func:`pde_meta.runner.run.resume`)
+#: are continued with ``euler`` (:func:`pde_meta.config.stored_scheme`)
 DEFAULT_SCHEME = "richardson"
 
 #: the rules of the automatic step: keys of a config's ``[time]``, and :class:`Stepper`'s
@@ -207,7 +207,8 @@ STEP_OPTIONS = (
            "automatic step", low=0, high=10, low_open=True),
     Option("scheme", "choice", DEFAULT_SCHEME, "the time scheme: 'richardson' (2 "
            "E(dt/2)^2 - E(dt), second order, limited to stay positive) or 'euler' (the "
-           "first-order step of earlier results, bit for bit; a third of the cost per step)",
+           "first-order step of earlier results, bit for bit; a quarter to a third of the cost "
+           "per step)",
            choices=SCHEMES),
 )
 

@@ -66,16 +66,8 @@ def advance(a, b, t, t_end, dt, adaptive, max_steps, dx, dy, p, fixed, value, sa
     """
     ny = a.shape[1]
     nx = a.shape[2]
-    rate_rows = np.empty(ny)
-    mmp_rows = np.empty(ny)
-    cpx = np.empty(nx)
-    idx = np.empty(nx)
-    cpy = np.empty(ny)
-    idy = np.empty(ny)
-    cpa = np.empty(nx)
-    ida = np.empty(nx)
-    cpya = np.empty(ny)
-    idya = np.empty(ny)
+    wx = np.empty((4, nx))
+    wy = np.empty((6, ny))
     mmp_rate = diffusion_rate(p, dx, dy, active)
     src = a
     dst = b
@@ -91,8 +83,7 @@ def advance(a, b, t, t_end, dt, adaptive, max_steps, dx, dy, p, fixed, value, sa
         last = dt >= remaining
         step_dt = remaining if last else dt
         n_rate, mmp_max = _euler_step(src, dst, step_dt, dx, dy, p, fixed, value,
-                                      row_block, col_block, active, cpx, idx, cpy, idy,
-                                      cpa, ida, cpya, idya, rate_rows, mmp_rows)
+                                      row_block, col_block, active, wx, wy)
         rate = max(n_rate, mmp_rate)
         if not (rate < np.inf) or mmp_max != mmp_max:
             status = NOT_FINITE
@@ -123,9 +114,13 @@ def advance(a, b, t, t_end, dt, adaptive, max_steps, dx, dy, p, fixed, value, sa
 
 @jit
 def _euler_step(src, dst, step_dt, dx, dy, p, fixed, value, row_block, col_block, active,
-                cpx, idx, cpy, idy, cpa, ida, cpya, idya, rate_rows, mmp_rows):
+                wx, wy):
     """One first-order step ``src -> dst`` (as :func:`advance` takes it); returns the
-    positivity rate of ``src`` and its largest MMP."""
+    positivity rate of ``src`` and its largest MMP. Scratch: ``wx`` (4, nx), the Thomas
+    factors of the x solves (oxygen, TAF); ``wy`` (6, ny), those of the y solves and the
+    per-row rates and MMP maxima."""
+    cpx, idx, cpa, ida = wx[0], wx[1], wx[2], wx[3]
+    cpy, idy, cpya, idya, rate_rows, mmp_rows = wy[0], wy[1], wy[2], wy[3], wy[4], wy[5]
     r_x = step_dt * p[P.D_C] / (dx * dx)
     r_y = step_dt * p[P.D_C] / (dy * dy)
     factorise(r_x, fixed[0], fixed[1], cpx, idx)
@@ -189,17 +184,9 @@ def advance_richardson(a, b, c, d, t, t_end, dt, adaptive, max_steps, dx, dy, p,
     the steps write. Returns ``t, steps, status, dt_next, rate, theta_min``."""
     ny = a.shape[1]
     nx = a.shape[2]
-    rate_rows = np.empty(ny)
-    mmp_rows = np.empty(ny)
+    wx = np.empty((4, nx))
+    wy = np.empty((6, ny))
     theta_rows = np.empty(ny)
-    cpx = np.empty(nx)
-    idx = np.empty(nx)
-    cpy = np.empty(ny)
-    idy = np.empty(ny)
-    cpa = np.empty(nx)
-    ida = np.empty(nx)
-    cpya = np.empty(ny)
-    idya = np.empty(ny)
     mmp_rate = diffusion_rate(p, dx, dy, active)
     steps = 0
     status = MAX_STEPS
@@ -214,8 +201,7 @@ def advance_richardson(a, b, c, d, t, t_end, dt, adaptive, max_steps, dx, dy, p,
         last = dt >= remaining
         step_dt = remaining if last else dt
         rate0, mmp0 = _euler_step(a, d, step_dt, dx, dy, p, fixed, value, row_block,
-                                  col_block, active, cpx, idx, cpy, idy, cpa, ida, cpya,
-                                  idya, rate_rows, mmp_rows)
+                                  col_block, active, wx, wy)
         rate = max(rate0, mmp_rate)
         if not (rate < np.inf) or mmp0 != mmp0:
             status = NOT_FINITE
@@ -227,11 +213,10 @@ def advance_richardson(a, b, c, d, t, t_end, dt, adaptive, max_steps, dx, dy, p,
             dt = safety / rate
             continue
         half = 0.5 * step_dt
-        _euler_step(a, b, half, dx, dy, p, fixed, value, row_block, col_block, active, cpx,
-                    idx, cpy, idy, cpa, ida, cpya, idya, rate_rows, mmp_rows)
+        _euler_step(a, b, half, dx, dy, p, fixed, value, row_block, col_block, active, wx,
+                    wy)
         rate1, mmp1 = _euler_step(b, c, half, dx, dy, p, fixed, value, row_block,
-                                  col_block, active, cpx, idx, cpy, idy, cpa, ida, cpya,
-                                  idya, rate_rows, mmp_rows)
+                                  col_block, active, wx, wy)
         rate1 = max(rate1, mmp_rate)
         if not (rate1 < np.inf) or mmp1 != mmp1:
             status = NOT_FINITE
