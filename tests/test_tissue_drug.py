@@ -436,3 +436,17 @@ def test_two_drugs_share_the_lattice_and_stay_positive_at_huge_steps(rng):
         assert drug.d.min() > 0.0 and drug.d.max() <= 5.0
     with pytest.raises(ConfigError, match="distinct names"):
         tissue.add_drug("a", lambda t: 1.0, DrugTransport("uniform"))
+
+
+def test_the_treatment_model_names_exactly_the_tissue_effects_the_invasion_model_owns():
+    """The effects the treatment model sends to a tissue grid are the invasion model's:
+    those of the drug's local level (``TISSUE_EFFECTS``), and through the plasma level
+    intravasation and the rate effects (``RATE_EFFECTS``), in that order."""
+    from pde_meta.models.invasion.drug import RATE_EFFECTS, TISSUE_EFFECTS
+    from pde_meta.models.treatment import HILL_EFFECTS, TISSUE_RATE_EFFECTS
+
+    on_tissue = {e for e, model in HILL_EFFECTS.items()
+                 if "invasion" in ((model,) if isinstance(model, str) else model)}
+    assert TISSUE_RATE_EFFECTS == ("intravasation", *RATE_EFFECTS)
+    assert on_tissue == set(TISSUE_EFFECTS) | set(TISSUE_RATE_EFFECTS)
+    assert not set(TISSUE_EFFECTS) & set(TISSUE_RATE_EFFECTS)

@@ -46,9 +46,12 @@ day (``stop``) or at a cumulative amount (``max_total``, :func:`.pk.limited`). A
 Times are days from the start of the run.
 """
 
+import math
+
 from .pk import PK, PK_MODELS, Dose
 
 __all__ = ["PK", "PK_MODELS", "Dose", "EFFECTS", "HILL_EFFECTS", "TISSUE_RATE_EFFECTS",
+           "sensitivity_left",
            "hill"]
 
 #: the effects a treatment can have: target kind -> what it means
@@ -96,9 +99,14 @@ HILL_EFFECTS = {"extravasation": "circulation", "survival": "circulation",
                 "dormant_death": "organs", "dormancy": "organs",
                 "intravasation": "invasion", "motility": "invasion", "emt": "invasion",
                 "mmp_production": "invasion", "growth": ("invasion", "primary"),
-                "mmp": "invasion",
-                "taf": "invasion",
-                "sprouts": "invasion", "normalisation": "invasion"}
+                "mmp": "invasion", "taf": "invasion", "sprouts": "invasion",
+                "normalisation": "invasion"}
+
+
+def sensitivity_left(rate: float, first_dose: float, day: float) -> float:
+    """A drift in sensitivity (resistance): ``exp(-rate (day - first dose))``, 1 before
+    the first dose (which a schedule started by a detection learns late)."""
+    return math.exp(-rate * max(day - first_dose, 0.0))
 
 
 def hill(g: float, emax: float, ec50: float, power: float) -> float:

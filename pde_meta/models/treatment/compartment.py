@@ -13,7 +13,7 @@ import numpy as np
 from ...core.compartment import Compartment, Coordinate, Layout, Variable
 from ...core.options import did_you_mean
 from ...errors import ConfigError
-from . import HILL_EFFECTS, TISSUE_RATE_EFFECTS, hill
+from . import HILL_EFFECTS, TISSUE_RATE_EFFECTS, hill, sensitivity_left
 
 __all__ = ["TreatmentRecord"]
 
@@ -100,7 +100,7 @@ class TreatmentRecord(Compartment):
         day = self._day()
         g = t.pk.at(day)
         potency, emax, ec50, power, resistance, *pd = rest
-        left = math.exp(-resistance * max(day - t.pk.first_dose, 0.0))
+        left = sensitivity_left(resistance, t.pk.first_dose, day)
         if grid is not None:
             g = grid.drug_level_in_tumour(t.name)
         elif effect in HILL_EFFECTS and pd and pd[0] == "damage":

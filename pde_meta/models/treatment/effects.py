@@ -4,10 +4,9 @@ drug's level :math:`g(t)` into its own term."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 
-from . import HILL_EFFECTS, TISSUE_RATE_EFFECTS, hill
+from . import HILL_EFFECTS, TISSUE_RATE_EFFECTS, hill, sensitivity_left
 from .compartment import TreatmentRecord
 from .pk import Delayed, shifted
 
@@ -77,9 +76,9 @@ def _weighed(f, left):
 
 
 def _sensitivity(rate: float, pk):
-    """``day -> exp(-rate (day - first dose))`` (1 before the first dose, which a
-    schedule started by a detection learns late; 1 for rate 0)."""
-    return lambda day: math.exp(-rate * max(day - pk.first_dose, 0.0))
+    """``day ->`` :func:`.sensitivity_left` of the schedule ``pk`` (whose first dose a
+    schedule started by a detection learns late, so it is read at each call)."""
+    return lambda day: sensitivity_left(rate, pk.first_dose, day)
 
 
 def _triggered(treatment, by_name):
