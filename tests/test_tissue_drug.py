@@ -147,9 +147,12 @@ def test_a_restart_and_any_chunking_give_the_same_bits():
     assert d[:, 2].mean() > 3 * d[:, -1].mean()
 
 
-def test_a_tissue_config_with_a_drug_builds_validates_and_stores_its_field(tmp_path):
-    text = """
-name = "d"
+def _disc_tissue(name: str, amplitude: float, ecm: float, t_end: float, snapshot: float,
+                 more: str = "") -> str:
+    """A 16 x 16 tissue config: a disc of tumour of radius 0.2 in a uniform ECM, and
+    ``more`` (its treatments, ...) after ``[time]``."""
+    return f"""
+name = "{name}"
 [grid]
 shape = [16, 16]
 extent = [1.0, 1.0]
@@ -157,21 +160,25 @@ extent = [1.0, 1.0]
 type = "ellipse"
 center = [0.5, 0.5]
 radii = [0.2, 0.2]
-amplitude = 0.5
+amplitude = {amplitude}
 [initial.ecm]
 type = "uniform"
-value = 0.7
+value = {ecm}
 [time]
-t_end = 0.05
-snapshot_interval = 0.05
-[[treatments]]
+t_end = {t_end}
+snapshot_interval = {snapshot}
+{more}"""
+
+
+def test_a_tissue_config_with_a_drug_builds_validates_and_stores_its_field(tmp_path):
+    text = _disc_tissue("d", 0.5, 0.7, 0.05, 0.05, """[[treatments]]
 name = "cis-platin"
 pk = "constant"
 level = 1.0
 tissue_supply = "ecm"
 [[treatments.effects]]
 target = "tissue.killing"
-"""
+""")
     result = pm.simulate(loads_config(text), tmp_path / "d.h5", progress="none")
     ds = pm.open_run(result.path)
     assert "drug_cis_platin" in ds and float(ds["drug_cis_platin"][-1].max()) > 0.0
@@ -348,24 +355,8 @@ resistance = 0.5
         level / (1 + level) * math.exp(-1.0), rel=1e-12)
 
 
-DETECTED = """
-name = "detected"
-[grid]
-shape = [16, 16]
-extent = [1.0, 1.0]
-[parameters]
+DETECTED = _disc_tissue("detected", 0.2, 0.3, 1.0, 0.1, """[parameters]
 growth_rate = 2.0
-[initial.tumor]
-type = "ellipse"
-center = [0.5, 0.5]
-radii = [0.2, 0.2]
-amplitude = 0.2
-[initial.ecm]
-type = "uniform"
-value = 0.3
-[time]
-t_end = 1.0
-snapshot_interval = 0.1
 [coupling]
 interval = 0.05
 [[treatments]]
@@ -378,7 +369,7 @@ start_threshold = 0.033
 [[treatments.effects]]
 target = "tissue.killing"
 potency = 4.0
-"""
+""")
 
 
 def test_a_schedule_starts_when_its_diagnostic_is_detected_and_not_before(tmp_path):
