@@ -99,17 +99,24 @@ def advance(a, b, t, t_end, dt, adaptive, max_steps, dx, dy, p, fixed, value, sa
         src, dst = dst, src
         in_b = not in_b
         if adaptive:
-            dt = np.inf
-            if rate > 0.0:
-                dt = safety / rate
-            react = reaction_rate(p, mmp_max, active)
-            if react > 0.0:
-                dt = min(dt, reaction_cfl / react)
-            if not (dt < np.inf):
-                dt = t_end - t
+            dt = _next_dt(rate, mmp_max, p, active, safety, reaction_cfl, t_end - t)
     if steps >= max_steps and t >= t_end:
         status = REACHED_END
     return t, steps, status, dt, rate, in_b
+
+
+@jit
+def _next_dt(rate, mmp_max, p, active, safety, reaction_cfl, remaining):
+    """The automatic step after a step whose positivity rate was ``rate`` and largest MMP
+    ``mmp_max``: ``safety / rate``, at most ``reaction_cfl`` over the fastest reaction
+    rate; ``remaining`` (the rest of the way) when neither bounds it."""
+    dt = np.inf
+    if rate > 0.0:
+        dt = safety / rate
+    react = reaction_rate(p, mmp_max, active)
+    if react > 0.0:
+        dt = min(dt, reaction_cfl / react)
+    return dt if dt < np.inf else remaining
 
 
 @jit
@@ -238,15 +245,8 @@ def advance_richardson(a, b, c, d, t, t_end, dt, adaptive, max_steps, dx, dy, p,
         t = t_end if last else t + step_dt
         steps += 1
         if adaptive:
-            dt = np.inf
-            bound = max(rate, 0.5 * rate1)
-            if bound > 0.0:
-                dt = safety / bound
-            react = reaction_rate(p, max(mmp0, mmp1), active)
-            if react > 0.0:
-                dt = min(dt, reaction_cfl / react)
-            if not (dt < np.inf):
-                dt = t_end - t
+            dt = _next_dt(max(rate, 0.5 * rate1), max(mmp0, mmp1), p, active, safety,
+                          reaction_cfl, t_end - t)
     if steps >= max_steps and t >= t_end:
         status = REACHED_END
     return t, steps, status, dt, rate, theta_min
