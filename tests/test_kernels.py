@@ -33,9 +33,9 @@ TOL = {"rtol": 1e-12, "atol": 1e-13}
 def one_step(data, dt, dx, dy, p, fixed, value, row_block, col_block, active=OFF):
     """One step of the compiled time loop with a fixed dt: the new state and its rate."""
     a, b = data.copy(), data.copy()  # both buffers hold the (possibly static) membrane
-    t, steps, status, _, rate, in_b = driver.advance(a, b, 0.0, dt, dt, False, 1, dx, dy, p,
-                                                  fixed, value, 0.9, 0.5, row_block,
-                                                  col_block, active)
+    t, steps, status, _, rate, in_b, _ = driver.advance(a, b, 0.0, dt, dt, False, 1, dx, dy,
+                                                     p, fixed, value, 0.9, 0.5, row_block,
+                                                     col_block, active)
     assert (t, steps, status) == (dt, 1, driver.REACHED_END)
     return (b if in_b else a), rate
 
@@ -127,8 +127,8 @@ def test_explicit_step_row_outputs_match_twin(rng):
     tridiag.factorise(1e-3 * ALL_TERMS.oxygen_diffusivity / 0.025**2, 0, 0, cp, inv)
     dst = data.copy()
     step.explicit_step(data, dst, 1e-3, 0.025, 0.025, p, cp, inv, 0.0, 0.0, rate_rows,
-                       mmp_rows, 5, OFF, cp, inv)
-    twin, twin_rates, twin_mmp = reference.explicit_step(data, 1e-3, 0.025, 0.025, p)
+                       mmp_rows, 5, OFF, cp, inv, np.empty(12), 1.0)
+    twin, twin_rates, twin_mmp, _ = reference.explicit_step(data, 1e-3, 0.025, 0.025, p)
     np.testing.assert_allclose(rate_rows, twin_rates, rtol=1e-13)
     np.testing.assert_array_equal(mmp_rows, twin_mmp)
     np.testing.assert_allclose(dst, twin, **TOL)
@@ -208,7 +208,8 @@ def test_native_calls_refuse_arrays_that_are_not_contiguous(rng):
     cp, inv = np.empty(12), np.empty(12)
     with pytest.raises(TypingError, match="pde_meta_step_rows: argument 0 must be"):
         step.explicit_step(strided, data.copy(), 1e-3, 0.1, 0.1, Parameters().as_tuple(), cp,
-                           inv, 0.0, 0.0, np.empty(8), np.empty(8), 4, OFF, cp, inv)
+                           inv, 0.0, 0.0, np.empty(8), np.empty(8), 4, OFF, cp, inv,
+                           np.empty(8), 1.0)
 
 
 def test_importing_the_package_loads_no_compiled_kernel():
@@ -231,9 +232,9 @@ def test_a_nan_of_either_sign_stops_the_time_loop(rng, plane, nan):
     data[plane, 13, 5] = nan
     a, b = data.copy(), data.copy()
     fixed, value = (np.array(w) for w in WALLS)
-    _, steps, status, _, _, _ = driver.advance(a, b, 0.0, 1.0, 1e-6, True, 5, 0.05, 0.05,
-                                               Parameters().as_tuple(), fixed, value, 0.9,
-                                               0.5, 8, 8, OFF)
+    _, steps, status, _, _, _, _ = driver.advance(a, b, 0.0, 1.0, 1e-6, True, 5, 0.05, 0.05,
+                                                  Parameters().as_tuple(), fixed, value, 0.9,
+                                                  0.5, 8, 8, OFF)
     assert (steps, status) == (0, driver.NOT_FINITE)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from ..config import load_config
 from ..errors import ConfigError
 from ..runner import run as runner
-from .common import EXIT_BAD_INPUT, EXIT_OK, error, prefixed
+from .common import EXIT_BAD_INPUT, EXIT_OK, error, prefixed, sprout_substeps_text
 from .tables import fmt, render, size
 
 try:  # Python >= 3.11
@@ -118,7 +118,8 @@ def describe(path, config, plan) -> str:
         f"  grid        {g.ny} x {g.nx} cells on [0, {g.extent[1]:g}] x "
         f"[0, {g.extent[0]:g}] (dx = {g.dx:.4g}, dy = {g.dy:.4g})",
         f"  dt          {_dt_line(config, plan)}",
-        f"  scheme      {t.scheme} ({SCHEME_TEXT.get(t.scheme, '')})",
+        f"  scheme      {t.scheme} ({SCHEME_TEXT.get(t.scheme, '')})"
+        + (f"; {sprout_substeps_text(t.sprout_substeps)}" if "sprouts" in o.fields else ""),
         f"  steps       {steps}",
         f"  snapshots   {plan.snapshots} ({schedule}), fields {', '.join(o.fields)}, "
         f"{'float32' if o.float32 else 'float64'}",

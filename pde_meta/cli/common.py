@@ -182,3 +182,10 @@ def model_diagnostics(attrs=None):
 
     model = get_model(str((attrs or {}).get("model") or DEFAULT_MODEL))
     return import_module(".diagnostics", model.__name__)
+
+
+def sprout_substeps_text(substeps: int) -> str:
+    """How the sprout tips are stepped, for ``check`` and ``info``."""
+    if substeps == 1:
+        return "sprout tips at the step of every field"
+    return f"sprout tips in up to {substeps} substeps a step"

@@ -8,9 +8,9 @@ import math
 import numpy as np
 
 from .. import storage
-from ..config import stored_scheme
+from ..config import stored_step_settings
 from ..errors import ConfigError
-from .common import EXIT_OK, model_diagnostics
+from .common import EXIT_OK, model_diagnostics, sprout_substeps_text
 from .tables import fmt, render
 
 __all__ = ["add_parser", "command", "compartment_attrs", "describe", "diagnostics_table",
@@ -88,7 +88,10 @@ def describe(info, path) -> list[str]:
                   f"performance  {steps} steps of the grid in {ck.wall_seconds:.3g} s of "
                   f"stepping{others}, {rate:.3g} grid cell-updates/s"]
     if grid:
-        lines.append(f"time scheme  {stored_scheme(info.config_toml)}")
+        step = stored_step_settings(info.config_toml)
+        tips = (f", {sprout_substeps_text(step['sprout_substeps'])}"
+                if "sprouts" in (getattr(info, "fields", None) or ()) else "")
+        lines.append(f"time scheme  {step['scheme']}{tips}")
     units = a.get("units")
     if units and units != "null":
         lines.append(f"units        {units}")

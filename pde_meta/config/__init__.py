@@ -63,6 +63,7 @@ from .load import (
     loads_stored_config,
     merge_changes,
     stored_scheme,
+    stored_step_settings,
 )
 from .organs import EVENT_OPTIONS, ORGAN_SOIL_OPTIONS, ORGANS_OPTIONS, OrgansConfig
 from .primary import PRIMARY_CONFIG_OPTIONS, PrimaryConfig
@@ -103,6 +104,7 @@ __all__ = [
     "RunConfig", "FieldSource", "TimeConfig", "OutputConfig", "Units",
     # reading and writing
     "load_config", "loads_config", "loads_stored_config", "stored_scheme",
+    "stored_step_settings",
     "config_from_dict", "merge_changes", "dump_toml",
     "reference_markdown", "output_times", "physical_units", "unit_exponents",
     "absolute_path", "file_name", "check_snapshots",

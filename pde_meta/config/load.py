@@ -58,6 +58,7 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 __all__ = ["load_config", "loads_config", "loads_stored_config", "stored_scheme",
+           "stored_step_settings",
            "config_from_dict", "merge_changes", "file_name"]
 
 
@@ -122,23 +123,46 @@ def loads_config(text: str, base_dir=None, *, name: str = "run", source=None,
                             check_files=check_files)
 
 
-def stored_scheme(text: str) -> str:
-    """The time scheme of the tissues of a config stored in a run file: its
-    ``time.scheme``, or ``euler`` for one that names none, which was written while the
-    first-order step was the default (every file since stores its scheme)."""
+#: the step settings of a tissue as they were before a config stored them: a stored
+#: config that names one of them was written while this was its default (every file
+#: since stores them), and is continued with it
+STORED_TIME_DEFAULTS = {"scheme": "euler", "sprout_substeps": 1}
+
+
+def _stored_time(text: str) -> dict:
+    """The ``[time]`` table of a stored config (empty if it has none or does not parse)."""
     try:
         time = tomllib.loads(text).get("time", {})
     except tomllib.TOMLDecodeError:
         time = {}
-    return time.get("scheme", "euler") if isinstance(time, dict) else "euler"
+    return time if isinstance(time, dict) else {}
+
+
+def stored_step_settings(text: str) -> dict:
+    """The step settings (:data:`STORED_TIME_DEFAULTS`' keys) of the tissues of a config
+    stored in a run file: those it names, and for the others the values they had when
+    it was written."""
+    time = _stored_time(text)
+    return {k: time.get(k, v) for k, v in STORED_TIME_DEFAULTS.items()}
+
+
+def stored_scheme(text: str) -> str:
+    """The time scheme of the tissues of a config stored in a run file: its
+    ``time.scheme``, or ``euler`` for one that names none, which was written while the
+    first-order step was the default (every file since stores its scheme)."""
+    return stored_step_settings(text)["scheme"]
 
 
 def loads_stored_config(text: str, *, name: str = "run") -> RunConfig:
-    """The config stored in a run file, its tissues with :func:`stored_scheme`, so that a
-    run continues as it began."""
+    """The config stored in a run file, its tissues' step settings that it does not name
+    as they were when it was written (:data:`STORED_TIME_DEFAULTS`), so that a run
+    continues as it began."""
     config = loads_config(text, check_files=False, name=name)
-    if config.has_tissue and config.time.scheme != stored_scheme(text):
-        config = replace(config, time=replace(config.time, scheme=stored_scheme(text)))
+    if config.has_tissue:
+        time = _stored_time(text)
+        then = {k: v for k, v in STORED_TIME_DEFAULTS.items() if k not in time}
+        if then:
+            config = replace(config, time=replace(config.time, **then))
     return config
 
 
@@ -212,7 +236,7 @@ def config_from_dict(data: dict, base_dir=None, *, name: str = "run", source=Non
 def _refuse_tissue_keys(time: dict, output: dict, problems: list[str]) -> None:
     """The keys of ``[time]`` and ``[output]`` that only a tissue uses, in a run that has
     none."""
-    for key in ("dt", "safety", "reaction_cfl", "scheme"):
+    for key in ("dt", "safety", "reaction_cfl", "scheme", "sprout_substeps"):
         if key in time:
             problems.append(f"time.{key} = {short(time[key])} is a setting of a tissue's "
                             f"step, and this run has no tissue; allowed: [time] with t_end "
@@ -433,7 +457,8 @@ def _read_time(table: dict, problems: list[str]) -> TimeConfig | None:
         return None
     return TimeConfig(t_end=t_end, dt=v["dt"], safety=v["safety"],
                       reaction_cfl=v["reaction_cfl"], snapshot_interval=interval,
-                      snapshot_times=tuple(sorted(times)), scheme=v["scheme"])
+                      snapshot_times=tuple(sorted(times)), scheme=v["scheme"],
+                      sprout_substeps=v["sprout_substeps"])
 
 
 def _read_output(table: dict, base: Path, run_name: str, problems: list[str]

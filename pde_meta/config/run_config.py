@@ -17,7 +17,7 @@ from ..core.grid import Grid
 from ..core.options import to_float
 from ..errors import ConfigError
 from ..models.invasion.parameters import PARAMETER_SPECS, WALLS, OxygenWalls, Parameters
-from ..models.invasion.stepper import DEFAULT_SCHEME
+from ..models.invasion.stepper import DEFAULT_SCHEME, DEFAULT_SPROUT_SUBSTEPS, groups_on
 from .schema import FIELDS, MAX_SNAPSHOTS, TIME_TOLERANCE
 from .toml import dump_toml
 
@@ -56,6 +56,7 @@ class TimeConfig:
     snapshot_interval: float | None = None
     snapshot_times: tuple[float, ...] = ()
     scheme: str = DEFAULT_SCHEME
+    sprout_substeps: int = DEFAULT_SPROUT_SUBSTEPS
 
     def output_times(self, t_end: float | None = None) -> np.ndarray:
         """Every output time from 0 to ``t_end`` (default: this config's), ascending."""
@@ -223,6 +224,12 @@ class RunConfig:
         """Whether the run has a tissue grid (else only compartments that are not grids)."""
         return self.grid is not None
 
+    @property
+    def has_vessels(self) -> bool:
+        """Whether a tissue of the run steps the vessel fields (sprout tips among them)."""
+        return any(groups_on(dict(t.initial), t.parameters)["vessels"]
+                   for t in self.tissues())
+
     def tissues(self) -> tuple[TissueConfig, ...]:
         """Every tissue compartment, the first one first (none without a tissue)."""
         if not self.has_tissue:
@@ -299,6 +306,8 @@ class RunConfig:
             d["time"].update({**({"dt": t.dt} if t.dt is not None else {}),
                               "safety": t.safety, "reaction_cfl": t.reaction_cfl,
                               "scheme": t.scheme})
+            if self.has_vessels:  # the substeps change nothing without sprout tips
+                d["time"]["sprout_substeps"] = t.sprout_substeps
         if t.snapshot_interval is not None:
             d["time"]["snapshot_interval"] = t.snapshot_interval
         if t.snapshot_times:

@@ -133,7 +133,7 @@ def compartments(config: RunConfig, threads: int | None = None, states=None,
                           safety=t.safety, reaction_cfl=t.reaction_cfl, threads=threads,
                           fields=o.fields, float32=o.float32, metric_options=metric_options(c),
                           initial=None if initial is None else initial[c.name],
-                          scheme=t.scheme))
+                          scheme=t.scheme, sprout_substeps=t.sprout_substeps))
     for c in config.primaries:
         out.append(Primary(c.name, c.parameters, config.seed, c.hours))
     for c in config.circulations:

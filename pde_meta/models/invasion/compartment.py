@@ -29,7 +29,13 @@ from .fields import FIELDS
 from .intravasation import catchments, intravasate
 from .parameters import OxygenWalls, Parameters
 from .state import State
-from .stepper import DEFAULT_SCHEME, MAX_STEPS_AHEAD, Stepper, stored_fields
+from .stepper import (
+    DEFAULT_SCHEME,
+    DEFAULT_SPROUT_SUBSTEPS,
+    MAX_STEPS_AHEAD,
+    Stepper,
+    stored_fields,
+)
 
 __all__ = ["Tissue", "MAX_STEPS_AHEAD"]
 
@@ -74,10 +80,12 @@ class Tissue(Compartment):
                  oxygen_walls: OxygenWalls | None = None, *, dt: float | None = None,
                  safety: float = 0.9, reaction_cfl: float = 0.5, threads: int | None = None,
                  fields=None, float32: bool = False, metric_options: dict | None = None,
-                 initial: State | None = None, scheme: str = DEFAULT_SCHEME) -> None:
+                 initial: State | None = None, scheme: str = DEFAULT_SCHEME,
+                 sprout_substeps: int = DEFAULT_SPROUT_SUBSTEPS) -> None:
         self.name = name
         self.stepper = Stepper(state, parameters, oxygen_walls, dt=dt, safety=safety,
-                               reaction_cfl=reaction_cfl, threads=threads, scheme=scheme)
+                               reaction_cfl=reaction_cfl, threads=threads, scheme=scheme,
+                               sprout_substeps=sprout_substeps)
         s = self.stepper
         if not (math.isfinite(s.dt) and s.dt > 0):
             bound = s.dt_bound()
@@ -85,7 +93,7 @@ class Tissue(Compartment):
                               f"(set by {bound.limiting}); allowed: a positive step; fix: "
                               f"check the initial fields and parameters for extreme values")
         self._settings = {"dt": dt, "safety": safety, "reaction_cfl": reaction_cfl,
-                          "scheme": scheme}
+                          "scheme": scheme, "sprout_substeps": sprout_substeps}
         #: with an automatic thread count, each chunk's count is chosen by timing
         self.thread_choice = ThreadChoice(s.threads) if threads is None else None
         self.stored = (FIELDS.ordered(fields) if fields is not None else
@@ -251,7 +259,8 @@ class Tissue(Compartment):
         wrong."""
         p = self.stepper
         replay = Stepper(before, p.parameters, p.oxygen_walls, dt=self._settings["dt"],
-                         safety=p.safety, reaction_cfl=p.reaction_cfl, scheme=p.scheme)
+                         safety=p.safety, reaction_cfl=p.reaction_cfl, scheme=p.scheme,
+                         sprout_substeps=p.sprout_substeps)
         if math.isfinite(dt) and dt > 0:
             replay.dt = dt
         good = replay.state.copy()

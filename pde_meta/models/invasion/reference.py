@@ -12,7 +12,7 @@ from .kernels import layout as P
 
 __all__ = ["koren_slope", "face_fluxes", "transport", "transport_rate", "reaction_rate",
            "laplacian", "rhs", "explicit_step", "take_step", "drug_step", "kinetic_rates",
-           "richardson_step"]
+           "richardson_step", "tip_substeps"]
 
 
 def koren_slope(d_up, d_down):
@@ -246,8 +246,10 @@ def _vessels(src, dst, dt, dx, dy, p):
 
 
 def explicit_step(src, dt, dx, dy, p, fixed=(0, 0, 0, 0), value=(0, 0, 0, 0),
-                  active=(0.0, 0.0)):
-    """Twin of :func:`.step.explicit_step`: returns ``(dst, rate_rows, mmp_rows)``.
+                  active=(0.0, 0.0), substeps=1):
+    """Twin of :func:`.step.explicit_step`: returns ``(dst, rate_rows, mmp_rows,
+    tip_rows)``, the rates of the tumour cells and of the sprout tips apart (the tips'
+    zero without vessels). The tips are transported over ``dt / substeps``.
 
     The planes of a group that ``active`` leaves off are copied from ``src``."""
     phen, vess = bool(active[P.PHENOTYPES_ON]), bool(active[P.VESSELS_ON])
@@ -280,24 +282,42 @@ def explicit_step(src, dt, dx, dy, p, fixed=(0, 0, 0, 0), value=(0, 0, 0, 0),
         1 + dt * (p[P.GAMMA] * (n + e) + p[P.ALPHA]) + dt * p[P.BETA_V] * v)
     r_x = dt * p[P.D_C] / dx**2
     dst[P.OXYGEN] = solve_reference(c1.T, r_x, fixed[0], fixed[1], value[0], value[1]).T
+    rate_p = np.zeros_like(n)
     if vess:
         tendency_p, rate_p = transport(src, dx, dy, p, P.SPROUTS)
-        rate = np.maximum(rate, rate_p)
-        dst[P.SPROUTS] = src[P.SPROUTS] + dt * tendency_p
+        dst[P.SPROUTS] = src[P.SPROUTS] + dt / substeps * tendency_p
         _vessels(src, dst, dt, dx, dy, p)
         dst[P.TAF] = solve_reference(dst[P.TAF].T, dt * p[P.D_A] / dx**2, 0, 0, 0, 0).T
-    return dst, rate.max(axis=1), m.max(axis=1)
+    return dst, rate.max(axis=1), m.max(axis=1), rate_p.max(axis=1)
 
 
 def take_step(src, dt, dx, dy, p, fixed=(0, 0, 0, 0), value=(0, 0, 0, 0),
-              active=(0.0, 0.0)):
-    """Twin of one step of :func:`.driver.advance`: returns ``(dst, rate, mmp_max)``."""
-    dst, rate_rows, mmp_rows = explicit_step(src, dt, dx, dy, p, fixed, value, active)
+              active=(0.0, 0.0), substeps=1):
+    """Twin of one step of :func:`.driver.advance` (``_euler_step``), the sprout tips
+    transported in ``substeps`` substeps: returns ``(dst, rate, mmp_max)``, ``rate`` the
+    step's positivity rate (the tips' rates over ``substeps``)."""
+    dst, rate_rows, mmp_rows, tip_rows = explicit_step(src, dt, dx, dy, p, fixed, value,
+                                                       active, substeps)
     r_y = dt * p[P.D_C] / dy**2
     dst[P.OXYGEN] = solve_reference(dst[P.OXYGEN], r_y, fixed[2], fixed[3], value[2], value[3])
+    tips_rate = tip_rows.max()
     if active[P.VESSELS_ON]:
         dst[P.TAF] = solve_reference(dst[P.TAF], dt * p[P.D_A] / dy**2, 0, 0, 0, 0)
-    return dst, rate_rows.max(), mmp_rows.max()
+        # the later substeps: the tips alone, on the TAF and ECM of the step's start
+        frozen = src.copy()
+        for _ in range(substeps - 1):
+            frozen[P.SPROUTS] = dst[P.SPROUTS]
+            tendency, rate_p = transport(frozen, dx, dy, p, P.SPROUTS)
+            dst[P.SPROUTS] = dst[P.SPROUTS] + dt / substeps * tendency
+            tips_rate = max(tips_rate, float(rate_p.max()))
+    return dst, max(rate_rows.max(), tips_rate / substeps), mmp_rows.max()
+
+
+def tip_substeps(src, dt, dx, dy, p, safety):
+    """Twin of :func:`.driver.tip_substeps` for the state ``src``: the substeps of the
+    sprout tips' transport in a step of ``dt``."""
+    x = dt * float(transport(src, dx, dy, p, P.SPROUTS)[1].max()) / safety
+    return 1 if not x > 1 else int(np.ceil(x * (1 - 1e-12)))
 
 
 def _line_solve(u, a, b, r):
@@ -336,13 +356,13 @@ def drug_step(d, data, supply_plane, dt, dx, dy, diffusion, decay, uptake, perme
 
 
 def richardson_step(src, dt, dx, dy, p, fixed=(0, 0, 0, 0), value=(0, 0, 0, 0),
-                    active=(0.0, 0.0)):
+                    active=(0.0, 0.0), substeps=1):
     """Twin of one step of :func:`.driver.advance_richardson`: ``2 E(dt/2)^2 - E(dt)``
-    of :func:`take_step`, limited by the one ``theta`` in [0, 1] that keeps every value
-    >= 0; returns ``(dst, theta)``."""
-    full = take_step(src, dt, dx, dy, p, fixed, value, active)[0]
-    half = take_step(src, 0.5 * dt, dx, dy, p, fixed, value, active)[0]
-    half = take_step(half, 0.5 * dt, dx, dy, p, fixed, value, active)[0]
+    of :func:`take_step` (each with the same ``substeps`` of the tips), limited by the
+    one ``theta`` in [0, 1] that keeps every value >= 0; returns ``(dst, theta)``."""
+    full = take_step(src, dt, dx, dy, p, fixed, value, active, substeps)[0]
+    half = take_step(src, 0.5 * dt, dx, dy, p, fixed, value, active, substeps)[0]
+    half = take_step(half, 0.5 * dt, dx, dy, p, fixed, value, active, substeps)[0]
     r = 2.0 * half - full
     neg = r < 0.0
     theta = min(1.0, float(np.min(half[neg] / (half[neg] - r[neg])))) if neg.any() else 1.0

@@ -103,12 +103,14 @@ def stored_fields(groups: dict[str, bool]) -> tuple[str, ...]:
 
 
 def stable_dt(state: State, parameters: Parameters, safety: float = 0.9,
-              reaction_limit: float = 1.0) -> DtBound:
+              reaction_limit: float = 1.0, sprout_substeps: int = 1) -> DtBound:
     """The automatic time step for ``state`` and which term limits it.
 
     * ``tumour transport``: positivity of the explicit diffusion + limited-upwind taxis
-      update, ``dt * R <= 1`` with ``R`` the largest outflow rate of any cell (of both
-      phenotypes and of the sprout tips);
+      update, ``dt * R <= 1`` with ``R`` the largest outflow rate of any tumour cell (of
+      both phenotypes);
+    * ``sprout tips``: the same for the sprout tips, whose transport may take up to
+      ``sprout_substeps`` substeps of a step: ``dt * R_p <= sprout_substeps``;
     * ``MMP diffusion``: ``dt * 2 D_m (1/dx^2 + 1/dy^2) <= 1``, and ``lymph diffusion``
       the same with ``D_l`` when vessels are on;
     * ``reactions``: ``dt * (fastest reaction rate) <= reaction_limit`` (accuracy).
@@ -118,13 +120,18 @@ def stable_dt(state: State, parameters: Parameters, safety: float = 0.9,
     p = parameters
     g = state.grid
     active = active_groups(state.data, p)
-    rate = reference.transport_rate(state.data, g.dx, g.dy, p.as_tuple(), active)
-    reaction = reference.reaction_rate(state.data, p.as_tuple(), active)
+    pt = p.as_tuple()
+    rate = reference.transport_rate(state.data, g.dx, g.dy, pt,
+                                    (active[layout.PHENOTYPES_ON], 0.0))
+    reaction = reference.reaction_rate(state.data, pt, active)
     limits = {
         "tumour transport": safety / rate if rate > 0 else math.inf,
         "MMP diffusion": dt_limit(g, p, safety).dt,
         "reactions": reaction_limit / reaction if reaction > 0 else math.inf,
     }
+    if active[layout.VESSELS_ON]:
+        tips = float(reference.transport(state.data, g.dx, g.dy, pt, layout.SPROUTS)[1].max())
+        limits["sprout tips"] = sprout_substeps * safety / tips if tips > 0 else math.inf
     lymph = 2 * p.lymph_diffusivity * (1 / g.dx**2 + 1 / g.dy**2)
     if active[layout.VESSELS_ON] and lymph > 0:
         limits["lymph diffusion"] = safety / lymph
@@ -189,6 +196,8 @@ class StepStats:
 
     steps: int = 0
     calls: int = 0
+    #: the most substeps the sprout tips' transport took in one step
+    most_substeps: int = 1
 
 
 #: the time schemes: ``euler``, the first-order split step; ``richardson``, its
@@ -198,6 +207,12 @@ SCHEMES = ("euler", "richardson")
 #: the default scheme; files written before it became the default store no scheme and
 #: are continued with ``euler`` (:func:`pde_meta.config.stored_scheme`)
 DEFAULT_SCHEME = "richardson"
+
+#: the default of ``sprout_substeps``; files written before the option store none and are
+#: continued with 1 (:func:`pde_meta.config.stored_config_defaults`)
+DEFAULT_SPROUT_SUBSTEPS = 8
+#: the largest ``sprout_substeps`` allowed
+MAX_SPROUT_SUBSTEPS = 1024
 
 #: the rules of the automatic step: keys of a config's ``[time]``, and :class:`Stepper`'s
 STEP_OPTIONS = (
@@ -210,6 +225,11 @@ STEP_OPTIONS = (
            "first-order step of earlier results, bit for bit; a quarter to a third of the cost "
            "per step)",
            choices=SCHEMES),
+    Option("sprout_substeps", "integer", DEFAULT_SPROUT_SUBSTEPS, "the most substeps the "
+           "sprout tips' transport may take in one step, where their positivity bound is "
+           "tighter than every other field's (multirate stepping: the other fields keep the "
+           "longer step); 1: every field takes the same step, as in results made before "
+           "this option", low=1, high=MAX_SPROUT_SUBSTEPS),
 )
 
 
@@ -243,14 +263,17 @@ class Stepper:
     def __init__(self, state: State, parameters: Parameters,
                  oxygen_walls: OxygenWalls | None = None, *, dt: float | None = None,
                  safety: float = 0.9, reaction_cfl: float = 0.5,
-                 threads: int | None = None, scheme: str = DEFAULT_SCHEME) -> None:
+                 threads: int | None = None, scheme: str = DEFAULT_SCHEME,
+                 sprout_substeps: int = DEFAULT_SPROUT_SUBSTEPS) -> None:
         if not isinstance(parameters, Parameters):
             raise ConfigError(f"parameters must be a Parameters object, got {parameters!r}")
-        for opt, value in zip(STEP_OPTIONS, (safety, reaction_cfl, scheme), strict=True):
+        for opt, value in zip(STEP_OPTIONS, (safety, reaction_cfl, scheme, sprout_substeps),
+                              strict=True):
             problem = check_option(f"time.{opt.key}", value, opt)[1]
             if problem:
                 raise ConfigError(problem)
         self.scheme = scheme
+        self.sprout_substeps = int(sprout_substeps)
         g = state.grid
         buffers = 4 if scheme == "richardson" else 2
         check_memory(buffers * state.data.nbytes, f"a Stepper of a {g.ny} x {g.nx} grid",
@@ -342,7 +365,8 @@ class Stepper:
 
     def dt_bound(self):
         """The automatic step for the current state and its limiting term (a ``DtBound``)."""
-        return stable_dt(self.state, self.parameters, self.safety, self.reaction_cfl)
+        return stable_dt(self.state, self.parameters, self.safety, self.reaction_cfl,
+                         self.sprout_substeps)
 
     @property
     def dt(self) -> float:
@@ -382,17 +406,18 @@ class Stepper:
         numba.set_num_threads(self.threads)
         try:
             if self._more:
-                t, steps, status, dt_next, rate, theta = kernels.advance_richardson(
+                t, steps, status, dt_next, rate, theta, most = kernels.advance_richardson(
                     s.data, self._work, *self._more, s.t, float(t_end), self._dt,
                     self.adaptive, limit, g.dx, g.dy, self._p, self._fixed, self._value,
-                    self.safety, self.reaction_cfl, *self._blocks, active, self._planes)
+                    self.safety, self.reaction_cfl, *self._blocks, active, self._planes,
+                    self.sprout_substeps)
                 self.theta_min = min(self.theta_min, theta)
                 in_b = False
             else:
-                t, steps, status, dt_next, rate, in_b = kernels.advance(
+                t, steps, status, dt_next, rate, in_b, most = kernels.advance(
                     s.data, self._work, s.t, float(t_end), self._dt, self.adaptive, limit,
                     g.dx, g.dy, self._p, self._fixed, self._value, self.safety,
-                    self.reaction_cfl, *self._blocks, active)
+                    self.reaction_cfl, *self._blocks, active, self.sprout_substeps)
         finally:
             numba.set_num_threads(previous)
         if in_b:
@@ -401,6 +426,7 @@ class Stepper:
         s.step += steps
         self.stats.steps += steps
         self.stats.calls += 1
+        self.stats.most_substeps = max(self.stats.most_substeps, most)
         if self.adaptive:
             self._dt = dt_next
         if status in STATUS_MESSAGES:

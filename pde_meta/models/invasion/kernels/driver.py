@@ -7,13 +7,15 @@ redone with ``dt = safety / rate`` (the bound is exact for that state, so the re
 passes); with a fixed step the loop stops with :data:`DT_TOO_LARGE`.
 """
 
+import math
+
 import numpy as np
 
 from ....numerics.jit import jit, jit_parallel, prange
 from ....numerics.tridiag import factorise, solve_columns
 from . import layout as P
 from .layout import DT_TOO_LARGE, MAX_STEPS, NOT_FINITE, REACHED_END
-from .step import explicit_step, row_max
+from .step import explicit_step, row_max, tip_transport
 
 
 @jit
@@ -40,7 +42,7 @@ def diffusion_rate(p, dx, dy, active):
 
 @jit
 def advance(a, b, t, t_end, dt, adaptive, max_steps, dx, dy, p, fixed, value, safety,
-            reaction_cfl, row_block, col_block, active):
+            reaction_cfl, row_block, col_block, active, max_substeps=1):
     """Advance the state in ``a`` towards ``t_end``, using ``b`` as the second buffer.
 
     Parameters
@@ -57,17 +59,23 @@ def advance(a, b, t, t_end, dt, adaptive, max_steps, dx, dy, p, fixed, value, sa
     safety : float in (0, 1], fraction of the positivity bound used by adaptive steps
     reaction_cfl : float, largest ``dt * reaction_rate`` for adaptive steps
     active : (2,) array, which groups are stepped (:func:`.step.explicit_step`)
+    max_substeps : int >= 1
+        The most substeps the sprout tips' transport may take in one step
+        (:func:`tip_substeps`); 1: the tips take the step of every other field.
 
     Returns
     -------
-    t, steps, status, dt_next, rate, in_b
+    t, steps, status, dt_next, rate, in_b, substeps
         ``in_b`` is True when the final state is in ``b`` (the caller swaps);
-        ``rate`` is the stability rate (1/T) of the last state stepped from.
+        ``rate`` is the stability rate (1/T) of the last state stepped from;
+        ``substeps`` the most substeps of the tips in one step.
     """
     ny = a.shape[1]
     nx = a.shape[2]
     wx = np.empty((4, nx))
-    wy = np.empty((6, ny))
+    wy = np.empty((7, ny))
+    vess = active[P.VESSELS_ON] != 0.0
+    spare = np.empty((ny, nx) if vess and max_substeps > 1 else (0, 0))
     mmp_rate = diffusion_rate(p, dx, dy, active)
     src = a
     dst = b
@@ -75,6 +83,7 @@ def advance(a, b, t, t_end, dt, adaptive, max_steps, dx, dy, p, fixed, value, sa
     steps = 0
     status = MAX_STEPS
     rate = 0.0
+    most = 1
     while steps < max_steps:
         remaining = t_end - t
         if remaining <= 0.0:
@@ -82,9 +91,19 @@ def advance(a, b, t, t_end, dt, adaptive, max_steps, dx, dy, p, fixed, value, sa
             break
         last = dt >= remaining
         step_dt = remaining if last else dt
-        n_rate, mmp_max = _euler_step(src, dst, step_dt, dx, dy, p, fixed, value,
-                                      row_block, col_block, active, wx, wy)
-        rate = max(n_rate, mmp_rate)
+        k = 1
+        if vess and max_substeps > 1:
+            tips_rate = tip_rate(src, spare, dx, dy, p, row_block, wy[6])
+            k = tip_substeps(step_dt, tips_rate, safety)
+            if k > max_substeps:
+                if adaptive:
+                    dt = max_substeps * safety / tips_rate
+                    continue
+                k = max_substeps  # a fixed step too long for the tips: refused below
+        n_rate, mmp_max, tip0, sub0 = _euler_step(src, dst, step_dt, dx, dy, p, fixed, value,
+                                                  row_block, col_block, active, wx, wy, k,
+                                                  spare)
+        rate = _top(_top(n_rate, mmp_rate), _top(tip0, sub0) / k)
         if not (rate < np.inf) or mmp_max != mmp_max:
             status = NOT_FINITE
             break
@@ -96,13 +115,42 @@ def advance(a, b, t, t_end, dt, adaptive, max_steps, dx, dy, p, fixed, value, sa
             continue
         t = t_end if last else t + step_dt
         steps += 1
+        most = max(most, k)
         src, dst = dst, src
         in_b = not in_b
         if adaptive:
-            dt = _next_dt(rate, mmp_max, p, active, safety, reaction_cfl, t_end - t)
+            dt = _next_dt(_top(_top(n_rate, mmp_rate), tip0 / max_substeps), mmp_max, p,
+                          active, safety, reaction_cfl, t_end - t)
     if steps >= max_steps and t >= t_end:
         status = REACHED_END
-    return t, steps, status, dt, rate, in_b
+    return t, steps, status, dt, rate, in_b, most
+
+
+@jit
+def _top(x, y):
+    """The larger of ``x`` and ``y``, NaN if either is (so that a NaN rate is seen)."""
+    return x if x > y or x != x else y
+
+
+@jit
+def tip_substeps(step_dt, tips_rate, safety):
+    """How many substeps the sprout tips' transport takes in a step of ``step_dt``: the
+    fewest that keep each within ``safety`` of the tips' positivity bound ``1 /
+    tips_rate`` (at least 1; 1 for a NaN rate, which the step then reports)."""
+    x = step_dt * tips_rate / safety
+    if not x > 1.0:
+        return 1
+    # a step set to exactly k substeps' length must give k, not k + 1 from rounding
+    return int(math.ceil(x * (1.0 - 1e-12)))
+
+
+@jit
+def tip_rate(state, spare, dx, dy, p, row_block, rate_rows):
+    """The largest outflow rate of the sprout tips of ``state`` (their positivity bound
+    is ``dt * rate <= 1``), by :func:`.step.tip_transport` over no time into ``spare``."""
+    tip_transport(state[P.SPROUTS], spare, state[P.TAF], state[P.ECM], 0.0, dx, dy, p,
+                  row_block, rate_rows)
+    return row_max(rate_rows)
 
 
 @jit
@@ -121,13 +169,20 @@ def _next_dt(rate, mmp_max, p, active, safety, reaction_cfl, remaining):
 
 @jit
 def _euler_step(src, dst, step_dt, dx, dy, p, fixed, value, row_block, col_block, active,
-                wx, wy):
-    """One first-order step ``src -> dst`` (as :func:`advance` takes it); returns the
-    positivity rate of ``src`` and its largest MMP. Scratch: ``wx`` (4, nx), the Thomas
-    factors of the x solves (oxygen, TAF); ``wy`` (6, ny), those of the y solves and the
-    per-row rates and MMP maxima."""
+                wx, wy, k, spare):
+    """One first-order step ``src -> dst`` (as :func:`advance` takes it), the sprout tips
+    transported in ``k`` substeps of ``step_dt / k``: the first in the fused step, the
+    others after it (:func:`.step.tip_transport`, on the TAF and ECM of ``src``, with
+    ``spare`` (ny, nx) as their second buffer).
+
+    Returns the positivity rate of the tumour cells of ``src``, its largest MMP, the
+    tips' outflow rate of ``src`` and the largest of the tips' states of the later
+    substeps (0 without them). Scratch: ``wx`` (4, nx), the Thomas factors of the x
+    solves (oxygen, TAF); ``wy`` (7, ny), those of the y solves and the per-row rates,
+    MMP maxima and tip rates."""
     cpx, idx, cpa, ida = wx[0], wx[1], wx[2], wx[3]
     cpy, idy, cpya, idya, rate_rows, mmp_rows = wy[0], wy[1], wy[2], wy[3], wy[4], wy[5]
+    tip_rows = wy[6]
     r_x = step_dt * p[P.D_C] / (dx * dx)
     r_y = step_dt * p[P.D_C] / (dy * dy)
     factorise(r_x, fixed[0], fixed[1], cpx, idx)
@@ -140,12 +195,26 @@ def _euler_step(src, dst, step_dt, dx, dy, p, fixed, value, row_block, col_block
         factorise(a_y, 0.0, 0.0, cpya, idya)
     explicit_step(src, dst, step_dt, dx, dy, p, cpx, idx, 2.0 * r_x * fixed[0] * value[0],
                   2.0 * r_x * fixed[1] * value[1], rate_rows, mmp_rows, row_block, active,
-                  cpa, ida)
+                  cpa, ida, tip_rows, float(k))
     solve_columns(dst[P.OXYGEN], r_y, cpy, idy, 2.0 * r_y * fixed[2] * value[2],
                   2.0 * r_y * fixed[3] * value[3], col_block)
-    if vess:
-        solve_columns(dst[P.TAF], a_y, cpya, idya, 0.0, 0.0, col_block)
-    return row_max(rate_rows), row_max(mmp_rows)
+    if not vess:
+        return row_max(rate_rows), row_max(mmp_rows), 0.0, 0.0
+    solve_columns(dst[P.TAF], a_y, cpya, idya, 0.0, 0.0, col_block)
+    tips0 = row_max(tip_rows)
+    later = 0.0
+    if k > 1:
+        h = step_dt / k
+        cur = dst[P.SPROUTS]
+        other = spare
+        for _ in range(k - 1):
+            tip_transport(cur, other, src[P.TAF], src[P.ECM], h, dx, dy, p, row_block,
+                          tip_rows)
+            later = _top(row_max(tip_rows), later)
+            cur, other = other, cur
+        if k % 2 == 0:  # an odd number of substeps after the first: the tips are in spare
+            dst[P.SPROUTS] = spare
+    return row_max(rate_rows), row_max(mmp_rows), tips0, later
 
 
 @jit_parallel
@@ -183,16 +252,22 @@ def combine(a, half, full, planes, theta_rows):
 
 @jit
 def advance_richardson(a, b, c, d, t, t_end, dt, adaptive, max_steps, dx, dy, p, fixed,
-                       value, safety, reaction_cfl, row_block, col_block, active, planes):
-    """As :func:`advance`, each step the Richardson extrapolation ``2 E(dt/2)^2 -
-    E(dt)`` of the first-order step ``E`` (second order in time), limited so that every
+                       value, safety, reaction_cfl, row_block, col_block, active, planes,
+                       max_substeps=1):
+    """As :func:`advance`, each step the Richardson extrapolation ``2 E(dt/2)^2 - E(dt)``
+    of the first-order step ``E`` (second order in time), limited so that every
     value stays >= 0 (:func:`combine`). ``b``, ``c``, ``d`` are work buffers that hold
     the planes the steps do not write; the state stays in ``a``. ``planes``: the planes
-    the steps write. Returns ``t, steps, status, dt_next, rate, theta_min``."""
+    the steps write. The three steps ``E`` transport the sprout tips in the same number
+    of substeps, chosen for ``E(dt)`` (so that the extrapolation cancels the first-order
+    error of the substeps too). Returns ``t, steps, status, dt_next, rate, theta_min,
+    substeps``."""
     ny = a.shape[1]
     nx = a.shape[2]
     wx = np.empty((4, nx))
-    wy = np.empty((6, ny))
+    wy = np.empty((7, ny))
+    vess = active[P.VESSELS_ON] != 0.0
+    spare = np.empty((ny, nx) if vess and max_substeps > 1 else (0, 0))
     theta_rows = np.empty(ny)
     mmp_rate = diffusion_rate(p, dx, dy, active)
     steps = 0
@@ -200,6 +275,7 @@ def advance_richardson(a, b, c, d, t, t_end, dt, adaptive, max_steps, dx, dy, p,
     rate = 0.0
     theta_min = 1.0
     retries = 0
+    most = 1
     while steps < max_steps:
         remaining = t_end - t
         if remaining <= 0.0:
@@ -207,9 +283,18 @@ def advance_richardson(a, b, c, d, t, t_end, dt, adaptive, max_steps, dx, dy, p,
             break
         last = dt >= remaining
         step_dt = remaining if last else dt
-        rate0, mmp0 = _euler_step(a, d, step_dt, dx, dy, p, fixed, value, row_block,
-                                  col_block, active, wx, wy)
-        rate = max(rate0, mmp_rate)
+        k = 1
+        if vess and max_substeps > 1:
+            tips_rate = tip_rate(a, spare, dx, dy, p, row_block, wy[6])
+            k = tip_substeps(step_dt, tips_rate, safety)
+            if k > max_substeps:
+                if adaptive:
+                    dt = max_substeps * safety / tips_rate
+                    continue
+                k = max_substeps  # a fixed step too long for the tips: refused below
+        rate0, mmp0, tip0, sub0 = _euler_step(a, d, step_dt, dx, dy, p, fixed, value,
+                                              row_block, col_block, active, wx, wy, k, spare)
+        rate = _top(_top(rate0, mmp_rate), _top(tip0, sub0) / k)
         if not (rate < np.inf) or mmp0 != mmp0:
             status = NOT_FINITE
             break
@@ -220,11 +305,12 @@ def advance_richardson(a, b, c, d, t, t_end, dt, adaptive, max_steps, dx, dy, p,
             dt = safety / rate
             continue
         half = 0.5 * step_dt
-        _euler_step(a, b, half, dx, dy, p, fixed, value, row_block, col_block, active, wx,
-                    wy)
-        rate1, mmp1 = _euler_step(b, c, half, dx, dy, p, fixed, value, row_block,
-                                  col_block, active, wx, wy)
-        rate1 = max(rate1, mmp_rate)
+        sub_b = _euler_step(a, b, half, dx, dy, p, fixed, value, row_block, col_block,
+                            active, wx, wy, k, spare)[3]
+        rate1, mmp1, tip1, sub1 = _euler_step(b, c, half, dx, dy, p, fixed, value, row_block,
+                                              col_block, active, wx, wy, k, spare)
+        rate1_cells = _top(rate1, mmp_rate)
+        rate1 = _top(rate1_cells, _top(_top(tip1, sub1), sub_b) / k)
         if not (rate1 < np.inf) or mmp1 != mmp1:
             status = NOT_FINITE
             break
@@ -244,9 +330,12 @@ def advance_richardson(a, b, c, d, t, t_end, dt, adaptive, max_steps, dx, dy, p,
         theta_min = min(theta_min, theta)
         t = t_end if last else t + step_dt
         steps += 1
+        most = max(most, k)
         if adaptive:
-            dt = _next_dt(max(rate, 0.5 * rate1), max(mmp0, mmp1), p, active, safety,
+            rate_a = _top(_top(rate0, mmp_rate), tip0 / max_substeps)
+            rate_b = _top(rate1_cells, tip1 / max_substeps)
+            dt = _next_dt(_top(rate_a, 0.5 * rate_b), max(mmp0, mmp1), p, active, safety,
                           reaction_cfl, t_end - t)
     if steps >= max_steps and t >= t_end:
         status = REACHED_END
-    return t, steps, status, dt, rate, theta_min
+    return t, steps, status, dt, rate, theta_min, most

@@ -235,14 +235,14 @@ _F3 = types.float64[:, :, ::1]
 _F1 = types.float64[::1]
 _STEP_ROWS_TYPES = (_F3, _F3, types.intp, types.intp, types.float64, types.float64,
                     types.float64, _F1, _F1, _F1, types.float64, types.float64, _F1, _F1,
-                    _F1, _F1, _F1)
+                    _F1, _F1, _F1, _F1, types.float64)
 
 
 @native("pde_meta_step_rows", *_STEP_ROWS_TYPES)
 def _step_rows(src_data, s0, s1, s2, dst_data, d0, d1, d2, i0, i1, dt, dx, dy, p_data, n_p,
                cpx_data, n_cpx, inv_den_x_data, n_inv, add_left, add_right, rate_data, n_rate,
                mmp_data, n_mmp, active_data, n_active, cpa_data, n_cpa, inv_den_a_data,
-               n_inv_a):
+               n_inv_a, tip_data, n_tip, tip_substeps):
     """The explicit step on rows ``i0 .. i1 - 1`` (one parallel task), a C function.
 
     Arguments as in :func:`explicit_step`, each array given as data pointer and shape.
@@ -257,6 +257,7 @@ def _step_rows(src_data, s0, s1, s2, dst_data, d0, d1, d2, i0, i1, dt, dx, dy, p
     active = carray(active_data, (n_active,), np.float64)
     cpa = carray(cpa_data, (n_cpa,), np.float64)
     inv_den_a = carray(inv_den_a_data, (n_inv_a,), np.float64)
+    tip_rows = carray(tip_data, (n_tip,), np.float64)
     # the same memory as bit patterns, for the membrane-free test of a row
     b_bits = carray(src_data, (s0, s1, s2), np.int64)[P.MEMBRANE]
     ny = src.shape[1]
@@ -281,6 +282,7 @@ def _step_rows(src_data, s0, s1, s2, dst_data, d0, d1, d2, i0, i1, dt, dx, dy, p
     mmp_den = 1.0 / (1.0 + dt * p[P.LAMBDA])
     psi_decay = math.exp(-p[P.PSI] * dt)
     r_x = dt * p[P.D_C] * inv_dx * inv_dx
+    tip_dt = dt / tip_substeps  # the first of the tips' transport substeps
     kinetics = p[P.GROWTH] > 0.0 or p[P.DEATH] > 0.0
     kinetics_e = kinetics or p[P.GROWTH_E] > 0.0
     fx = np.empty(nx + 1)
@@ -355,9 +357,9 @@ def _step_rows(src_data, s0, s1, s2, dst_data, d0, d1, d2, i0, i1, dt, dx, dy, p
                 t_fy_hi[:] = 0.0
                 t_ry_hi_lo[:] = 0.0
             tip_x_faces(tips, a, f, i, p, inv_dx, fx, rxl, rxr)
-            _tumor_row(tips, dst[P.SPROUTS, i], i, dt, inv_dx, inv_dy, fx, rxl, rxr, t_fy_lo,
-                       t_fy_hi, t_ry_lo, t_ry_hi_lo, rate)
-            row_rate = max(row_rate, row_max(rate))
+            _tumor_row(tips, dst[P.SPROUTS, i], i, tip_dt, inv_dx, inv_dy, fx, rxl, rxr,
+                       t_fy_lo, t_fy_hi, t_ry_lo, t_ry_hi_lo, rate)
+            tip_rows[i] = row_max(rate)
             t_fy_lo, t_fy_hi = t_fy_hi, t_fy_lo
             t_ry_lo, t_ry_hi_hi = t_ry_hi_hi, t_ry_lo
         m_max = row_max(m[i])
@@ -388,7 +390,7 @@ _call_step_rows = native_call("pde_meta_step_rows", *_STEP_ROWS_TYPES)
 
 @jit_parallel
 def explicit_step(src, dst, dt, dx, dy, p, cpx, inv_den_x, add_left, add_right,
-                  rate_rows, mmp_rows, block, active, cpa, inv_den_a):
+                  rate_rows, mmp_rows, block, active, cpa, inv_den_a, tip_rows, tip_substeps):
     """Advance ``src`` by ``dt`` into ``dst`` (all but the y half of oxygen diffusion).
 
     Parameters
@@ -400,11 +402,17 @@ def explicit_step(src, dst, dt, dx, dy, p, cpx, inv_den_x, add_left, add_right,
     p : tuple of float, see :mod:`.params`
     cpx, inv_den_x : (nx,) Thomas factors of the x oxygen solve (:func:`.tridiag.factorise`)
     add_left, add_right : float, fixed-wall terms of the x oxygen solve
-    rate_rows, mmp_rows : (ny,) outputs, per-row max transport rate and max MMP of ``src``
+    rate_rows, mmp_rows : (ny,) outputs, per-row max transport rate (of the tumour cells of
+        both phenotypes) and max MMP of ``src``
     block : int, rows per parallel task
     active : (2,) array, nonzero where a group is stepped (:data:`.layout.PHENOTYPES_ON`,
         :data:`.layout.VESSELS_ON`); the planes of a group that is off are not written
     cpa, inv_den_a : (nx,) Thomas factors of the x TAF solve (used with vessels on)
+    tip_rows : (ny,) output, per-row max outflow rate of the sprout tips of ``src`` (with
+        vessels on; not written otherwise)
+    tip_substeps : float, the tips are transported over ``dt / tip_substeps`` (the first of
+        their substeps, :func:`.driver.tip_transport` takes the others); their reactions,
+        and every other field, over ``dt``
 
     The parallel loop only hands out blocks of rows; the work is in :func:`_step_rows`,
     compiled once as a C function (:func:`._jit.native`).
@@ -418,4 +426,52 @@ def explicit_step(src, dst, dt, dx, dy, p, cpx, inv_den_x, add_left, add_right,
         i0 = kb * block
         _call_step_rows(src, dst, i0, min(ny, i0 + block), dt, dx, dy, values, cpx,
                         inv_den_x, add_left, add_right, rate_rows, mmp_rows, active, cpa,
-                        inv_den_a)
+                        inv_den_a, tip_rows, tip_substeps)
+
+
+@jit_internal
+def _tip_rows(tips, out, a, f, i0, i1, dt, inv_dx, inv_dy, p, rate_rows):
+    """The transport of the sprout tips alone, rows ``i0 .. i1 - 1`` of ``tips`` into
+    ``out``, with the drift of :func:`.vessels.tip_x_faces` on the fields ``a`` (TAF) and
+    ``f`` (ECM); each row's largest outflow rate of ``tips`` into ``rate_rows``."""
+    ny, nx = tips.shape
+    fx = np.empty(nx + 1)
+    rxl = np.empty(nx + 1)
+    rxr = np.empty(nx + 1)
+    fy_lo = np.zeros(nx)
+    ry_lo = np.zeros(nx)
+    fy_hi = np.zeros(nx)
+    ry_hi_lo = np.zeros(nx)
+    ry_hi_hi = np.zeros(nx)
+    rate = np.empty(nx)
+    if i0 > 0:
+        tip_y_faces(tips, a, f, i0 - 1, p, inv_dy, fy_lo, ry_hi_lo, ry_lo)
+    for i in range(i0, i1):
+        if i < ny - 1:
+            tip_y_faces(tips, a, f, i, p, inv_dy, fy_hi, ry_hi_lo, ry_hi_hi)
+        else:
+            fy_hi[:] = 0.0
+            ry_hi_lo[:] = 0.0
+        tip_x_faces(tips, a, f, i, p, inv_dx, fx, rxl, rxr)
+        _tumor_row(tips, out[i], i, dt, inv_dx, inv_dy, fx, rxl, rxr, fy_lo, fy_hi, ry_lo,
+                   ry_hi_lo, rate)
+        rate_rows[i] = row_max(rate)
+        fy_lo, fy_hi = fy_hi, fy_lo
+        ry_lo, ry_hi_hi = ry_hi_hi, ry_lo
+
+
+@jit_parallel
+def tip_transport(tips, out, a, f, dt, dx, dy, p, block, rate_rows):
+    """One substep of the sprout tips' transport alone: ``tips`` (ny, nx) into ``out``
+    over ``dt``, the drift from the TAF ``a`` and the ECM ``f``, exactly as the fused step
+    transports them (the same faces, the same update); ``rate_rows`` (ny,) gets each row's
+    largest outflow rate of ``tips``. Row blocks of ``block`` rows run in parallel."""
+    ny = tips.shape[0]
+    values = np.empty(len(p))
+    for k in range(len(p)):
+        values[k] = p[k]
+    n_blocks = (ny + block - 1) // block
+    for kb in prange(n_blocks):
+        i0 = kb * block
+        _tip_rows(tips, out, a, f, i0, min(ny, i0 + block), dt, 1.0 / dx, 1.0 / dy, values,
+                  rate_rows)
