@@ -60,10 +60,7 @@ from .load import (
     file_name,
     load_config,
     loads_config,
-    loads_stored_config,
     merge_changes,
-    stored_scheme,
-    stored_step_settings,
 )
 from .organs import EVENT_OPTIONS, ORGAN_SOIL_OPTIONS, ORGANS_OPTIONS, OrgansConfig
 from .primary import PRIMARY_CONFIG_OPTIONS, PrimaryConfig
@@ -97,6 +94,7 @@ from .schema import (
     UNITS_OPTIONS,
     WALL_OPTIONS,
 )
+from .stored import loads_stored_config, stored_scheme, stored_step_settings
 from .toml import dump_toml
 
 __all__ = [

@@ -48,6 +48,14 @@ def drift_face_flux(n_ll, n_l, n_r, n_rr, v, diffusivity, inv_h):
 
 
 @jit
+def diffusion_face_flux(n_l, n_r, diffusivity, inv_h):
+    """:func:`free_face_flux` without taxis (``chi = 0``): the same flux and rates (to the
+    sign of a zero flux, which no update sees), without the limiter's work."""
+    diff_rate = diffusivity * inv_h * inv_h
+    return (n_l - n_r) * (diffusivity * inv_h), diff_rate + 0.0, diff_rate + 0.0
+
+
+@jit
 def free_face_flux(n_ll, n_l, n_r, n_rr, f_l, f_r, diffusivity, chi, inv_h):
     """Flux through one face and the outflow rates it gives its two cells, for ``M = 1``.
 

@@ -33,7 +33,7 @@ from ....numerics.jit import (
 )
 from ....numerics.tridiag import solve_rows
 from . import layout as P
-from .fluxes import face_flux, free_face_flux, wall_faces
+from .fluxes import diffusion_face_flux, face_flux, free_face_flux, wall_faces
 from .phenotypes import grow_row, phenotype_row
 from .vessels import fields_row_ext, tip_x_faces, tip_y_faces, vessel_row
 
@@ -49,7 +49,13 @@ def _x_faces(n, f, b, i, diffusivity, chi, inv_eps1, inv_dx, flux, rate_l, rate_
     nx = n.shape[1]
     wall_faces(flux, rate_l, rate_r)
     # offsets from a zero-based index let the compiler drop negative-index checks
-    if free:
+    if free and chi == 0.0:
+        for k in range(nx - 3):
+            fl, rl, rr = diffusion_face_flux(n[i, k + 1], n[i, k + 2], diffusivity, inv_dx)
+            flux[k + 2] = fl
+            rate_l[k + 2] = rl
+            rate_r[k + 2] = rr
+    elif free:
         for k in range(nx - 3):
             fl, rl, rr = free_face_flux(n[i, k], n[i, k + 1], n[i, k + 2], n[i, k + 3],
                                         f[i, k + 1], f[i, k + 2], diffusivity, chi, inv_dx)
@@ -82,7 +88,13 @@ def _y_faces(n, f, b, i, diffusivity, chi, inv_eps1, inv_dy, flux, rate_lo, rate
     ny, nx = n.shape
     im = max(i - 1, 0)
     ip2 = min(i + 2, ny - 1)
-    if free:
+    if free and chi == 0.0:
+        for j in range(nx):
+            fl, rl, rh = diffusion_face_flux(n[i, j], n[i + 1, j], diffusivity, inv_dy)
+            flux[j] = fl
+            rate_lo[j] = rl
+            rate_hi[j] = rh
+    elif free:
         for j in range(nx):
             fl, rl, rh = free_face_flux(n[im, j], n[i, j], n[i + 1, j], n[ip2, j], f[i, j],
                                         f[i + 1, j], diffusivity, chi, inv_dy)
