@@ -3,10 +3,12 @@
 Usage::
 
     python -m benchmarks.before_after OTHER_CHECKOUT [--n 256 1024] [--rounds 3]
+        [--throughput-only] [--threads 1 2]
 
 Runs each measurement in a fresh interpreter with ``PYTHONPATH`` set to one checkout or
 the other, alternating A, B, A, B, ... so that a drift of a shared machine hits both, and
-reports the best of the rounds and the ratio this/other. Measured:
+reports the best of the rounds, the ratio this/other of the bests, and the median of the
+ratios of the rounds' pairs (each measured next to the other). Measured:
 
 * cold compile: import plus the first two steps with an empty numba cache;
 * cached compile: the same again with the cache the cold run filled;
@@ -37,6 +39,7 @@ print(time.perf_counter() - start)
 THROUGHPUT = """
 import sys, time
 import pde_meta as pm
+clock = time.perf_counter
 n, threads, steps = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 # the first-order step in both checkouts (older ones have no other scheme)
 first_order = ({"scheme": "euler"} if "scheme" in pm.Stepper.__init__.__kwdefaults__
@@ -45,10 +48,10 @@ stepper = pm.Stepper(pm.initial.anderson2005(n), pm.Parameters(), threads=thread
                      **first_order)
 stepper.advance(10.0, max_steps=5)
 best = float("inf")
-for _ in range(3):
-    start = time.perf_counter()
+for _ in range(5):
+    start = clock()
     stepper.advance(10.0, max_steps=steps)
-    best = min(best, time.perf_counter() - start)
+    best = min(best, clock() - start)
 print(n * n * steps / best)
 """
 
@@ -60,17 +63,21 @@ def _run(checkout: Path, code: str, *args, env=None) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def measure(checkout: Path, sizes, rounds_index: int) -> dict:
+def measure(checkout: Path, sizes, rounds_index: int, cache: str | None = None,
+            threads=(1, 2)) -> dict:
+    """One round of one checkout: compile times (with a fresh numba cache) and the step
+    throughputs; with ``cache`` (a warm cache folder of this checkout) throughputs only."""
     out = {}
-    with tempfile.TemporaryDirectory(prefix="pde-meta-cache-") as cache:
-        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
-        out["compile_cold_s"] = _run(checkout, COMPILE, env=env)
-        out["compile_cached_s"] = _run(checkout, COMPILE, env=env)
+    with tempfile.TemporaryDirectory(prefix="pde-meta-cache-") as fresh:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache or fresh)
+        if cache is None:
+            out["compile_cold_s"] = _run(checkout, COMPILE, env=env)
+            out["compile_cached_s"] = _run(checkout, COMPILE, env=env)
         for n in sizes:
             steps = max(20, int(4e7 / (n * n)))
-            for threads in (1, 2):
-                out[f"cell_updates_per_s_n{n}_t{threads}"] = _run(
-                    checkout, THROUGHPUT, n, threads, steps, env=env)
+            for t in threads:
+                out[f"cell_updates_per_s_n{n}_t{t}"] = _run(
+                    checkout, THROUGHPUT, n, t, steps, env=env)
     return out
 
 
@@ -80,23 +87,42 @@ def main(argv=None) -> int:
     parser.add_argument("--n", type=int, nargs="+", default=[256, 1024])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--throughput-only", action="store_true",
+                        help="no compile times: each checkout compiles once into its own "
+                        "cache, then only the step throughputs are measured (more rounds "
+                        "in the same time)")
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     args = parser.parse_args(argv)
     checkouts = {"this": HERE, "other": args.other.resolve()}
     runs = {k: [] for k in checkouts}
-    for r in range(args.rounds):
-        for label, path in checkouts.items():
-            runs[label].append(measure(path, args.n, r))
-            print(f"round {r + 1}, {label}: {json.dumps(runs[label][-1])}", file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix="pde-meta-warm-") as warm:
+        caches = {k: None for k in checkouts}
+        if args.throughput_only:
+            for label, path in checkouts.items():
+                caches[label] = str(Path(warm) / label)
+                _run(path, COMPILE, env=dict(os.environ, NUMBA_CACHE_DIR=caches[label]))
+        for r in range(args.rounds):
+            for label, path in checkouts.items():
+                runs[label].append(measure(path, args.n, r, caches[label], args.threads))
+                print(f"round {r + 1}, {label}: {json.dumps(runs[label][-1])}",
+                      file=sys.stderr)
     best = {}
     for label, rows in runs.items():
         best[label] = {k: (min if k.startswith("compile") else max)(row[k] for row in rows)
                        for k in rows[0]}
-    print(f"{'measure':36s} {'this':>12s} {'other':>12s} {'this/other':>10s}")
+    # the ratio of each round's pair (measured next to each other), and their median
+    paired = {k: sorted(a[k] / b[k] for a, b in zip(runs["this"], runs["other"],
+                                                   strict=True)) for k in best["this"]}
+    print(f"{'measure':36s} {'this':>12s} {'other':>12s} {'best/best':>10s} "
+          f"{'median of pairs':>16s}")
     for key in best["this"]:
         a, b = best["this"][key], best["other"][key]
-        print(f"{key:36s} {a:12.4g} {b:12.4g} {a / b:10.3f}")
+        pairs = paired[key]
+        print(f"{key:36s} {a:12.4g} {b:12.4g} {a / b:10.3f} "
+              f"{pairs[len(pairs) // 2]:16.3f}")
     if args.json:
-        args.json.write_text(json.dumps({"best": best, "runs": runs}, indent=2))
+        args.json.write_text(json.dumps({"best": best, "runs": runs, "paired": paired},
+                                        indent=2))
     return 0
 
 

@@ -33,9 +33,9 @@ TOL = {"rtol": 1e-12, "atol": 1e-13}
 def one_step(data, dt, dx, dy, p, fixed, value, row_block, col_block, active=OFF):
     """One step of the compiled time loop with a fixed dt: the new state and its rate."""
     a, b = data.copy(), data.copy()  # both buffers hold the (possibly static) membrane
-    t, steps, status, _, rate, in_b, _ = driver.advance(a, b, 0.0, dt, dt, False, 1, dx, dy,
-                                                     p, fixed, value, 0.9, 0.5, row_block,
-                                                     col_block, active)
+    t, steps, status, _, rate, in_b, _, _ = driver.advance(
+        a, b, 0.0, dt, dt, False, 1, dx, dy, p, fixed, value, 0.9, 0.5, row_block, col_block,
+        active, 1, 1)
     assert (t, steps, status) == (dt, 1, driver.REACHED_END)
     return (b if in_b else a), rate
 
@@ -232,9 +232,9 @@ def test_a_nan_of_either_sign_stops_the_time_loop(rng, plane, nan):
     data[plane, 13, 5] = nan
     a, b = data.copy(), data.copy()
     fixed, value = (np.array(w) for w in WALLS)
-    _, steps, status, _, _, _, _ = driver.advance(a, b, 0.0, 1.0, 1e-6, True, 5, 0.05, 0.05,
-                                                  Parameters().as_tuple(), fixed, value, 0.9,
-                                                  0.5, 8, 8, OFF)
+    _, steps, status, _, _, _, _, _ = driver.advance(
+        a, b, 0.0, 1.0, 1e-6, True, 5, 0.05, 0.05, Parameters().as_tuple(), fixed, value, 0.9,
+        0.5, 8, 8, OFF, 1, 1)
     assert (steps, status) == (0, driver.NOT_FINITE)
 
 

@@ -34,8 +34,8 @@ def _tips_data(rng, shape=(23, 31)):
 def _fixed_step(data, dt, dx, dy, p, max_substeps):
     """One compiled first-order step of fixed ``dt``: the new state, its rate, substeps."""
     a, b = data.copy(), data.copy()
-    t, steps, status, _, rate, in_b, most = driver.advance(
-        a, b, 0.0, dt, dt, False, 1, dx, dy, p, *WALLS, 0.9, 0.5, 4, 8, ON, max_substeps)
+    t, steps, status, _, rate, in_b, _, most = driver.advance(
+        a, b, 0.0, dt, dt, False, 1, dx, dy, p, *WALLS, 0.9, 0.5, 4, 8, ON, max_substeps, 1)
     assert (t, steps, status) == (dt, 1, driver.REACHED_END)
     return (b if in_b else a), rate, most
 
@@ -66,7 +66,7 @@ def test_a_fixed_step_beyond_the_substeps_is_refused(rng):
     tips_rate = float(reference.transport(data, 0.03, 0.03, p, P.SPROUTS)[1].max())
     a, b = data.copy(), data.copy()
     status = driver.advance(a, b, 0.0, 1.0, 5 / tips_rate, False, 1, 0.03, 0.03, p, *WALLS,
-                            0.9, 0.5, 4, 8, ON, 4)[2]
+                            0.9, 0.5, 4, 8, ON, 4, 1)[2]
     assert status == driver.DT_TOO_LARGE
 
 
@@ -147,7 +147,7 @@ def test_a_stored_config_without_the_substeps_is_continued_with_one():
 
 
 def test_a_run_with_substeps_resumes_to_the_same_bits(tmp_path):
-    """The substeps of a step are a function of the state and the step alone, so a run
+    """The substeps the next step tries are in the checkpoint with the step, so a run
     extended from its checkpoint gives the bits of one that was not stopped (here they
     are used: the tips outrun everything else on this grid)."""
     from pde_meta.runner.run import initial_state, resume, simulate
@@ -164,6 +164,11 @@ def test_a_run_with_substeps_resumes_to_the_same_bits(tmp_path):
     np.testing.assert_array_equal(ds.time, full.time)
     for name in ("sprouts", "new_vessels", "blood", "taf", "tumor", "oxygen"):
         np.testing.assert_array_equal(ds[name].values, full[name].values, err_msg=name)
+    from pde_meta import storage
+    from pde_meta.cli.info import describe
+
+    assert "time scheme  richardson, sprout tips in up to 8 substeps a step" in describe(
+        storage.read_info(path), None)
     stepper = Stepper(initial_state(config(2.0), 0), config(2.0).parameters, threads=1)
     stepper.advance(2.0)
     assert stepper.stats.most_substeps > 1

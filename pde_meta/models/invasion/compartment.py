@@ -147,7 +147,7 @@ class Tissue(Compartment):
 
     def advance(self, t_end: float, max_steps: int | None = None) -> int:
         s = self.stepper
-        before, dt_before = self._keep(), s.dt
+        before, dt_before, k_before = self._keep(), s.dt, s.substeps
         drugs = ([d.d.copy() for d in self._drugs.values()], self._drug_index)
         choice = self.thread_choice
         if choice is not None:  # any count gives the same bits
@@ -157,20 +157,20 @@ class Tissue(Compartment):
             self._steps_to(float(t_end), max_steps)
         except SimulationError as exc:
             if self._drugs or self._rates:  # a replay without them would not be this run
-                self._reset(before, dt_before, drugs)
+                self._reset(before, dt_before, drugs, k_before)
                 raise
-            good, what = self._diagnose(before, dt_before, float(t_end), exc)
-            self._reset(good, dt_before)
+            good, what = self._diagnose(before, dt_before, k_before, float(t_end), exc)
+            self._reset(good, dt_before, substeps=k_before)
             raise SimulationError(what) from None
         taken = s.state.step - before.step
         if choice is not None:
             choice.record(s.threads, time.perf_counter() - start, taken)
         if s.state.t <= before.t and taken > 0:
-            self._reset(before, dt_before, drugs)
+            self._reset(before, dt_before, drugs, k_before)
             raise SimulationError(f"the time step fell to {s.dt:g} at t = {before.t:.6g} "
                                   f"(step {before.step}): time no longer advances")
         if (t_end - s.state.t) > MAX_STEPS_AHEAD * s.dt:
-            self._reset(before, dt_before, drugs)
+            self._reset(before, dt_before, drugs, k_before)
             raise SimulationError(f"the time step fell to {s.dt:g} at t = {s.state.t:.6g} "
                                   f"(step {s.state.step}): reaching t = {t_end:g} would take "
                                   f"more than {MAX_STEPS_AHEAD:.0e} steps")
@@ -237,8 +237,10 @@ class Tissue(Compartment):
                 self._before[k] = s.data[k]
         return State(s.grid, self._before, t=s.t, step=s.step)
 
-    def _reset(self, state: State, dt: float, drugs=None) -> None:
-        """Back to ``state`` (and the drugs' levels and index ``drugs``, if given)."""
+    def _reset(self, state: State, dt: float, drugs=None, substeps: int | None = None
+               ) -> None:
+        """Back to ``state`` (and the drugs' levels and index ``drugs``, and the tips'
+        substeps of the next step, if given)."""
         if drugs is not None:
             for d, level in zip(self._drugs.values(), drugs[0], strict=True):
                 d.d[...] = level
@@ -252,9 +254,11 @@ class Tissue(Compartment):
         self._before = None  # the constant planes may have changed: copy all next time
         if math.isfinite(dt) and dt > 0:
             self.stepper.dt = dt
+        if substeps is not None:
+            self.stepper.substeps = substeps
 
-    def _diagnose(self, before: State, dt: float, t_out: float, error: Exception
-                  ) -> tuple[State, str]:
+    def _diagnose(self, before: State, dt: float, substeps: int, t_out: float,
+                  error: Exception) -> tuple[State, str]:
         """Replay a failed chunk one step at a time: the last good state and what went
         wrong."""
         p = self.stepper
@@ -263,6 +267,7 @@ class Tissue(Compartment):
                          sprout_substeps=p.sprout_substeps)
         if math.isfinite(dt) and dt > 0:
             replay.dt = dt
+        replay.substeps = substeps
         good = replay.state.copy()
         for _ in range(10_000_000):
             try:
@@ -304,6 +309,8 @@ class Tissue(Compartment):
             checkpoint["drugs"] = ((len(self._drugs), *g.shape), "f8")
         if self._drugs or self._rates:
             checkpoint["drug_index"] = ((1,), "f8")
+        if self.stepper.sprout_substeps > 1:  # the tips' substeps of the next step
+            checkpoint["substeps"] = ((1,), "f8")
         attrs = {"fields": list(self.stored), "all_fields": list(FIELDS.names),
                  "grid_shape": list(g.shape), "grid_extent": list(g.extent),
                  "float32": self.float32, "metric_options": self.metric_options}
@@ -471,6 +478,8 @@ class Tissue(Compartment):
             out["drugs"] = np.stack([d.d for d in self._drugs.values()])
         if self._drugs or self._rates:
             out["drug_index"] = np.array([float(self._drug_index)])
+        if self.stepper.sprout_substeps > 1:
+            out["substeps"] = np.array([float(self.stepper.substeps)])
         return out
 
     def restore(self, arrays: dict[str, np.ndarray]) -> None:
@@ -478,5 +487,6 @@ class Tissue(Compartment):
         drugs = None
         if self._drugs or self._rates:
             drugs = (arrays.get("drugs", ()), int(np.asarray(arrays["drug_index"])[0]))
+        substeps = int(np.asarray(arrays["substeps"])[0]) if "substeps" in arrays else 1
         self._reset(State(self.stepper.state.grid, arrays["data"], t=t, step=int(step)), dt,
-                    drugs)
+                    drugs, substeps)

@@ -274,6 +274,9 @@ class Stepper:
                 raise ConfigError(problem)
         self.scheme = scheme
         self.sprout_substeps = int(sprout_substeps)
+        #: the sprout tips' substeps the next step tries first (checked by the step, and
+        #: carried like :attr:`dt`: a restart that sets both continues with the same bits)
+        self.substeps = 1
         g = state.grid
         buffers = 4 if scheme == "richardson" else 2
         check_memory(buffers * state.data.nbytes, f"a Stepper of a {g.ny} x {g.nx} grid",
@@ -406,18 +409,19 @@ class Stepper:
         numba.set_num_threads(self.threads)
         try:
             if self._more:
-                t, steps, status, dt_next, rate, theta, most = kernels.advance_richardson(
+                t, steps, status, dt_next, rate, theta, k, most = kernels.advance_richardson(
                     s.data, self._work, *self._more, s.t, float(t_end), self._dt,
                     self.adaptive, limit, g.dx, g.dy, self._p, self._fixed, self._value,
                     self.safety, self.reaction_cfl, *self._blocks, active, self._planes,
-                    self.sprout_substeps)
+                    self.sprout_substeps, self.substeps)
                 self.theta_min = min(self.theta_min, theta)
                 in_b = False
             else:
-                t, steps, status, dt_next, rate, in_b, most = kernels.advance(
+                t, steps, status, dt_next, rate, in_b, k, most = kernels.advance(
                     s.data, self._work, s.t, float(t_end), self._dt, self.adaptive, limit,
                     g.dx, g.dy, self._p, self._fixed, self._value, self.safety,
-                    self.reaction_cfl, *self._blocks, active, self.sprout_substeps)
+                    self.reaction_cfl, *self._blocks, active, self.sprout_substeps,
+                    self.substeps)
         finally:
             numba.set_num_threads(previous)
         if in_b:
@@ -427,6 +431,7 @@ class Stepper:
         self.stats.steps += steps
         self.stats.calls += 1
         self.stats.most_substeps = max(self.stats.most_substeps, most)
+        self.substeps = int(k)
         if self.adaptive:
             self._dt = dt_next
         if status in STATUS_MESSAGES:

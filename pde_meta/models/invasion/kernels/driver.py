@@ -42,7 +42,7 @@ def diffusion_rate(p, dx, dy, active):
 
 @jit
 def advance(a, b, t, t_end, dt, adaptive, max_steps, dx, dy, p, fixed, value, safety,
-            reaction_cfl, row_block, col_block, active, max_substeps=1):
+            reaction_cfl, row_block, col_block, active, max_substeps, substeps):
     """Advance the state in ``a`` towards ``t_end``, using ``b`` as the second buffer.
 
     Parameters
@@ -61,21 +61,31 @@ def advance(a, b, t, t_end, dt, adaptive, max_steps, dx, dy, p, fixed, value, sa
     active : (2,) array, which groups are stepped (:func:`.step.explicit_step`)
     max_substeps : int >= 1
         The most substeps the sprout tips' transport may take in one step
-        (:func:`tip_substeps`); 1: the tips take the step of every other field.
+        (:func:`tip_substeps`); 1: the tips take the step of every other field. (No
+        argument has a default: each would compile a variant of its own, and processes
+        that compile variants of one function at once can overwrite each other's cache
+        entries.)
+    substeps : int >= 1
+        The tips' substeps of the first step (the ``substeps_next`` of the call before):
+        a step whose tips break their bound at this count is redone with the count their
+        rate asks for, so the count carried from step to step is a guess that is checked.
 
     Returns
     -------
-    t, steps, status, dt_next, rate, in_b, substeps
+    t, steps, status, dt_next, rate, in_b, substeps_next, most
         ``in_b`` is True when the final state is in ``b`` (the caller swaps);
         ``rate`` is the stability rate (1/T) of the last state stepped from;
-        ``substeps`` the most substeps of the tips in one step.
+        ``substeps_next`` the tips' substeps for the next step (with ``dt_next``, what a
+        restart needs to continue with the same bits); ``most`` the most substeps of
+        the tips in one step.
     """
     ny = a.shape[1]
     nx = a.shape[2]
     wx = np.empty((4, nx))
     wy = np.empty((7, ny))
     vess = active[P.VESSELS_ON] != 0.0
-    spare = np.empty((ny, nx) if vess and max_substeps > 1 else (0, 0))
+    multirate = vess and max_substeps > 1
+    spare = np.empty((ny, nx) if multirate else (0, 0))
     mmp_rate = diffusion_rate(p, dx, dy, active)
     src = a
     dst = b
@@ -83,6 +93,7 @@ def advance(a, b, t, t_end, dt, adaptive, max_steps, dx, dy, p, fixed, value, sa
     steps = 0
     status = MAX_STEPS
     rate = 0.0
+    k = max(1, min(substeps, max_substeps)) if multirate else 1
     most = 1
     while steps < max_steps:
         remaining = t_end - t
@@ -91,18 +102,14 @@ def advance(a, b, t, t_end, dt, adaptive, max_steps, dx, dy, p, fixed, value, sa
             break
         last = dt >= remaining
         step_dt = remaining if last else dt
-        k = 1
-        if vess and max_substeps > 1:
-            tips_rate = tip_rate(src, spare, dx, dy, p, row_block, wy[6])
-            k = tip_substeps(step_dt, tips_rate, safety)
-            if k > max_substeps:
-                if adaptive:
-                    dt = max_substeps * safety / tips_rate
-                    continue
-                k = max_substeps  # a fixed step too long for the tips: refused below
         n_rate, mmp_max, tip0, sub0 = _euler_step(src, dst, step_dt, dx, dy, p, fixed, value,
                                                   row_block, col_block, active, wx, wy, k,
                                                   spare)
+        if multirate and step_dt * tip0 > k and tip0 < np.inf:
+            k_new, dt_new = _more_substeps(step_dt, tip0, safety, max_substeps, adaptive, dt)
+            if k_new != k or dt_new != dt:  # redo with the substeps (and step) it needs
+                k, dt = k_new, dt_new
+                continue
         rate = _top(_top(n_rate, mmp_rate), _top(tip0, sub0) / k)
         if not (rate < np.inf) or mmp_max != mmp_max:
             status = NOT_FINITE
@@ -121,9 +128,11 @@ def advance(a, b, t, t_end, dt, adaptive, max_steps, dx, dy, p, fixed, value, sa
         if adaptive:
             dt = _next_dt(_top(_top(n_rate, mmp_rate), tip0 / max_substeps), mmp_max, p,
                           active, safety, reaction_cfl, t_end - t)
+        if multirate:  # the rates of the tips' last substeps stand in for the new state's
+            k = min(tip_substeps(dt, _top(sub0, tip0), safety), max_substeps)
     if steps >= max_steps and t >= t_end:
         status = REACHED_END
-    return t, steps, status, dt, rate, in_b, most
+    return t, steps, status, dt, rate, in_b, k, most
 
 
 @jit
@@ -145,12 +154,16 @@ def tip_substeps(step_dt, tips_rate, safety):
 
 
 @jit
-def tip_rate(state, spare, dx, dy, p, row_block, rate_rows):
-    """The largest outflow rate of the sprout tips of ``state`` (their positivity bound
-    is ``dt * rate <= 1``), by :func:`.step.tip_transport` over no time into ``spare``."""
-    tip_transport(state[P.SPROUTS], spare, state[P.TAF], state[P.ECM], 0.0, dx, dy, p,
-                  row_block, rate_rows)
-    return row_max(rate_rows)
+def _more_substeps(step_dt, tips_rate, safety, max_substeps, adaptive, dt):
+    """The substeps (and the step) to redo a step with, whose tips broke their bound at
+    the substeps it was given: those their rate asks for; beyond ``max_substeps``, that
+    many and (adaptive) the step that fits them. Returns ``(k, dt)``."""
+    k = tip_substeps(step_dt, tips_rate, safety)
+    if k <= max_substeps:
+        return k, dt
+    if adaptive:
+        dt = max_substeps * safety / tips_rate
+    return max_substeps, dt
 
 
 @jit
@@ -253,7 +266,7 @@ def combine(a, half, full, planes, theta_rows):
 @jit
 def advance_richardson(a, b, c, d, t, t_end, dt, adaptive, max_steps, dx, dy, p, fixed,
                        value, safety, reaction_cfl, row_block, col_block, active, planes,
-                       max_substeps=1):
+                       max_substeps, substeps):
     """As :func:`advance`, each step the Richardson extrapolation ``2 E(dt/2)^2 - E(dt)``
     of the first-order step ``E`` (second order in time), limited so that every
     value stays >= 0 (:func:`combine`). ``b``, ``c``, ``d`` are work buffers that hold
@@ -261,13 +274,14 @@ def advance_richardson(a, b, c, d, t, t_end, dt, adaptive, max_steps, dx, dy, p,
     the steps write. The three steps ``E`` transport the sprout tips in the same number
     of substeps, chosen for ``E(dt)`` (so that the extrapolation cancels the first-order
     error of the substeps too). Returns ``t, steps, status, dt_next, rate, theta_min,
-    substeps``."""
+    substeps_next, most`` (as :func:`advance`)."""
     ny = a.shape[1]
     nx = a.shape[2]
     wx = np.empty((4, nx))
     wy = np.empty((7, ny))
     vess = active[P.VESSELS_ON] != 0.0
-    spare = np.empty((ny, nx) if vess and max_substeps > 1 else (0, 0))
+    multirate = vess and max_substeps > 1
+    spare = np.empty((ny, nx) if multirate else (0, 0))
     theta_rows = np.empty(ny)
     mmp_rate = diffusion_rate(p, dx, dy, active)
     steps = 0
@@ -275,6 +289,7 @@ def advance_richardson(a, b, c, d, t, t_end, dt, adaptive, max_steps, dx, dy, p,
     rate = 0.0
     theta_min = 1.0
     retries = 0
+    k = max(1, min(substeps, max_substeps)) if multirate else 1
     most = 1
     while steps < max_steps:
         remaining = t_end - t
@@ -283,17 +298,13 @@ def advance_richardson(a, b, c, d, t, t_end, dt, adaptive, max_steps, dx, dy, p,
             break
         last = dt >= remaining
         step_dt = remaining if last else dt
-        k = 1
-        if vess and max_substeps > 1:
-            tips_rate = tip_rate(a, spare, dx, dy, p, row_block, wy[6])
-            k = tip_substeps(step_dt, tips_rate, safety)
-            if k > max_substeps:
-                if adaptive:
-                    dt = max_substeps * safety / tips_rate
-                    continue
-                k = max_substeps  # a fixed step too long for the tips: refused below
         rate0, mmp0, tip0, sub0 = _euler_step(a, d, step_dt, dx, dy, p, fixed, value,
                                               row_block, col_block, active, wx, wy, k, spare)
+        if multirate and step_dt * tip0 > k and tip0 < np.inf:
+            k_new, dt_new = _more_substeps(step_dt, tip0, safety, max_substeps, adaptive, dt)
+            if k_new != k or dt_new != dt:  # redo with the substeps (and step) it needs
+                k, dt = k_new, dt_new
+                continue
         rate = _top(_top(rate0, mmp_rate), _top(tip0, sub0) / k)
         if not (rate < np.inf) or mmp0 != mmp0:
             status = NOT_FINITE
@@ -336,6 +347,8 @@ def advance_richardson(a, b, c, d, t, t_end, dt, adaptive, max_steps, dx, dy, p,
             rate_b = _top(rate1_cells, tip1 / max_substeps)
             dt = _next_dt(_top(rate_a, 0.5 * rate_b), max(mmp0, mmp1), p, active, safety,
                           reaction_cfl, t_end - t)
+        if multirate:  # the rates of the last half step's tips stand in for the new state's
+            k = min(tip_substeps(dt, _top(sub1, tip1), safety), max_substeps)
     if steps >= max_steps and t >= t_end:
         status = REACHED_END
-    return t, steps, status, dt, rate, theta_min, most
+    return t, steps, status, dt, rate, theta_min, k, most
