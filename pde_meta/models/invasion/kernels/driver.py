@@ -105,11 +105,10 @@ def advance(a, b, t, t_end, dt, adaptive, max_steps, dx, dy, p, fixed, value, sa
         n_rate, mmp_max, tip0, sub0 = _euler_step(src, dst, step_dt, dx, dy, p, fixed, value,
                                                   row_block, col_block, active, wx, wy, k,
                                                   spare)
-        if multirate and step_dt * tip0 > k and tip0 < np.inf:
-            k_new, dt_new = _more_substeps(step_dt, tip0, safety, max_substeps, adaptive, dt)
-            if k_new != k or dt_new != dt:  # redo with the substeps (and step) it needs
-                k, dt = k_new, dt_new
-                continue
+        redo, k, dt = _more_substeps(multirate, step_dt, tip0, k, safety, max_substeps,
+                                     adaptive, dt)
+        if redo:
+            continue
         rate = _top(_top(n_rate, mmp_rate), _top(tip0, sub0) / k)
         if not (rate < np.inf) or mmp_max != mmp_max:
             status = NOT_FINITE
@@ -154,16 +153,22 @@ def tip_substeps(step_dt, tips_rate, safety):
 
 
 @jit
-def _more_substeps(step_dt, tips_rate, safety, max_substeps, adaptive, dt):
-    """The substeps (and the step) to redo a step with, whose tips broke their bound at
-    the substeps it was given: those their rate asks for; beyond ``max_substeps``, that
-    many and (adaptive) the step that fits them. Returns ``(k, dt)``."""
-    k = tip_substeps(step_dt, tips_rate, safety)
-    if k <= max_substeps:
-        return k, dt
-    if adaptive:
-        dt = max_substeps * safety / tips_rate
-    return max_substeps, dt
+def _more_substeps(multirate, step_dt, tips_rate, k, safety, max_substeps, adaptive, dt):
+    """Whether a step whose sprout tips had the outflow rate ``tips_rate`` at ``k``
+    substeps is redone, and with which substeps and step: where its first substep broke
+    the tips' bound, with the substeps their rate asks for; beyond ``max_substeps``, that
+    many and (adaptive) the step that fits them. A count or step that would not change
+    is no redo (the step's own check then refuses or shortens it). Returns ``(redo, k,
+    dt)``."""
+    if not (multirate and step_dt * tips_rate > k and tips_rate < np.inf):
+        return False, k, dt
+    need = tip_substeps(step_dt, tips_rate, safety)
+    new_dt = dt
+    if need > max_substeps:
+        need = max_substeps
+        if adaptive:
+            new_dt = max_substeps * safety / tips_rate
+    return need != k or new_dt != dt, need, new_dt
 
 
 @jit
@@ -300,11 +305,10 @@ def advance_richardson(a, b, c, d, t, t_end, dt, adaptive, max_steps, dx, dy, p,
         step_dt = remaining if last else dt
         rate0, mmp0, tip0, sub0 = _euler_step(a, d, step_dt, dx, dy, p, fixed, value,
                                               row_block, col_block, active, wx, wy, k, spare)
-        if multirate and step_dt * tip0 > k and tip0 < np.inf:
-            k_new, dt_new = _more_substeps(step_dt, tip0, safety, max_substeps, adaptive, dt)
-            if k_new != k or dt_new != dt:  # redo with the substeps (and step) it needs
-                k, dt = k_new, dt_new
-                continue
+        redo, k, dt = _more_substeps(multirate, step_dt, tip0, k, safety, max_substeps,
+                                     adaptive, dt)
+        if redo:
+            continue
         rate = _top(_top(rate0, mmp_rate), _top(tip0, sub0) / k)
         if not (rate < np.inf) or mmp0 != mmp0:
             status = NOT_FINITE

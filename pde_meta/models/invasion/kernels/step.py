@@ -112,6 +112,15 @@ def _y_faces(n, f, b, i, diffusivity, chi, inv_eps1, inv_dy, flux, rate_lo, rate
 
 
 @jit_internal
+def _face_buffers(nx):
+    """The scratch rows of one population's face fluxes along a row of ``nx`` cells: the
+    x faces' fluxes and outflow rates (nx + 1), the y faces' below and above (zeroed, so
+    that a wall row reads no flux) and each cell's outflow rate."""
+    return (np.empty(nx + 1), np.empty(nx + 1), np.empty(nx + 1), np.zeros(nx), np.zeros(nx),
+            np.zeros(nx), np.zeros(nx), np.zeros(nx), np.empty(nx))
+
+
+@jit_internal
 def _no_membrane(bits, i):
     """True when every value in row ``i`` of the membrane is +0.0.
 
@@ -138,6 +147,22 @@ def _tumor_row(n, n_out, i, dt, inv_dx, inv_dy, fx, rxl, rxr, fy_lo, fy_hi, ry_l
         # a cell without tumour cannot go negative: it only receives. 0 * n is 0 for a
         # finite n and NaN for a NaN, which the row maximum then reports in this step.
         rate[j] = outflow if nij > 0.0 else 0.0 * nij
+
+
+@jit_internal
+def _tip_row(tips, a, f, out_row, i, dt, p, inv_dx, inv_dy, fx, rxl, rxr, fy_lo, fy_hi, ry_lo,
+             ry_hi_lo, ry_hi_hi, rate):
+    """The transport of row ``i`` of the sprout tips over ``dt`` into ``out_row``, and each
+    cell's outflow rate into ``rate``: the faces above the row are computed here (zero
+    at the top wall), those below it are given (``fy_lo``, ``ry_lo``)."""
+    if i < tips.shape[0] - 1:
+        tip_y_faces(tips, a, f, i, p, inv_dy, fy_hi, ry_hi_lo, ry_hi_hi)
+    else:
+        fy_hi[:] = 0.0
+        ry_hi_lo[:] = 0.0
+    tip_x_faces(tips, a, f, i, p, inv_dx, fx, rxl, rxr)
+    _tumor_row(tips, out_row, i, dt, inv_dx, inv_dy, fx, rxl, rxr, fy_lo, fy_hi, ry_lo,
+               ry_hi_lo, rate)
 
 
 @jit_internal
@@ -297,15 +322,7 @@ def _step_rows(src_data, s0, s1, s2, dst_data, d0, d1, d2, i0, i1, dt, dx, dy, p
     tip_dt = dt / tip_substeps  # the first of the tips' transport substeps
     kinetics = p[P.GROWTH] > 0.0 or p[P.DEATH] > 0.0
     kinetics_e = kinetics or p[P.GROWTH_E] > 0.0
-    fx = np.empty(nx + 1)
-    rxl = np.empty(nx + 1)
-    rxr = np.empty(nx + 1)
-    fy_lo = np.zeros(nx)
-    ry_lo = np.zeros(nx)
-    fy_hi = np.zeros(nx)
-    ry_hi_lo = np.zeros(nx)
-    ry_hi_hi = np.zeros(nx)
-    rate = np.empty(nx)
+    fx, rxl, rxr, fy_lo, ry_lo, fy_hi, ry_hi_lo, ry_hi_hi, rate = _face_buffers(nx)
     scratch = np.empty(nx)
     no_cells = np.zeros(nx)  # the epithelial row of the one-phenotype kinetics
     # the same faces for the epithelial cells and for the sprout tips
@@ -363,14 +380,8 @@ def _step_rows(src_data, s0, s1, s2, dst_data, d0, d1, d2, i0, i1, dt, dx, dy, p
             grow_row(n_out, no_cells, f[i], b[i], c[i], dt, p[P.GROWTH], p[P.K_C], p[P.DEATH],
                      p[P.C_H], 1.0 / p[P.W_H])
         if vess:
-            if i < ny - 1:
-                tip_y_faces(tips, a, f, i, p, inv_dy, t_fy_hi, t_ry_hi_lo, t_ry_hi_hi)
-            else:
-                t_fy_hi[:] = 0.0
-                t_ry_hi_lo[:] = 0.0
-            tip_x_faces(tips, a, f, i, p, inv_dx, fx, rxl, rxr)
-            _tumor_row(tips, dst[P.SPROUTS, i], i, tip_dt, inv_dx, inv_dy, fx, rxl, rxr,
-                       t_fy_lo, t_fy_hi, t_ry_lo, t_ry_hi_lo, rate)
+            _tip_row(tips, a, f, dst[P.SPROUTS, i], i, tip_dt, p, inv_dx, inv_dy, fx, rxl, rxr,
+                     t_fy_lo, t_fy_hi, t_ry_lo, t_ry_hi_lo, t_ry_hi_hi, rate)
             tip_rows[i] = row_max(rate)
             t_fy_lo, t_fy_hi = t_fy_hi, t_fy_lo
             t_ry_lo, t_ry_hi_hi = t_ry_hi_hi, t_ry_lo
@@ -447,26 +458,12 @@ def _tip_rows(tips, out, a, f, i0, i1, dt, inv_dx, inv_dy, p, rate_rows):
     ``out``, with the drift of :func:`.vessels.tip_x_faces` on the fields ``a`` (TAF) and
     ``f`` (ECM); each row's largest outflow rate of ``tips`` into ``rate_rows``."""
     ny, nx = tips.shape
-    fx = np.empty(nx + 1)
-    rxl = np.empty(nx + 1)
-    rxr = np.empty(nx + 1)
-    fy_lo = np.zeros(nx)
-    ry_lo = np.zeros(nx)
-    fy_hi = np.zeros(nx)
-    ry_hi_lo = np.zeros(nx)
-    ry_hi_hi = np.zeros(nx)
-    rate = np.empty(nx)
+    fx, rxl, rxr, fy_lo, ry_lo, fy_hi, ry_hi_lo, ry_hi_hi, rate = _face_buffers(nx)
     if i0 > 0:
         tip_y_faces(tips, a, f, i0 - 1, p, inv_dy, fy_lo, ry_hi_lo, ry_lo)
     for i in range(i0, i1):
-        if i < ny - 1:
-            tip_y_faces(tips, a, f, i, p, inv_dy, fy_hi, ry_hi_lo, ry_hi_hi)
-        else:
-            fy_hi[:] = 0.0
-            ry_hi_lo[:] = 0.0
-        tip_x_faces(tips, a, f, i, p, inv_dx, fx, rxl, rxr)
-        _tumor_row(tips, out[i], i, dt, inv_dx, inv_dy, fx, rxl, rxr, fy_lo, fy_hi, ry_lo,
-                   ry_hi_lo, rate)
+        _tip_row(tips, a, f, out[i], i, dt, p, inv_dx, inv_dy, fx, rxl, rxr, fy_lo, fy_hi,
+                 ry_lo, ry_hi_lo, ry_hi_hi, rate)
         rate_rows[i] = row_max(rate)
         fy_lo, fy_hi = fy_hi, fy_lo
         ry_lo, ry_hi_hi = ry_hi_hi, ry_lo
@@ -479,11 +476,7 @@ def tip_transport(tips, out, a, f, dt, dx, dy, p, block, rate_rows):
     transports them (the same faces, the same update); ``rate_rows`` (ny,) gets each row's
     largest outflow rate of ``tips``. Row blocks of ``block`` rows run in parallel."""
     ny = tips.shape[0]
-    values = np.empty(len(p))
-    for k in range(len(p)):
-        values[k] = p[k]
-    n_blocks = (ny + block - 1) // block
-    for kb in prange(n_blocks):
+    for kb in prange((ny + block - 1) // block):
         i0 = kb * block
-        _tip_rows(tips, out, a, f, i0, min(ny, i0 + block), dt, 1.0 / dx, 1.0 / dy, values,
+        _tip_rows(tips, out, a, f, i0, min(ny, i0 + block), dt, 1.0 / dx, 1.0 / dy, p,
                   rate_rows)
