@@ -223,15 +223,20 @@ def _euler_step(src, dst, step_dt, dx, dy, p, fixed, value, row_block, col_block
     later = 0.0
     if k > 1:
         h = step_dt / k
-        cur = dst[P.SPROUTS]
-        other = spare
-        for _ in range(k - 1):
-            tip_transport(cur, other, src[P.TAF], src[P.ECM], h, dx, dy, p, row_block,
-                          tip_rows)
+        tips = dst[P.SPROUTS]
+        for s in range(k - 1):  # between the tips' plane of dst and spare, in turn
+            if s % 2 == 0:
+                tip_transport(tips, spare, src[P.TAF], src[P.ECM], h, dx, dy, p, row_block,
+                              tip_rows)
+            else:
+                tip_transport(spare, tips, src[P.TAF], src[P.ECM], h, dx, dy, p, row_block,
+                              tip_rows)
             later = _top(row_max(tip_rows), later)
-            cur, other = other, cur
         if k % 2 == 0:  # an odd number of substeps after the first: the tips are in spare
-            dst[P.SPROUTS] = spare
+            # (element by element: an array assignment here costs seconds of compilation)
+            for i in range(spare.shape[0]):
+                for j in range(spare.shape[1]):
+                    tips[i, j] = spare[i, j]
     return row_max(rate_rows), row_max(mmp_rows), tips0, later
 
 

@@ -469,14 +469,37 @@ def _tip_rows(tips, out, a, f, i0, i1, dt, inv_dx, inv_dy, p, rate_rows):
         ry_lo, ry_hi_hi = ry_hi_hi, ry_lo
 
 
+_F2 = types.float64[:, ::1]
+_TIP_ROWS_TYPES = (_F2, _F2, _F2, _F2, types.intp, types.intp, types.float64, types.float64,
+                   types.float64, _F1, _F1)
+
+
+@native("pde_meta_tip_rows", *_TIP_ROWS_TYPES)
+def _tip_block(tips_data, t0, t1, out_data, o0, o1, a_data, a0, a1, f_data, f0, f1, i0, i1,
+               dt, inv_dx, inv_dy, p_data, n_p, rate_data, n_rate):
+    """:func:`_tip_rows` as a C function (one parallel task of :func:`tip_transport`):
+    compiled once, so that the parallel loop that calls it stays small to compile."""
+    _tip_rows(carray(tips_data, (t0, t1), np.float64), carray(out_data, (o0, o1), np.float64),
+              carray(a_data, (a0, a1), np.float64), carray(f_data, (f0, f1), np.float64),
+              i0, i1, dt, inv_dx, inv_dy, carray(p_data, (n_p,), np.float64),
+              carray(rate_data, (n_rate,), np.float64))
+
+
+_call_tip_rows = native_call("pde_meta_tip_rows", *_TIP_ROWS_TYPES)
+
+
 @jit_parallel
 def tip_transport(tips, out, a, f, dt, dx, dy, p, block, rate_rows):
     """One substep of the sprout tips' transport alone: ``tips`` (ny, nx) into ``out``
     over ``dt``, the drift from the TAF ``a`` and the ECM ``f``, exactly as the fused step
     transports them (the same faces, the same update); ``rate_rows`` (ny,) gets each row's
-    largest outflow rate of ``tips``. Row blocks of ``block`` rows run in parallel."""
+    largest outflow rate of ``tips``. Row blocks of ``block`` rows run in parallel, each a
+    call of :func:`_tip_block`. Every array C-contiguous."""
     ny = tips.shape[0]
+    values = np.empty(len(p))
+    for k in range(len(p)):
+        values[k] = p[k]
     for kb in prange((ny + block - 1) // block):
         i0 = kb * block
-        _tip_rows(tips, out, a, f, i0, min(ny, i0 + block), dt, 1.0 / dx, 1.0 / dy, p,
-                  rate_rows)
+        _call_tip_rows(tips, out, a, f, i0, min(ny, i0 + block), dt, 1.0 / dx, 1.0 / dy,
+                       values, rate_rows)
