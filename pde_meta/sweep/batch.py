@@ -77,6 +77,34 @@ def dask_client(scheduler: str | None = None, workers: int | None = None, tasks:
         yield client
 
 
+#: seconds between two looks for finished tasks and for a Ctrl-C
+POLL_SECONDS = 0.25
+
+
+def _finished(futures) -> Iterator:
+    """The ``futures`` as they finish (those that finish together in submission order).
+
+    Ctrl-C is a flag while this waits, turned into ``KeyboardInterrupt`` here, at most
+    :data:`POLL_SECONDS` later: the default handler raises wherever the main thread is,
+    also in a finaliser or a callback of dask's, where Python ignores it, and the runs
+    would go on (a second Ctrl-C stops at once)."""
+    from dask.distributed import wait
+
+    from ..runner.controller import _Interrupts
+
+    interrupts = _Interrupts()
+    pending = set(futures)
+    with interrupts.deferred():
+        while pending:
+            interrupts.check()
+            try:
+                done, pending = wait(pending, timeout=POLL_SECONDS,
+                                     return_when="FIRST_COMPLETED")
+            except TimeoutError:
+                continue
+            yield from (f for f in futures if f in done)
+
+
 class _Forward(logging.Handler):
     """Sends the records this thread logs to the client, as events of ``topic``."""
 
@@ -162,8 +190,6 @@ def run_tasks(function: Callable[[Any], Any], tasks: Iterable, *,
     Interrupting (Ctrl-C) or leaving the iteration early stops the cluster (an embedded
     one) or cancels the tasks not yet run (a remote one).
     """
-    from dask.distributed import as_completed
-
     tasks = list(tasks)
     if not tasks:
         return
@@ -181,7 +207,7 @@ def run_tasks(function: Callable[[Any], Any], tasks: Iterable, *,
                                   key=key)] = task
         failed = 0
         try:
-            for future in as_completed(futures):
+            for future in _finished(futures):
                 task = futures[future]
                 try:
                     result = future.result()
