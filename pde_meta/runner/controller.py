@@ -36,7 +36,7 @@ import numpy as np
 from ..coupling import Coupler
 from ..errors import SimulationError
 
-__all__ = ["Controller", "Counters", "Observer", "CHUNK_SECONDS"]
+__all__ = ["Controller", "Counters", "Observer", "Interrupts", "CHUNK_SECONDS"]
 
 #: wall-clock seconds one chunk of steps aims at (progress and checkpoint granularity)
 CHUNK_SECONDS = 0.25
@@ -64,7 +64,7 @@ class Counters:
         self.session_updates += updates
 
 
-class _Interrupts:
+class Interrupts:
     """SIGINT as a flag while a run is inside the controller (main thread only)."""
 
     def __init__(self) -> None:
@@ -131,7 +131,7 @@ class Controller:
         self.counters = counters or Counters()
         self.done = done
         self.outputs = 0
-        self.interrupts = _Interrupts()
+        self.interrupts = Interrupts()
 
     @property
     def t(self) -> float:

@@ -90,9 +90,9 @@ def _finished(futures) -> Iterator:
     would go on (a second Ctrl-C stops at once)."""
     from dask.distributed import wait
 
-    from ..runner.controller import _Interrupts
+    from ..runner.controller import Interrupts
 
-    interrupts = _Interrupts()
+    interrupts = Interrupts()
     pending = set(futures)
     with interrupts.deferred():
         while pending:
