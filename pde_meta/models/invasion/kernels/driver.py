@@ -83,9 +83,7 @@ def advance(a, b, t, t_end, dt, adaptive, max_steps, dx, dy, p, fixed, value, sa
     nx = a.shape[2]
     wx = np.empty((4, nx))
     wy = np.empty((7, ny))
-    vess = active[P.VESSELS_ON] != 0.0
-    multirate = vess and max_substeps > 1
-    spare = np.empty((ny, nx) if multirate else (0, 0))
+    multirate, spare, k = _tip_start(active, max_substeps, substeps, ny, nx)
     mmp_rate = diffusion_rate(p, dx, dy, active)
     src = a
     dst = b
@@ -93,7 +91,6 @@ def advance(a, b, t, t_end, dt, adaptive, max_steps, dx, dy, p, fixed, value, sa
     steps = 0
     status = MAX_STEPS
     rate = 0.0
-    k = max(1, min(substeps, max_substeps)) if multirate else 1
     most = 1
     while steps < max_steps:
         remaining = t_end - t
@@ -132,6 +129,16 @@ def advance(a, b, t, t_end, dt, adaptive, max_steps, dx, dy, p, fixed, value, sa
     if steps >= max_steps and t >= t_end:
         status = REACHED_END
     return t, steps, status, dt, rate, in_b, k, most
+
+
+@jit
+def _tip_start(active, max_substeps, substeps, ny, nx):
+    """For a time loop: whether the sprout tips take substeps (vessels on and
+    ``max_substeps > 1``), the spare plane of their substeps ((0, 0) when not), and the
+    substeps of its first step (``substeps``, within [1, ``max_substeps``])."""
+    multirate = active[P.VESSELS_ON] != 0.0 and max_substeps > 1
+    spare = np.empty((ny, nx) if multirate else (0, 0))
+    return multirate, spare, max(1, min(substeps, max_substeps)) if multirate else 1
 
 
 @jit
@@ -289,9 +296,7 @@ def advance_richardson(a, b, c, d, t, t_end, dt, adaptive, max_steps, dx, dy, p,
     nx = a.shape[2]
     wx = np.empty((4, nx))
     wy = np.empty((7, ny))
-    vess = active[P.VESSELS_ON] != 0.0
-    multirate = vess and max_substeps > 1
-    spare = np.empty((ny, nx) if multirate else (0, 0))
+    multirate, spare, k = _tip_start(active, max_substeps, substeps, ny, nx)
     theta_rows = np.empty(ny)
     mmp_rate = diffusion_rate(p, dx, dy, active)
     steps = 0
@@ -299,7 +304,6 @@ def advance_richardson(a, b, c, d, t, t_end, dt, adaptive, max_steps, dx, dy, p,
     rate = 0.0
     theta_min = 1.0
     retries = 0
-    k = max(1, min(substeps, max_substeps)) if multirate else 1
     most = 1
     while steps < max_steps:
         remaining = t_end - t

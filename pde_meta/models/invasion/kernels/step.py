@@ -434,7 +434,7 @@ def explicit_step(src, dst, dt, dx, dy, p, cpx, inv_den_x, add_left, add_right,
     tip_rows : (ny,) output, per-row max outflow rate of the sprout tips of ``src`` (with
         vessels on; not written otherwise)
     tip_substeps : float, the tips are transported over ``dt / tip_substeps`` (the first of
-        their substeps, :func:`.driver.tip_transport` takes the others); their reactions,
+        their substeps, :func:`tip_transport` takes the others); their reactions,
         and every other field, over ``dt``
 
     The parallel loop only hands out blocks of rows; the work is in :func:`_step_rows`,
